@@ -1,0 +1,166 @@
+package zoomsim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Faults are failures the simulator injects into API answers. Rates are
+// shares of requests from 0 to 1.
+type Faults struct {
+	// ServerErrors answers this share with 500, 502 (an HTML page) or 503.
+	ServerErrors float64 `json:"server_errors,omitempty"`
+	// RateLimits answers this share with a per-second 429: a 429 storm.
+	RateLimits float64 `json:"rate_limits,omitempty"`
+	// HTML429 makes every 429 an HTML page without X-RateLimit-* headers,
+	// as Zoom's edge sometimes sends.
+	HTML429 bool `json:"html_429,omitempty"`
+	// Truncate cuts this share of successful bodies in half and drops the
+	// connection.
+	Truncate float64 `json:"truncate,omitempty"`
+	// Latency is added to every API answer.
+	Latency time.Duration `json:"latency,omitempty"`
+}
+
+// ParseFaults reads a fault list such as
+// "5xx=0.05,429=0.2,html429,truncate=0.01,latency=30ms".
+func ParseFaults(s string) (Faults, error) {
+	var f Faults
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, hasV := strings.Cut(part, "=")
+		rateOf := func() (float64, error) {
+			r, err := strconv.ParseFloat(v, 64)
+			if !hasV || err != nil || r < 0 || r > 1 {
+				return 0, fmt.Errorf("zoomsim: fault %q needs a rate from 0 to 1, e.g. %s=0.05", k, k)
+			}
+			return r, nil
+		}
+		var err error
+		switch strings.ToLower(k) {
+		case "5xx", "server_errors":
+			f.ServerErrors, err = rateOf()
+		case "429", "rate_limits":
+			f.RateLimits, err = rateOf()
+		case "truncate":
+			f.Truncate, err = rateOf()
+		case "html429", "html_429":
+			f.HTML429 = !hasV || v == "1" || v == "true"
+		case "latency":
+			f.Latency, err = time.ParseDuration(v)
+			if err != nil || f.Latency < 0 {
+				err = fmt.Errorf("zoomsim: fault latency needs a duration such as 30ms")
+			}
+		default:
+			err = fmt.Errorf("zoomsim: unknown fault %q (want 5xx, 429, html429, truncate or latency)", k)
+		}
+		if err != nil {
+			return Faults{}, err
+		}
+	}
+	return f, nil
+}
+
+// scripted is a fault for the next n requests whose path contains match.
+type scripted struct {
+	match      string
+	status     int // 0: truncate the body
+	n          int
+	retryAfter time.Duration // for 429s: send Retry-After this far ahead
+	timestamp  bool          // … as a UTC timestamp rather than seconds
+}
+
+type faultState struct {
+	mu   sync.Mutex
+	f    Faults
+	rng  *rand.Rand
+	next []*scripted
+}
+
+func newFaultState(seed int64, f Faults) *faultState {
+	return &faultState{f: f, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa017))}
+}
+
+// fault is what happens to one request.
+type fault struct {
+	latency    time.Duration
+	status     int
+	truncate   bool
+	retryAfter time.Duration
+	timestamp  bool
+}
+
+func (fs *faultState) draw(path string) fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := fault{latency: fs.f.Latency}
+	for i, sc := range fs.next {
+		if strings.Contains(path, sc.match) {
+			if sc.status == 0 {
+				out.truncate = true
+			} else {
+				out.status, out.retryAfter, out.timestamp = sc.status, sc.retryAfter, sc.timestamp
+			}
+			if sc.n--; sc.n <= 0 {
+				fs.next = append(fs.next[:i], fs.next[i+1:]...)
+			}
+			return out
+		}
+	}
+	switch r := fs.rng.Float64(); {
+	case r < fs.f.ServerErrors:
+		out.status = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}[fs.rng.IntN(3)]
+	case r < fs.f.ServerErrors+fs.f.RateLimits:
+		out.status = http.StatusTooManyRequests
+	case fs.rng.Float64() < fs.f.Truncate:
+		out.truncate = true
+	}
+	return out
+}
+
+func (fs *faultState) html429() bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.f.HTML429
+}
+
+// SetFaults replaces the injected faults.
+func (s *Server) SetFaults(f Faults) {
+	s.faults.mu.Lock()
+	s.faults.f = f
+	s.faults.mu.Unlock()
+}
+
+// Faults returns the injected faults.
+func (s *Server) Faults() Faults {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	return s.faults.f
+}
+
+// FailNext makes the next n API requests whose path contains match answer
+// with status (a 5xx, or 429 for a per-second limit). Status 0 truncates
+// their bodies instead.
+func (s *Server) FailNext(match string, n, status int) {
+	s.faults.mu.Lock()
+	s.faults.next = append(s.faults.next, &scripted{match: match, status: status, n: n})
+	s.faults.mu.Unlock()
+}
+
+// ThrottleNext makes the next n API requests whose path contains match
+// answer with a per-second 429 carrying Retry-After: d from now, in seconds
+// or, with timestamp, as a UTC timestamp (the form Zoom uses on daily
+// limits).
+func (s *Server) ThrottleNext(match string, n int, d time.Duration, timestamp bool) {
+	s.faults.mu.Lock()
+	s.faults.next = append(s.faults.next, &scripted{match: match, status: http.StatusTooManyRequests, n: n, retryAfter: d, timestamp: timestamp})
+	s.faults.mu.Unlock()
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoomsight/zoomsight/zoom"
+	"github.com/zoomsight/zoomsight/zoomsim"
+)
+
+func newSimCommand() *cobra.Command {
+	var (
+		addr, plan, faults          string
+		seed                        int64
+		users, accounts, subs, days int
+		noLimits, concurrentS2S     bool
+		pageTTL                     time.Duration
+		scopes                      []string
+	)
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run the Zoom API simulator",
+		Long: `Run a Zoom API simulator with generated tenants.
+
+It prints one JSON line with the API and OAuth URLs and each account's app
+credentials, then serves until interrupted. Point zoomsight (or any Zoom
+client) at api_url and oauth_url. docs/simulator.md lists the endpoints,
+quirks and the /_sim/ admin API.`,
+		Example: `  zoomsight sim --users 1000 --plan business
+  zoomsight sim --addr 127.0.0.1:8099 --faults 5xx=0.05,429=0.1,html429`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := zoom.ParsePlan(plan)
+			if err != nil {
+				return fmt.Errorf("--plan: %w", err)
+			}
+			f, err := zoomsim.ParseFaults(faults)
+			if err != nil {
+				return fmt.Errorf("--faults: %w", err)
+			}
+			if users < 1 || users > 1_000_000 {
+				return fmt.Errorf("--users must be between 1 and 1000000, not %d", users)
+			}
+			opts := zoomsim.Options{
+				Seed: seed, Users: users, Plan: p, Accounts: accounts, SubAccounts: subs, Days: days,
+				NoRateLimits: noLimits, ConcurrentS2STokens: concurrentS2S, PageTokenTTL: pageTTL, Faults: f,
+			}
+			if cmd.Flags().Changed("scopes") {
+				opts.Scopes = scopes
+			}
+			s, err := zoomsim.NewServer(opts)
+			if err != nil {
+				return err
+			}
+			srv, _, err := s.Start(addr)
+			if err != nil {
+				return err
+			}
+			line, _ := json.Marshal(map[string]any{"api_url": s.APIURL, "oauth_url": s.OAuthURL, "accounts": s.Credentials()})
+			fmt.Fprintln(cmd.OutOrStdout(), string(line))
+			<-cmd.Context().Done()
+			ctx, cancel := contextWithTimeout(5 * time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil && err != http.ErrServerClosed {
+				return err
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	fl.Int64Var(&seed, "seed", 1, "seed of the generated tenants: the same seed, the same tenants")
+	fl.IntVar(&users, "users", 1000, "users per account")
+	fl.StringVar(&plan, "plan", "pro", "plan of every account: free, pro or business")
+	fl.IntVar(&accounts, "accounts", 1, "number of independent accounts")
+	fl.IntVar(&subs, "sub-accounts", 0, "sub-accounts under the first account (which becomes a master)")
+	fl.IntVar(&days, "days", 30, "days of meeting, activity and log history")
+	fl.StringVar(&faults, "faults", "", "faults to inject, e.g. 5xx=0.05,429=0.1,html429,truncate=0.01,latency=20ms")
+	fl.BoolVar(&noLimits, "no-rate-limits", false, "turn rate limiting off")
+	fl.BoolVar(&concurrentS2S, "concurrent-s2s-tokens", false, "let several S2S tokens of one app be valid at once (by default a new mint invalidates the previous token)")
+	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")
+	fl.StringSliceVar(&scopes, "scopes", nil, "scopes granted to every app (default: all)")
+	return cmd
+}

@@ -1,0 +1,428 @@
+package zoom
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultBaseURL is Zoom's global API host. It serves every region.
+const DefaultBaseURL = "https://api.zoom.us/v2"
+
+// Client talks to the Zoom API on behalf of one Zoom account.
+type Client struct {
+	baseURL   string // without a trailing slash
+	http      *http.Client
+	tokens    TokenSource
+	limiter   *RateLimiter
+	retry     RetryPolicy
+	userAgent string
+
+	Users     *UsersService
+	Groups    *GroupsService
+	Roles     *RolesService
+	Accounts  *AccountsService
+	Reports   *ReportsService
+	Dashboard *DashboardService
+	Meetings  *MeetingsService
+}
+
+type service struct{ client *Client }
+
+// RetryPolicy says how the client retries 429s, 5xx answers, network errors
+// and truncated bodies. Other 4xx answers are never retried.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; 1 disables retries. Default 6.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the jittered exponential backoff.
+	// Defaults 250ms and 20s.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxRetryAfter is the longest Retry-After the client will sleep through
+	// on a per-second 429; a longer one is returned as *RateLimitError.
+	// Default 60s.
+	MaxRetryAfter time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 6
+	}
+	if p.MinBackoff <= 0 {
+		p.MinBackoff = 250 * time.Millisecond
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = 20 * time.Second
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		p.MaxBackoff = p.MinBackoff
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = time.Minute
+	}
+	return p
+}
+
+// backoff returns the wait before retry number n (1-based): exponential,
+// capped, with "equal jitter" so that waits never collapse to zero.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.MinBackoff << min(n-1, 20)
+	if d <= 0 || d > p.MaxBackoff {
+		d = p.MaxBackoff
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// Option configures a Client.
+type Option func(*Client) error
+
+// WithBaseURL points the client at another API root, such as the simulator
+// or a regional host ("https://api-eu.zoom.us/v2").
+func WithBaseURL(raw string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("zoom: base URL %q is not an http(s) URL", raw)
+		}
+		c.baseURL = strings.TrimRight(raw, "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client (transport, proxy, timeouts).
+func WithHTTPClient(h *http.Client) Option {
+	return func(c *Client) error { c.http = h; return nil }
+}
+
+// WithRateLimiter shares a rate limiter between clients of one Zoom account:
+// Zoom counts every app's calls against one account-wide quota.
+func WithRateLimiter(l *RateLimiter) Option {
+	return func(c *Client) error { c.limiter = l; return nil }
+}
+
+// WithRetryPolicy overrides the retry policy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *Client) error { c.retry = p.withDefaults(); return nil }
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error { c.userAgent = ua; return nil }
+}
+
+// NewClient returns a client that authenticates with ts. Without options it
+// talks to api.zoom.us with a Pro-plan rate limiter of its own.
+func NewClient(ts TokenSource, opts ...Option) (*Client, error) {
+	if ts == nil {
+		return nil, errors.New("zoom: NewClient needs a TokenSource")
+	}
+	c := &Client{
+		baseURL:   DefaultBaseURL,
+		http:      &http.Client{Timeout: 2 * time.Minute},
+		tokens:    ts,
+		retry:     RetryPolicy{}.withDefaults(),
+		userAgent: "zoomsight-go",
+	}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	if c.limiter == nil {
+		c.limiter = NewRateLimiter(DefaultLimits(PlanPro))
+	}
+	s := service{client: c}
+	c.Users = (*UsersService)(&s)
+	c.Groups = (*GroupsService)(&s)
+	c.Roles = (*RolesService)(&s)
+	c.Accounts = (*AccountsService)(&s)
+	c.Reports = (*ReportsService)(&s)
+	c.Dashboard = (*DashboardService)(&s)
+	c.Meetings = (*MeetingsService)(&s)
+	return c, nil
+}
+
+// RateLimiter returns the limiter the client waits on.
+func (c *Client) RateLimiter() *RateLimiter { return c.limiter }
+
+// Response is a successful answer's metadata. Its body has been read and
+// closed.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	// RateLimit is what Zoom's X-RateLimit-* headers said, if anything.
+	RateLimit RateInfo
+	// Attempts is how many requests this call took (1 = no retry).
+	Attempts int
+}
+
+// RateInfo is what Zoom's X-RateLimit-* headers carried.
+type RateInfo struct {
+	Category  Label  // zero if absent
+	Type      string // "QPS" or "Daily-limit"
+	Limit     int    // -1 if absent
+	Remaining int    // -1 if absent
+}
+
+func parseRateInfo(h http.Header) RateInfo {
+	ri := RateInfo{Type: h.Get("X-RateLimit-Type"), Limit: -1, Remaining: -1}
+	ri.Category, _ = ParseLabel(h.Get("X-RateLimit-Category"))
+	if n, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil {
+		ri.Limit = n
+	}
+	if n, err := strconv.Atoi(h.Get("X-RateLimit-Remaining")); err == nil {
+		ri.Remaining = n
+	}
+	return ri
+}
+
+// parseRetryAfter reads Retry-After as seconds or as a timestamp. Zoom sends
+// an ISO-8601 UTC timestamp on daily-limit 429s; RFC 1123 dates are accepted
+// too.
+func parseRetryAfter(v string, now time.Time) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return now.Add(time.Duration(secs * float64(time.Second))), true
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", http.TimeFormat, time.RFC1123Z} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// get fetches path (relative to the base URL, already escaped, starting with
+// "/") with query and decodes the JSON body into v.
+func (c *Client) get(ctx context.Context, label Label, path string, query url.Values, v any) (*Response, error) {
+	return c.do(ctx, http.MethodGet, label, path, query, v)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuf is the largest body buffer kept for reuse.
+const maxPooledBuf = 8 << 20
+
+// errTruncated marks a 2xx answer whose body could not be read whole or
+// decoded: the connection dropped or a proxy cut it. Such answers are
+// retried like network errors.
+var errTruncated = errors.New("zoom: response body truncated or malformed")
+
+// do sends one logical request with rate limiting, auth and retries.
+func (c *Client) do(ctx context.Context, method string, label Label, path string, query url.Values, v any) (*Response, error) {
+	u := c.baseURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	pageToken := query.Get("next_page_token")
+	reauthed := false
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		if attempt > c.retry.MaxAttempts {
+			return nil, fmt.Errorf("zoom: %s %s: giving up after %d attempts: %w", method, path, c.retry.MaxAttempts, lastErr)
+		}
+		if err := c.limiter.Wait(ctx, label); err != nil {
+			return nil, err
+		}
+		tok, err := c.tokens.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		status, header, err := c.send(ctx, method, u, tok, v)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			lastErr = err
+			if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		ri := parseRateInfo(header.h)
+		c.limiter.observe(label, ri)
+		if status >= 200 && status < 300 {
+			return &Response{StatusCode: status, Header: header.h, RateLimit: ri, Attempts: attempt}, nil
+		}
+		apiErr := newAPIError(method, path, &http.Response{StatusCode: status, Header: header.h}, header.body)
+		switch {
+		case status == http.StatusTooManyRequests:
+			rl := c.rateLimitError(label, ri, header.h, apiErr)
+			if rl.Daily {
+				c.limiter.block(label, rl.RetryAfter)
+				return nil, rl
+			}
+			wait := c.retry.backoff(attempt)
+			if !rl.RetryAfter.IsZero() {
+				wait = time.Until(rl.RetryAfter)
+				if wait > c.retry.MaxRetryAfter {
+					return nil, rl
+				}
+			}
+			// Every caller of this label waits, not just this one: the
+			// account as a whole is over its rate.
+			c.limiter.pause(label, time.Now().Add(wait))
+			lastErr = rl
+			continue
+		case status == http.StatusUnauthorized && apiErr.Code == CodeInvalidToken && !reauthed:
+			// The token was revoked or replaced (a new S2S mint elsewhere
+			// invalidates ours): mint once more, then give up.
+			reauthed = true
+			if inv, ok := c.tokens.(TokenInvalidator); ok {
+				inv.Invalidate(tok)
+			}
+			attempt-- // re-auth is not a retry of the same failure
+			continue
+		case status >= 500:
+			lastErr = apiErr
+			if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return nil, classify(apiErr, pageToken)
+	}
+}
+
+type answer struct {
+	h    http.Header
+	body []byte // only for non-2xx answers
+}
+
+// send performs one HTTP exchange. For 2xx answers it decodes the body into
+// v; a body that cannot be read whole or decoded returns errTruncated.
+func (c *Client) send(ctx context.Context, method, u string, tok *Token, v any) (int, answer, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return 0, answer{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, answer{}, err
+	}
+	defer resp.Body.Close()
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuf { // keep the pool from pinning huge pages
+			bufPool.Put(buf)
+		}
+	}()
+	if n := resp.ContentLength; n > 0 && n <= maxPooledBuf {
+		// Room for the whole body at once: ReadFrom alone would grow a
+		// fresh buffer by doubling, copying and zeroing ~2x the body.
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return 0, answer{}, fmt.Errorf("%w: %v", errTruncated, err)
+	}
+	a := answer{h: resp.Header}
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		a.body = bytes.Clone(buf.Bytes())
+		return resp.StatusCode, a, nil
+	}
+	if v != nil && buf.Len() > 0 {
+		if err := decodeBody(buf.Bytes(), v); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
+				return 0, answer{}, fmt.Errorf("%w: %v", errTruncated, err)
+			}
+			return 0, answer{}, fmt.Errorf("zoom: decoding %s: %w", req.URL.Path, err)
+		}
+	}
+	return resp.StatusCode, a, nil
+}
+
+// jsonDecoder is a response type with a hand-written decoder for a hot
+// endpoint. decodeJSON must give exactly json.Unmarshal's results and
+// errors.
+type jsonDecoder interface{ decodeJSON([]byte) error }
+
+func decodeBody(b []byte, v any) error {
+	if d, ok := v.(jsonDecoder); ok {
+		return d.decodeJSON(b)
+	}
+	return json.Unmarshal(b, v)
+}
+
+func (c *Client) rateLimitError(label Label, ri RateInfo, h http.Header, apiErr *APIError) *RateLimitError {
+	rl := &RateLimitError{Label: label, Type: ri.Type, Limit: ri.Limit, Remaining: ri.Remaining, Err: apiErr}
+	if ri.Category != 0 {
+		rl.Label = ri.Category
+	}
+	now := time.Now()
+	rl.RetryAfter, _ = parseRetryAfter(h.Get("Retry-After"), now)
+	// A daily-limit 429 says so in X-RateLimit-Type; when an HTML body or a
+	// proxy stripped that, the message and a far-off Retry-After still tell.
+	rl.Daily = strings.EqualFold(ri.Type, "Daily-limit") ||
+		strings.Contains(strings.ToLower(apiErr.Message), "daily") ||
+		(!rl.RetryAfter.IsZero() && rl.RetryAfter.Sub(now) > 10*time.Minute)
+	if rl.Daily && rl.RetryAfter.IsZero() {
+		rl.RetryAfter = nextUTCMidnight(now)
+	}
+	return rl
+}
+
+func nextUTCMidnight(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// escapeSegment escapes one path segment, every byte but RFC 3986's
+// unreserved ones, so that "/", "=" and "+" in IDs survive.
+func escapeSegment(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '.' || ch == '_' || ch == '~' {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&15])
+	}
+	return b.String()
+}
+
+// MeetingPathID returns a meeting ID or UUID as it must appear in a URL path.
+// Zoom requires UUIDs that begin with "/" or contain "//" to be URL-encoded
+// twice; everything else is encoded once.
+func MeetingPathID(id string) string {
+	e := escapeSegment(id)
+	if strings.HasPrefix(id, "/") || strings.Contains(id, "//") {
+		e = escapeSegment(e)
+	}
+	return e
+}

@@ -1,0 +1,266 @@
+package zoom
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits are an account's rate limits. A zero or negative rate means no
+// limit; a zero daily cap means none.
+type Limits struct {
+	// PerSecond is the request rate each label allows. Resource-intensive
+	// limits are per minute in Zoom's table: 10/min is 10.0/60 here.
+	PerSecond map[Label]float64
+	// Burst is how many requests of a label may go at once (default 1:
+	// evenly spaced requests stay under Zoom's limit even when network
+	// jitter bunches their arrival).
+	Burst map[Label]int
+	// Daily caps one label's requests per UTC day (Free accounts).
+	Daily map[Label]int
+	// SharedDaily caps Heavy and Resource-intensive requests together per
+	// UTC day (Pro 30,000; Business+ 60,000).
+	SharedDaily int
+}
+
+// DefaultLimits returns Zoom's published limits for a plan.
+func DefaultLimits(p Plan) Limits {
+	switch p {
+	case PlanFree:
+		return Limits{
+			PerSecond: map[Label]float64{Light: 4, Medium: 2, Heavy: 1, ResourceIntensive: 10.0 / 60},
+			Daily:     map[Label]int{Light: 6000, Medium: 2000, Heavy: 1000, ResourceIntensive: 30000},
+		}
+	case PlanBusiness:
+		return Limits{
+			PerSecond:   map[Label]float64{Light: 80, Medium: 60, Heavy: 40, ResourceIntensive: 20.0 / 60},
+			SharedDaily: 60000,
+		}
+	default:
+		return Limits{
+			PerSecond:   map[Label]float64{Light: 30, Medium: 20, Heavy: 10, ResourceIntensive: 10.0 / 60},
+			SharedDaily: 30000,
+		}
+	}
+}
+
+// Unlimited is Limits with no limit at all, for simulators with rate limits
+// off and for benchmarks.
+func Unlimited() Limits { return Limits{} }
+
+// RateLimiter paces one Zoom account's requests by label and keeps its daily
+// budgets. Share one between all clients of the same account.
+type RateLimiter struct {
+	limits Limits
+	now    func() time.Time
+
+	mu      sync.Mutex
+	perSec  map[Label]*rate.Limiter
+	day     time.Time // the UTC day the counters below belong to
+	used    map[Label]int
+	shared  int                 // Heavy+RI used today
+	blocked map[Label]time.Time // daily quota gone until then
+	paused  map[Label]time.Time // a QPS 429 asked to wait until then
+	remain  map[Label]int       // last X-RateLimit-Remaining Zoom sent
+}
+
+// NewRateLimiter returns a limiter for limits.
+func NewRateLimiter(l Limits) *RateLimiter {
+	r := &RateLimiter{
+		limits:  l,
+		now:     time.Now,
+		perSec:  map[Label]*rate.Limiter{},
+		used:    map[Label]int{},
+		blocked: map[Label]time.Time{},
+		paused:  map[Label]time.Time{},
+		remain:  map[Label]int{},
+	}
+	for _, lb := range Labels {
+		ps := l.PerSecond[lb]
+		if ps <= 0 {
+			r.perSec[lb] = rate.NewLimiter(rate.Inf, 0)
+			continue
+		}
+		burst := l.Burst[lb]
+		if burst <= 0 {
+			burst = 1
+		}
+		r.perSec[lb] = rate.NewLimiter(rate.Limit(ps), burst)
+	}
+	return r
+}
+
+// Limits returns the limits the limiter enforces.
+func (r *RateLimiter) Limits() Limits { return r.limits }
+
+func sharesDaily(l Label) bool { return l == Heavy || l == ResourceIntensive }
+
+// rollDay resets the daily counters at 00:00 UTC. Callers hold mu.
+func (r *RateLimiter) rollDay(now time.Time) {
+	y, m, d := now.UTC().Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if !day.Equal(r.day) {
+		r.day = day
+		clear(r.used)
+		clear(r.remain)
+		r.shared = 0
+	}
+}
+
+// Wait blocks until a request of label may be sent. When the label's daily
+// quota is spent it returns a *RateLimitError at once, so callers can carry
+// work over to the next day instead of spinning.
+func (r *RateLimiter) Wait(ctx context.Context, label Label) error {
+	for {
+		r.mu.Lock()
+		now := r.now()
+		r.rollDay(now)
+		if until, ok := r.blocked[label]; ok {
+			if now.Before(until) {
+				r.mu.Unlock()
+				return &RateLimitError{Label: label, Type: "Daily-limit", Daily: true, Remaining: 0, RetryAfter: until}
+			}
+			delete(r.blocked, label)
+		}
+		if err := r.dailyExhausted(label, now); err != nil {
+			r.mu.Unlock()
+			return err
+		}
+		pause := r.paused[label].Sub(now)
+		r.mu.Unlock()
+		if pause > 0 {
+			if err := sleep(ctx, pause); err != nil {
+				return err
+			}
+			continue
+		}
+		break
+	}
+	if err := r.perSec[label].Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	r.mu.Lock()
+	r.rollDay(r.now())
+	r.used[label]++
+	if sharesDaily(label) {
+		r.shared++
+	}
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *RateLimiter) dailyExhausted(label Label, now time.Time) error {
+	exhausted := false
+	if c := r.limits.Daily[label]; c > 0 && r.used[label] >= c {
+		exhausted = true
+	}
+	if sharesDaily(label) && r.limits.SharedDaily > 0 && r.shared >= r.limits.SharedDaily {
+		exhausted = true
+	}
+	if rem, ok := r.remain[label]; ok && rem <= 0 {
+		exhausted = true
+	}
+	if !exhausted {
+		return nil
+	}
+	until := nextUTCMidnight(now)
+	r.blocked[label] = until
+	return &RateLimitError{Label: label, Type: "Daily-limit", Daily: true, Remaining: 0, RetryAfter: until}
+}
+
+// observe records what Zoom's headers said about the label's daily budget.
+func (r *RateLimiter) observe(label Label, ri RateInfo) {
+	if ri.Remaining < 0 || ri.Type == "QPS" {
+		return
+	}
+	if ri.Category != 0 {
+		label = ri.Category
+	}
+	// Only daily budgets are worth tracking from headers; Zoom reports the
+	// daily remainder for Heavy and Resource-intensive calls.
+	if !sharesDaily(label) && r.limits.Daily[label] == 0 {
+		return
+	}
+	r.mu.Lock()
+	r.rollDay(r.now())
+	r.remain[label] = ri.Remaining
+	if sharesDaily(label) {
+		for _, l := range []Label{Heavy, ResourceIntensive} {
+			r.remain[l] = ri.Remaining
+		}
+	}
+	r.mu.Unlock()
+}
+
+// block stops label (and its daily partner) until t, after a daily-limit 429.
+func (r *RateLimiter) block(label Label, until time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if until.IsZero() {
+		until = nextUTCMidnight(r.now())
+	}
+	labels := []Label{label}
+	if sharesDaily(label) {
+		labels = []Label{Heavy, ResourceIntensive}
+	}
+	for _, l := range labels {
+		if until.After(r.blocked[l]) {
+			r.blocked[l] = until
+		}
+	}
+}
+
+// pause holds every request of label until t, after a per-second 429.
+func (r *RateLimiter) pause(label Label, until time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if until.After(r.paused[label]) {
+		r.paused[label] = until
+	}
+}
+
+// DailyRemaining is the number of label's requests the limiter believes are
+// left today: the smaller of the local count against the configured caps
+// and what Zoom last said. ok is false when nothing caps the label.
+func (r *RateLimiter) DailyRemaining(label Label) (n int, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	r.rollDay(now)
+	if until, b := r.blocked[label]; b && now.Before(until) {
+		return 0, true
+	}
+	n = -1
+	if c := r.limits.Daily[label]; c > 0 {
+		n = c - r.used[label]
+	}
+	if sharesDaily(label) && r.limits.SharedDaily > 0 {
+		if left := r.limits.SharedDaily - r.shared; n < 0 || left < n {
+			n = left
+		}
+	}
+	if rem, has := r.remain[label]; has && (n < 0 || rem < n) {
+		n = rem
+	}
+	if n < 0 {
+		return 0, false
+	}
+	return max(n, 0), true
+}
+
+// Used returns how many requests of each label went out today.
+func (r *RateLimiter) Used() map[Label]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rollDay(r.now())
+	out := make(map[Label]int, len(r.used))
+	for k, v := range r.used {
+		out[k] = v
+	}
+	return out
+}

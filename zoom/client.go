@@ -229,6 +229,7 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 	}
 	pageToken := query.Get("next_page_token")
 	reauthed := false
+	remints := 0
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		if attempt > c.retry.MaxAttempts {
@@ -251,6 +252,11 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 				return nil, err
 			}
 			continue
+		}
+		if status != http.StatusUnauthorized {
+			// Only consecutive 401s exhaust the re-mint: a token revoked
+			// again after an unrelated failure deserves a fresh one too.
+			reauthed = false
 		}
 		ri := parseRateInfo(header.h)
 		c.limiter.observe(label, ri)
@@ -284,7 +290,11 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 			if inv, ok := c.tokens.(TokenInvalidator); ok {
 				inv.Invalidate(tok)
 			}
-			attempt-- // re-auth is not a retry of the same failure
+			if remints == 0 {
+				attempt-- // the first re-auth is not a retry; later ones count, so nothing loops forever
+			}
+			remints++
+			lastErr = apiErr
 			continue
 		case status >= 500:
 			lastErr = apiErr

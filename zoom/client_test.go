@@ -665,3 +665,48 @@ func TestTokenReplacedShortlyBeforeExpiry(t *testing.T) {
 		})
 	}
 }
+
+// A sync under every fault at once still returns every user exactly once:
+// the client retries 5xx, 429s (HTML ones too), truncated bodies and
+// revoked tokens.
+func TestListingSurvivesAFaultStorm(t *testing.T) {
+	b := setup(t, zoomsim.Options{Seed: 4, Users: 3000, NoRateLimits: true,
+		Faults: zoomsim.Faults{ServerErrors: 0.15, RateLimits: 0.15, HTML429: true, Truncate: 0.1, Revoke: 0.1}},
+		zoom.WithRetryPolicy(zoom.RetryPolicy{MaxAttempts: 20, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}))
+	tenant := b.sim.Tenant(b.cred.AccountID)
+	for _, status := range []string{zoom.UserStatusActive, zoom.UserStatusInactive, zoom.UserStatusPending} {
+		users, err := zoom.Collect(b.client.Users.List(t.Context(), &zoom.ListUsersOptions{Status: status, ListOptions: zoom.ListOptions{PageSize: 300}}))
+		if err != nil {
+			t.Fatalf("%s: %v", status, err)
+		}
+		seen := map[string]bool{}
+		for _, u := range users {
+			if seen[u.Email] {
+				t.Fatalf("%s listed twice", u.Email)
+			}
+			seen[u.Email] = true
+		}
+		if len(users) != tenant.CountUsers(status) {
+			t.Fatalf("%s: listed %d, simulator has %d", status, len(users), tenant.CountUsers(status))
+		}
+	}
+	st := b.sim.Stats(b.cred.AccountID)
+	if st.ByStatus["200"] == st.Requests {
+		t.Fatal("no fault was injected; the test proves nothing")
+	}
+}
+
+func TestAlternatingRevocationsAndErrorsEnd(t *testing.T) {
+	b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true}, zoom.WithRetryPolicy(zoom.RetryPolicy{MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+	owner := b.sim.Tenant(b.cred.AccountID).OwnerID
+	// Every request either revokes the token or fails with a 503: the
+	// call must give up within its attempts, not loop.
+	b.sim.SetFaults(zoomsim.Faults{ServerErrors: 0.5, Revoke: 1})
+	_, _, err := b.client.Users.Get(t.Context(), owner)
+	if err == nil {
+		t.Fatal("a call against a server that always fails succeeded")
+	}
+	if got := b.sim.Stats(b.cred.AccountID).Requests + b.sim.Stats("").Requests; got > 8 {
+		t.Fatalf("made %d requests with MaxAttempts 4", got)
+	}
+}

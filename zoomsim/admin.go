@@ -100,7 +100,7 @@ func (s *Server) registerAdmin() {
 }
 
 func faultsJSON(f Faults) map[string]any {
-	return map[string]any{"server_errors": f.ServerErrors, "rate_limits": f.RateLimits, "html_429": f.HTML429, "truncate": f.Truncate, "latency": f.Latency.String()}
+	return map[string]any{"server_errors": f.ServerErrors, "rate_limits": f.RateLimits, "html_429": f.HTML429, "truncate": f.Truncate, "revoke": f.Revoke, "latency": f.Latency.String()}
 }
 
 func adminJSON(w http.ResponseWriter, status int, v any) {

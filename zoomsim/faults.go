@@ -25,10 +25,14 @@ type Faults struct {
 	Truncate float64 `json:"truncate,omitempty"`
 	// Latency is added to every API answer.
 	Latency time.Duration `json:"latency,omitempty"`
+	// Revoke revokes the account's access tokens on this share of requests,
+	// which then answer 401 code 124, as when an admin deactivates and
+	// reactivates the app. Clients must mint again.
+	Revoke float64 `json:"revoke,omitempty"`
 }
 
 // ParseFaults reads a fault list such as
-// "5xx=0.05,429=0.2,html429,truncate=0.01,latency=30ms".
+// "5xx=0.05,429=0.2,html429,truncate=0.01,revoke=0.01,latency=30ms".
 func ParseFaults(s string) (Faults, error) {
 	var f Faults
 	for _, part := range strings.Split(s, ",") {
@@ -52,6 +56,8 @@ func ParseFaults(s string) (Faults, error) {
 			f.RateLimits, err = rateOf()
 		case "truncate":
 			f.Truncate, err = rateOf()
+		case "revoke":
+			f.Revoke, err = rateOf()
 		case "html429", "html_429":
 			f.HTML429 = !hasV || v == "1" || v == "true"
 		case "latency":
@@ -60,7 +66,7 @@ func ParseFaults(s string) (Faults, error) {
 				err = fmt.Errorf("zoomsim: fault latency needs a duration such as 30ms")
 			}
 		default:
-			err = fmt.Errorf("zoomsim: unknown fault %q (want 5xx, 429, html429, truncate or latency)", k)
+			err = fmt.Errorf("zoomsim: unknown fault %q (want 5xx, 429, html429, truncate, revoke or latency)", k)
 		}
 		if err != nil {
 			return Faults{}, err
@@ -96,6 +102,7 @@ type fault struct {
 	truncate   bool
 	retryAfter time.Duration
 	timestamp  bool
+	revoke     bool
 }
 
 func (fs *faultState) draw(path string) fault {
@@ -122,6 +129,8 @@ func (fs *faultState) draw(path string) fault {
 		out.status = http.StatusTooManyRequests
 	case fs.rng.Float64() < fs.f.Truncate:
 		out.truncate = true
+	case fs.f.Revoke > 0 && fs.rng.Float64() < fs.f.Revoke:
+		out.revoke = true
 	}
 	return out
 }

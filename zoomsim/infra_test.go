@@ -274,15 +274,15 @@ func TestPageSizeIsCapped(t *testing.T) {
 }
 
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults("5xx=0.05, 429=0.2,html429,truncate=0.01,latency=30ms")
+	f, err := ParseFaults("5xx=0.05, 429=0.2,html429,truncate=0.01,revoke=0.02,latency=30ms")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Faults{ServerErrors: 0.05, RateLimits: 0.2, HTML429: true, Truncate: 0.01, Latency: 30 * time.Millisecond}
+	want := Faults{ServerErrors: 0.05, RateLimits: 0.2, HTML429: true, Truncate: 0.01, Revoke: 0.02, Latency: 30 * time.Millisecond}
 	if f != want {
 		t.Fatalf("got %+v", f)
 	}
-	for _, bad := range []string{"5xx=2", "429", "latency=fast", "nonsense=1"} {
+	for _, bad := range []string{"5xx=2", "429", "latency=fast", "nonsense=1", "revoke"} {
 		if _, err := ParseFaults(bad); err == nil {
 			t.Errorf("%q parsed without error", bad)
 		}
@@ -396,5 +396,19 @@ func TestAdminAPI(t *testing.T) {
 	rv := do(t, http.MethodPost, s.URL+"/_sim/accounts/"+acct+"/revoke-tokens", "", nil)
 	if rv.status != 200 || jsonField(t, rv.body, "revoked") != float64(1) {
 		t.Fatalf("revoke: %d %s", rv.status, rv.body)
+	}
+}
+
+func TestRevokeFault(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 1, NoRateLimits: true, Faults: Faults{Revoke: 1}})
+	tok := s.IssueToken(s.Credentials()[0].AccountID)
+	a := do(t, http.MethodGet, s.APIURL+"/users", tok, nil)
+	if a.status != http.StatusUnauthorized || jsonField(t, a.body, "code") != float64(124) {
+		t.Fatalf("%d %s, want 401 code 124", a.status, a.body)
+	}
+	s.SetFaults(Faults{})
+	// The token stays revoked once the fault is gone.
+	if a := do(t, http.MethodGet, s.APIURL+"/users", tok, nil); a.status != http.StatusUnauthorized {
+		t.Fatalf("revoked token answered %d", a.status)
 	}
 }

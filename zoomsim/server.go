@@ -304,6 +304,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt *route) {
 		}
 	}
 	tok := s.auth.lookup(bearer(r), now)
+	if tok != nil && f.revoke {
+		s.RevokeTokens(tok.accountID)
+		tok = nil
+	}
 	if tok == nil {
 		s.stats.record("", rt, http.StatusUnauthorized)
 		writeJSON(w, http.StatusUnauthorized, errorf(http.StatusUnauthorized, 124, "Invalid access token."), nil)

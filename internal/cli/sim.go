@@ -79,7 +79,7 @@ quirks and the /_sim/ admin API.`,
 	fl.IntVar(&accounts, "accounts", 1, "number of independent accounts")
 	fl.IntVar(&subs, "sub-accounts", 0, "sub-accounts under the first account (which becomes a master)")
 	fl.IntVar(&days, "days", 30, "days of meeting, activity and log history")
-	fl.StringVar(&faults, "faults", "", "faults to inject, e.g. 5xx=0.05,429=0.1,html429,truncate=0.01,latency=20ms")
+	fl.StringVar(&faults, "faults", "", "faults to inject, e.g. 5xx=0.05,429=0.1,html429,truncate=0.01,revoke=0.01,latency=20ms")
 	fl.BoolVar(&noLimits, "no-rate-limits", false, "turn rate limiting off")
 	fl.BoolVar(&concurrentS2S, "concurrent-s2s-tokens", false, "let several S2S tokens of one app be valid at once (by default a new mint invalidates the previous token)")
 	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")

@@ -42,6 +42,10 @@ func (t *Token) String() string {
 // GoString hides the secrets from %#v too.
 func (t *Token) GoString() string { return t.String() }
 
+// Format hides the secrets from every fmt verb when a Token value, not a
+// pointer, is printed (on its own or as a field of another struct).
+func (t Token) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
 // HasScope reports whether the token was granted scope s.
 func (t *Token) HasScope(s string) bool {
 	for _, x := range t.Scopes {
@@ -230,6 +234,12 @@ type TokenSaver func(ctx context.Context, tok *Token) error
 func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 	var unsaved *Token
 	var mu sync.Mutex
+	// latest is the newest refresh token: Zoom burns each one on use, and
+	// after Invalidate the cache no longer holds the pair it came with.
+	latest := ""
+	if tok != nil {
+		latest = tok.RefreshToken
+	}
 	return &cachedSource{
 		delta: orDefault(a.ExpiryDelta, DefaultExpiryDelta),
 		now:   time.Now,
@@ -239,11 +249,9 @@ func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 			defer mu.Unlock()
 			next := unsaved
 			if next == nil {
-				rt := ""
-				if current != nil {
+				rt := latest
+				if current != nil && current.RefreshToken != "" {
 					rt = current.RefreshToken
-				} else if tok != nil {
-					rt = tok.RefreshToken
 				}
 				if rt == "" {
 					return nil, errors.New("zoom: no refresh token; authorize the app again")
@@ -255,6 +263,7 @@ func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 				if t.RefreshToken == "" {
 					t.RefreshToken = rt
 				}
+				latest = t.RefreshToken
 				next = t
 			}
 			if save != nil {

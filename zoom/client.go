@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -99,9 +100,15 @@ func WithBaseURL(raw string) Option {
 	}
 }
 
-// WithHTTPClient sets the HTTP client (transport, proxy, timeouts).
+// WithHTTPClient sets the HTTP client (transport, proxy, timeouts); nil
+// keeps the default.
 func WithHTTPClient(h *http.Client) Option {
-	return func(c *Client) error { c.http = h; return nil }
+	return func(c *Client) error {
+		if h != nil {
+			c.http = h
+		}
+		return nil
+	}
 }
 
 // WithRateLimiter shares a rate limiter between clients of one Zoom account:
@@ -134,6 +141,9 @@ func NewClient(ts TokenSource, opts ...Option) (*Client, error) {
 		userAgent: "zoomsight-go",
 	}
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o(c); err != nil {
 			return nil, err
 		}
@@ -195,7 +205,12 @@ func parseRetryAfter(v string, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-		return now.Add(time.Duration(secs * float64(time.Second))), true
+		// Beyond what a Duration holds the conversion would wrap into the
+		// past; such a wait is as good as forever.
+		if d := secs * float64(time.Second); d < float64(math.MaxInt64) {
+			return now.Add(time.Duration(d)), true
+		}
+		return now.Add(math.MaxInt64), true
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", http.TimeFormat, time.RFC1123Z} {
 		if t, err := time.Parse(layout, v); err == nil {
@@ -221,6 +236,12 @@ const maxPooledBuf = 8 << 20
 // retried like network errors.
 var errTruncated = errors.New("zoom: response body truncated or malformed")
 
+// decodeError is a 2xx body that is whole, well-formed JSON of the wrong
+// shape. Sending the request again cannot fix it, so it is not retried.
+type decodeError struct{ error }
+
+func (e decodeError) Unwrap() error { return e.error }
+
 // do sends one logical request with rate limiting, auth and retries.
 func (c *Client) do(ctx context.Context, method string, label Label, path string, query url.Values, v any) (*Response, error) {
 	u := c.baseURL + path
@@ -242,10 +263,14 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 		if err != nil {
 			return nil, err
 		}
+		sent := c.limiter.now()
 		status, header, err := c.send(ctx, method, u, tok, v)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if errors.As(err, new(decodeError)) {
+				return nil, err
 			}
 			lastErr = err
 			if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
@@ -259,7 +284,7 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 			reauthed = false
 		}
 		ri := parseRateInfo(header.h)
-		c.limiter.observe(label, ri)
+		c.limiter.observe(label, ri, sent)
 		if status >= 200 && status < 300 {
 			return &Response{StatusCode: status, Header: header.h, RateLimit: ri, Attempts: attempt}, nil
 		}
@@ -353,7 +378,7 @@ func (c *Client) send(ctx context.Context, method, u string, tok *Token, v any) 
 			if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
 				return 0, answer{}, fmt.Errorf("%w: %v", errTruncated, err)
 			}
-			return 0, answer{}, fmt.Errorf("zoom: decoding %s: %w", req.URL.Path, err)
+			return 0, answer{}, decodeError{fmt.Errorf("zoom: decoding %s: %w", req.URL.Path, err)}
 		}
 	}
 	return resp.StatusCode, a, nil

@@ -24,7 +24,9 @@ var (
 	// ErrInvalidToken: the access token was rejected (code 124), even after
 	// the client minted a fresh one.
 	ErrInvalidToken = errors.New("zoom: access token rejected")
-	// ErrPageTokenInvalid: next_page_token expired or is invalid (code 300).
+	// ErrPageTokenInvalid: next_page_token expired or is invalid (code 300
+	// on a request that carried one; Zoom also uses code 300 for other
+	// validation errors, such as a date window out of range).
 	ErrPageTokenInvalid = errors.New("zoom: page token invalid or expired")
 	// ErrMissingScope: the token lacks a scope the endpoint needs (4700/4711).
 	ErrMissingScope = errors.New("zoom: missing scope")
@@ -93,8 +95,6 @@ func (e *APIError) Is(target error) bool {
 		return e.Code == CodePaidPlan || (e.Code == CodeDashboardUnavailable && strings.HasPrefix(e.Path, "/metrics/"))
 	case ErrInvalidToken:
 		return e.Code == CodeInvalidToken
-	case ErrPageTokenInvalid:
-		return e.Code == CodePageToken
 	case ErrMissingScope:
 		return e.Code == CodeScopeMissing || e.Code == CodeScopeMissingList
 	case ErrRateLimited:
@@ -110,7 +110,7 @@ type RateLimitError struct {
 	Label      Label     // the category Zoom named, or the endpoint's own
 	Type       string    // Zoom's X-RateLimit-Type: "QPS", "Daily-limit", or "" if absent
 	Daily      bool      // the daily quota is exhausted
-	Limit      int       // X-RateLimit-Limit, 0 if absent
+	Limit      int       // X-RateLimit-Limit, -1 if absent
 	Remaining  int       // X-RateLimit-Remaining, -1 if absent
 	RetryAfter time.Time // when to try again; zero if Zoom did not say
 	Err        *APIError
@@ -171,6 +171,9 @@ func (e *PageTokenError) Error() string {
 }
 
 func (e *PageTokenError) Unwrap() error { return e.Err }
+
+// Is reports ErrPageTokenInvalid.
+func (e *PageTokenError) Is(target error) bool { return target == ErrPageTokenInvalid }
 
 // AuthError is a failure of Zoom's OAuth token or revoke endpoint.
 type AuthError struct {

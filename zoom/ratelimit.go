@@ -173,8 +173,9 @@ func (r *RateLimiter) dailyExhausted(label Label, now time.Time) error {
 	return &RateLimitError{Label: label, Type: "Daily-limit", Daily: true, Remaining: 0, RetryAfter: until}
 }
 
-// observe records what Zoom's headers said about the label's daily budget.
-func (r *RateLimiter) observe(label Label, ri RateInfo) {
+// observe records what Zoom's headers said about the label's daily budget,
+// for a request sent at sent (by the limiter's clock).
+func (r *RateLimiter) observe(label Label, ri RateInfo, sent time.Time) {
 	if ri.Remaining < 0 || ri.Type == "QPS" {
 		return
 	}
@@ -188,6 +189,12 @@ func (r *RateLimiter) observe(label Label, ri RateInfo) {
 	}
 	r.mu.Lock()
 	r.rollDay(r.now())
+	if sent.UTC().Before(r.day) {
+		// Sent before 00:00 UTC, answered after: the remainder is of a
+		// quota that has since been reset.
+		r.mu.Unlock()
+		return
+	}
 	r.remain[label] = ri.Remaining
 	if sharesDaily(label) {
 		for _, l := range []Label{Heavy, ResourceIntensive} {

@@ -173,7 +173,7 @@ func (a *authServer) serveToken(w http.ResponseWriter, r *http.Request) {
 	case "authorization_code":
 		code := a.codes[p.Get("code")]
 		if code == nil || code.clientID != c.ClientID || now.After(code.expires) {
-			oauthError(w, http.StatusBadRequest, "invalid_grant", "Invalid authorization code "+p.Get("code"))
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "Invalid authorization code.")
 			return
 		}
 		if code.redirectURI != p.Get("redirect_uri") {

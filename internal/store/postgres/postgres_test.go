@@ -1,0 +1,130 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/internal/store/postgres"
+	"github.com/zoomsight/zoomsight/internal/store/storetest"
+)
+
+// schemaURL creates a schema of its own for t (dropped when t ends) and
+// returns the test database's URL with search_path set to it, so tests
+// run in parallel on one database.
+func schemaURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("ZOOMSIGHT_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("ZOOMSIGHT_TEST_POSTGRES not set; skipping PostgreSQL tests")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "storetest_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", base, err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// t.Context is already cancelled when cleanups run.
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, base); err == nil {
+			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func open(t testing.TB, url string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	// A second open in the same test reopens the same schema.
+	var mu sync.Mutex
+	urls := map[*testing.T]string{}
+	storetest.Run(t, func(t *testing.T) store.Store {
+		mu.Lock()
+		u, ok := urls[t]
+		if !ok {
+			u = schemaURL(t)
+			urls[t] = u
+		}
+		mu.Unlock()
+		return open(t, u)
+	})
+}
+
+// TestConcurrentOpen starts several workers on one fresh schema at once:
+// the advisory lock lets exactly one apply the migrations.
+func TestConcurrentOpen(t *testing.T) {
+	u := schemaURL(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Go(func() {
+			db, err := postgres.Open(t.Context(), u)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	db := open(t, u)
+	var n int64
+	err := db.Query(t.Context(), "SELECT count(*) FROM schema_migrations", func(_ []string, r []any) error { n = r[0].(int64); return nil })
+	if err != nil || n != 1 {
+		t.Errorf("schema_migrations: %d rows, %v; want 1", n, err)
+	}
+}
+
+func TestOpenMissingSchema(t *testing.T) {
+	base := os.Getenv("ZOOMSIGHT_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("ZOOMSIGHT_TEST_POSTGRES not set; skipping PostgreSQL tests")
+	}
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", "no_such_schema_zs")
+	u.RawQuery = q.Encode()
+	if db, err := postgres.Open(t.Context(), u.String()); err == nil {
+		db.Close()
+		t.Fatal("Open with a missing schema succeeded")
+	}
+}
+
+func BenchmarkUpsertUsers(b *testing.B) {
+	storetest.BenchUpsertUsers(b, open(b, schemaURL(b)))
+}

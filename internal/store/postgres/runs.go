@@ -1,0 +1,140 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+const runColumns = `id, account_id, started_at, finished_at, status, error, requests, "rows", stale`
+
+func scanRun(row pgx.Row) (*store.Run, error) {
+	r := &store.Run{}
+	var started, finished pgtype.Timestamptz
+	var requests, rows, stale string
+	if err := row.Scan(&r.ID, &r.AccountID, &started, &finished, &r.Status, &r.Error, &requests, &rows, &stale); err != nil {
+		return nil, err
+	}
+	r.StartedAt, r.FinishedAt = fromTS(started), fromTS(finished)
+	if err := json.Unmarshal([]byte(requests), &r.Requests); err != nil {
+		return nil, fmt.Errorf("run %d requests: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(rows), &r.Rows); err != nil {
+		return nil, fmt.Errorf("run %d rows: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(stale), &r.Stale); err != nil {
+		return nil, fmt.Errorf("run %d stale: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// BeginRun starts a run for the account, or returns its unfinished one.
+// Two workers starting the same account at once get the same run: the
+// partial unique index on running runs lets only one insert win.
+func (db *DB) BeginRun(ctx context.Context, accountID int64, now time.Time) (*store.Run, bool, error) {
+	for range 3 {
+		r, err := scanRun(db.pool.QueryRow(ctx, "SELECT "+runColumns+" FROM sync_runs WHERE account_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1",
+			accountID, store.RunRunning))
+		if err == nil {
+			return r, true, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
+		}
+		run := &store.Run{AccountID: accountID, StartedAt: now.UTC().Truncate(time.Second), Status: store.RunRunning,
+			Requests: map[string]int{}, Rows: map[string]int{}, Stale: []string{}}
+		err = db.pool.QueryRow(ctx, `INSERT INTO sync_runs (account_id, started_at, status)
+			SELECT id, $2, $3 FROM accounts WHERE id = $1
+			ON CONFLICT (account_id) WHERE status = 'running' DO NOTHING RETURNING id`,
+			accountID, ts(now), store.RunRunning).Scan(&run.ID)
+		if err == nil {
+			return run, false, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
+		}
+		var exists bool
+		if err := db.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", accountID).Scan(&exists); err != nil {
+			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
+		}
+		if !exists {
+			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, store.ErrNotFound)
+		}
+		// Another worker began a run between our select and insert: resume it.
+	}
+	return nil, false, fmt.Errorf("beginning a run of account %d: lost the race to start a run three times", accountID)
+}
+
+// EndRun records a run's outcome.
+func (db *DB) EndRun(ctx context.Context, run *store.Run) error {
+	requests, err := jsonText(run.Requests, "{}")
+	if err != nil {
+		return fmt.Errorf("ending run %d: %w", run.ID, err)
+	}
+	rows, err := jsonText(run.Rows, "{}")
+	if err != nil {
+		return fmt.Errorf("ending run %d: %w", run.ID, err)
+	}
+	stale, err := jsonText(run.Stale, "[]")
+	if err != nil {
+		return fmt.Errorf("ending run %d: %w", run.ID, err)
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE sync_runs SET finished_at = $1, status = $2, error = $3, requests = $4, "rows" = $5, stale = $6 WHERE id = $7`,
+		ts(run.FinishedAt), run.Status, run.Error, requests, rows, stale, run.ID)
+	if err == nil {
+		err = notFound(tag)
+	}
+	if err != nil {
+		return fmt.Errorf("ending run %d: %w", run.ID, err)
+	}
+	return nil
+}
+
+// Runs returns an account's latest runs, newest first; limit <= 0 means
+// all.
+func (db *DB) Runs(ctx context.Context, accountID int64, limit int) ([]*store.Run, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	rows, _ := db.pool.Query(ctx, "SELECT "+runColumns+" FROM sync_runs WHERE account_id = $1 ORDER BY id DESC LIMIT $2", accountID, lim)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Run, error) { return scanRun(r) })
+	if err != nil {
+		return nil, fmt.Errorf("listing runs of account %d: %w", accountID, err)
+	}
+	return out, nil
+}
+
+// Checkpoint returns a resource's saved progress within a run, or nil.
+func (db *DB) Checkpoint(ctx context.Context, runID int64, resource string) (*store.Checkpoint, error) {
+	c := &store.Checkpoint{RunID: runID, Resource: resource}
+	var saved pgtype.Timestamptz
+	err := db.pool.QueryRow(ctx, "SELECT done, page_token, saved_at FROM checkpoints WHERE run_id = $1 AND resource = $2",
+		runID, resource).Scan(&c.Done, &c.PageToken, &saved)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint %s of run %d: %w", resource, runID, err)
+	}
+	c.SavedAt = fromTS(saved)
+	return c, nil
+}
+
+// SaveCheckpoint saves a resource's progress within a run.
+func (db *DB) SaveCheckpoint(ctx context.Context, c *store.Checkpoint) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO checkpoints (run_id, resource, done, page_token, saved_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (run_id, resource) DO UPDATE SET done = excluded.done, page_token = excluded.page_token, saved_at = excluded.saved_at`,
+		c.RunID, c.Resource, c.Done, c.PageToken, ts(c.SavedAt))
+	if err != nil {
+		return fmt.Errorf("saving checkpoint %s of run %d: %w", c.Resource, c.RunID, err)
+	}
+	return nil
+}

@@ -1,0 +1,273 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// Batches go to the server as one array per column and are unpacked with
+// unnest: one statement and one round trip per batch, whatever its size.
+
+// lastByKey drops all but the last of items sharing a key: ON CONFLICT
+// DO UPDATE refuses to touch one row twice in a statement, and the last
+// copy is the newest.
+func lastByKey[T any](items []T, key func(*T) string) []T {
+	seen := make(map[string]int, len(items))
+	dup := false
+	for i := range items {
+		k := key(&items[i])
+		if _, ok := seen[k]; ok {
+			dup = true
+		}
+		seen[k] = i
+	}
+	if !dup {
+		return items
+	}
+	out := make([]T, 0, len(seen))
+	for i := range items {
+		if seen[key(&items[i])] == i {
+			out = append(out, items[i])
+		}
+	}
+	return out
+}
+
+const upsertUsers = `INSERT INTO zoom_users (account_id, key, zoom_id, email, first_name, last_name, display_name,
+		type, status, role_id, dept, employee_unique_id, timezone, verified, pmi, created_at, last_login_time,
+		last_client_version, group_ids, raw, first_seen_run, last_seen_run)
+	SELECT $1, x.key, x.zoom_id, x.email, x.first_name, x.last_name, x.display_name,
+		x.type, x.status, x.role_id, x.dept, x.employee_unique_id, x.timezone, x.verified, x.pmi, x.created_at, x.last_login_time,
+		x.last_client_version, x.group_ids, x.raw::jsonb, $2, $2
+	FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		$9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::bigint[],
+		$17::timestamptz[], $18::timestamptz[], $19::text[], $20::text[], $21::text[])
+		AS x(key, zoom_id, email, first_name, last_name, display_name,
+		type, status, role_id, dept, employee_unique_id, timezone, verified, pmi,
+		created_at, last_login_time, last_client_version, group_ids, raw)
+	ON CONFLICT (account_id, key) DO UPDATE SET zoom_id = excluded.zoom_id, email = excluded.email,
+		first_name = excluded.first_name, last_name = excluded.last_name, display_name = excluded.display_name,
+		type = excluded.type, status = excluded.status, role_id = excluded.role_id, dept = excluded.dept,
+		employee_unique_id = excluded.employee_unique_id, timezone = excluded.timezone, verified = excluded.verified,
+		pmi = excluded.pmi, created_at = excluded.created_at, last_login_time = excluded.last_login_time,
+		last_client_version = excluded.last_client_version, group_ids = excluded.group_ids, raw = excluded.raw,
+		last_seen_run = excluded.last_seen_run, deleted_run = NULL`
+
+// UpsertUsers writes a batch of users, re-keying pending users who
+// activated (see store.User).
+func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []store.User) error {
+	users = lastByKey(users, func(u *store.User) string { return u.Key })
+	if len(users) == 0 {
+		return nil
+	}
+	n := len(users)
+	var (
+		key, zoomID, email, first, last, display = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		status, role, dept, euid, tz, client     = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		groups                                   = make([]string, n)
+		typ, verified                            = make([]int32, n), make([]int32, n)
+		pmi                                      = make([]int64, n)
+		created, login                           = make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
+		raw                                      = make([]pgtype.Text, n)
+	)
+	for i := range users {
+		u := &users[i]
+		if u.Key == "" {
+			return fmt.Errorf("writing users: user %q has no key", u.Email)
+		}
+		var err error
+		if groups[i], err = jsonText(u.GroupIDs, "[]"); err != nil {
+			return fmt.Errorf("writing users: %w", err)
+		}
+		key[i], zoomID[i], email[i], first[i], last[i], display[i] = u.Key, u.ZoomID, u.Email, u.FirstName, u.LastName, u.DisplayName
+		status[i], role[i], dept[i], euid[i], tz[i], client[i] = u.Status, u.RoleID, u.Dept, u.EmployeeUniqueID, u.Timezone, u.LastClientVersion
+		typ[i], verified[i], pmi[i] = int32(u.Type), int32(u.Verified), u.PMI
+		created[i], login[i], raw[i] = ts(u.CreatedAt), ts(u.LastLoginTime), jsonDoc(u.Raw)
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := rekeyPending(ctx, tx, accountID, users); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, upsertUsers, accountID, runID, key, zoomID, email, first, last, display,
+			typ, status, role, dept, euid, tz, verified, pmi, created, login, client, groups, raw)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("writing %d users of account %d: %w", len(users), accountID, err)
+	}
+	return nil
+}
+
+// rekeyPending gives a pending user's row (keyed "pending:"+e-mail) the
+// Zoom id it now has, so the upsert that follows updates that row and the
+// user's history stays linked. Group memberships follow the key.
+func rekeyPending(ctx context.Context, tx pgx.Tx, accountID int64, users []store.User) error {
+	var pending bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = $1 AND zoom_id = '')", accountID).Scan(&pending); err != nil {
+		return err
+	}
+	if !pending {
+		return nil // the usual case
+	}
+	var newKeys, oldKeys []string
+	for i := range users {
+		u := &users[i]
+		if u.ZoomID == "" || u.Email == "" {
+			continue
+		}
+		if old := "pending:" + strings.ToLower(u.Email); old != u.Key {
+			newKeys, oldKeys = append(newKeys, u.Key), append(oldKeys, old)
+		}
+	}
+	if len(newKeys) == 0 {
+		return nil
+	}
+	rows, _ := tx.Query(ctx, `UPDATE zoom_users u SET key = v.new_key
+		FROM unnest($2::text[], $3::text[]) AS v(new_key, old_key)
+		WHERE u.account_id = $1 AND u.zoom_id = '' AND u.key = v.old_key
+			AND NOT EXISTS (SELECT 1 FROM zoom_users x WHERE x.account_id = $1 AND x.key = v.new_key)
+		RETURNING v.new_key, v.old_key`, accountID, newKeys, oldKeys)
+	type move struct{ newKey, oldKey string }
+	moved, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (move, error) {
+		var m move
+		return m, r.Scan(&m.newKey, &m.oldKey)
+	})
+	if err != nil || len(moved) == 0 {
+		return err
+	}
+	newKeys, oldKeys = newKeys[:0], oldKeys[:0]
+	for _, m := range moved {
+		newKeys, oldKeys = append(newKeys, m.newKey), append(oldKeys, m.oldKey)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE zoom_group_members m SET user_key = v.new_key
+		FROM unnest($2::text[], $3::text[]) AS v(new_key, old_key)
+		WHERE m.account_id = $1 AND m.user_key = v.old_key
+			AND NOT EXISTS (SELECT 1 FROM zoom_group_members x WHERE x.account_id = $1 AND x.group_id = m.group_id AND x.user_key = v.new_key)`,
+		accountID, newKeys, oldKeys); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "DELETE FROM zoom_group_members WHERE account_id = $1 AND user_key = ANY($2::text[])", accountID, oldKeys)
+	return err
+}
+
+// UpsertGroups writes a batch of groups.
+func (db *DB) UpsertGroups(ctx context.Context, runID, accountID int64, groups []store.Group) error {
+	groups = lastByKey(groups, func(g *store.Group) string { return g.ZoomID })
+	if len(groups) == 0 {
+		return nil
+	}
+	ids, names, totals := make([]string, len(groups)), make([]string, len(groups)), make([]int32, len(groups))
+	for i, g := range groups {
+		ids[i], names[i], totals[i] = g.ZoomID, g.Name, int32(g.TotalMembers)
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_groups (account_id, zoom_id, name, total_members, first_seen_run, last_seen_run)
+		SELECT $1, x.zoom_id, x.name, x.total_members, $2, $2
+		FROM unnest($3::text[], $4::text[], $5::int[]) AS x(zoom_id, name, total_members)
+		ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, total_members = excluded.total_members,
+			last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+		accountID, runID, ids, names, totals)
+	if err != nil {
+		return fmt.Errorf("writing %d groups of account %d: %w", len(groups), accountID, err)
+	}
+	return nil
+}
+
+// UpsertRoles writes a batch of roles.
+func (db *DB) UpsertRoles(ctx context.Context, runID, accountID int64, roles []store.Role) error {
+	roles = lastByKey(roles, func(r *store.Role) string { return r.ZoomID })
+	if len(roles) == 0 {
+		return nil
+	}
+	n := len(roles)
+	ids, names, descs, types, totals := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
+	for i, r := range roles {
+		ids[i], names[i], descs[i], types[i], totals[i] = r.ZoomID, r.Name, r.Description, r.Type, int32(r.TotalMembers)
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_roles (account_id, zoom_id, name, description, type, total_members, first_seen_run, last_seen_run)
+		SELECT $1, x.zoom_id, x.name, x.description, x.type, x.total_members, $2, $2
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) AS x(zoom_id, name, description, type, total_members)
+		ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, description = excluded.description,
+			type = excluded.type, total_members = excluded.total_members, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+		accountID, runID, ids, names, descs, types, totals)
+	if err != nil {
+		return fmt.Errorf("writing %d roles of account %d: %w", len(roles), accountID, err)
+	}
+	return nil
+}
+
+// UpsertGroupMembers writes a batch of group memberships.
+func (db *DB) UpsertGroupMembers(ctx context.Context, runID, accountID int64, members []store.GroupMember) error {
+	members = lastByKey(members, func(m *store.GroupMember) string { return m.GroupID + "\x00" + m.UserKey })
+	if len(members) == 0 {
+		return nil
+	}
+	groups, users := make([]string, len(members)), make([]string, len(members))
+	for i, m := range members {
+		groups[i], users[i] = m.GroupID, m.UserKey
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_group_members (account_id, group_id, user_key, first_seen_run, last_seen_run)
+		SELECT $1, x.group_id, x.user_key, $2, $2 FROM unnest($3::text[], $4::text[]) AS x(group_id, user_key)
+		ON CONFLICT (account_id, group_id, user_key) DO UPDATE SET last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+		accountID, runID, groups, users)
+	if err != nil {
+		return fmt.Errorf("writing %d group members of account %d: %w", len(members), accountID, err)
+	}
+	return nil
+}
+
+// PutAccountInfo stores the synced record of the Zoom account itself.
+func (db *DB) PutAccountInfo(ctx context.Context, runID, accountID int64, info *store.AccountInfo) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_account_info (account_id, zoom_account_id, name, account_type, owner_email,
+			seats, created_at, raw, first_seen_run, last_seen_run)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $9)
+		ON CONFLICT (account_id) DO UPDATE SET zoom_account_id = excluded.zoom_account_id, name = excluded.name,
+			account_type = excluded.account_type, owner_email = excluded.owner_email, seats = excluded.seats,
+			created_at = excluded.created_at, raw = excluded.raw, last_seen_run = excluded.last_seen_run`,
+		accountID, info.ZoomAccountID, info.Name, info.AccountType, info.OwnerEmail, info.Seats,
+		ts(info.CreatedAt), jsonDoc(info.Raw), runID)
+	if err != nil {
+		return fmt.Errorf("writing account info of account %d: %w", accountID, err)
+	}
+	return nil
+}
+
+// PutSettings stores one settings document.
+func (db *DB) PutSettings(ctx context.Context, runID, accountID int64, kind string, doc []byte) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_settings (account_id, kind, doc, first_seen_run, last_seen_run)
+		VALUES ($1, $2, $3::text::jsonb, $4, $4)
+		ON CONFLICT (account_id, kind) DO UPDATE SET doc = excluded.doc, last_seen_run = excluded.last_seen_run`,
+		accountID, kind, string(doc), runID)
+	if err != nil {
+		return fmt.Errorf("writing %s settings of account %d: %w", kind, accountID, err)
+	}
+	return nil
+}
+
+// sweepTables maps the resources Sweep knows to their tables.
+var sweepTables = map[string]string{
+	store.ResourceUsers:        "zoom_users",
+	store.ResourceGroups:       "zoom_groups",
+	store.ResourceRoles:        "zoom_roles",
+	store.ResourceGroupMembers: "zoom_group_members",
+}
+
+// Sweep marks deleted the account's rows of resource that runID did not
+// see. Rows seen by a later run are left alone.
+func (db *DB) Sweep(ctx context.Context, runID, accountID int64, resource string) (int64, error) {
+	table, ok := sweepTables[resource]
+	if !ok {
+		return 0, fmt.Errorf("sweeping: unknown resource %q", resource)
+	}
+	tag, err := db.pool.Exec(ctx, "UPDATE "+table+" SET deleted_run = $1 WHERE account_id = $2 AND deleted_run IS NULL AND last_seen_run < $1",
+		runID, accountID)
+	if err != nil {
+		return 0, fmt.Errorf("sweeping %s of account %d: %w", resource, accountID, err)
+	}
+	return tag.RowsAffected(), nil
+}

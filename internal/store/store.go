@@ -1,0 +1,199 @@
+// Package store is zoomsight's persistence: linked Zoom accounts, sync runs
+// and checkpoints, and the synced data with the public SQL views users
+// query. One schema, two drivers: SQLite (internal/store/sqlite, the
+// embedded default) and PostgreSQL (internal/store/postgres); both pass the
+// conformance suite in internal/store/storetest.
+//
+// Writes follow mark-and-sweep: every synced row records the run that last
+// saw it, and rows are marked deleted only by Sweep, which the sync calls
+// after every page of a resource arrived. A failed or partial run therefore
+// never deletes or overwrites good data with nothing.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a named org, account or run does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrReadOnly is returned by Query for statements that would write.
+var ErrReadOnly = errors.New("store: query must be read-only (SELECT, WITH, EXPLAIN, VALUES)")
+
+// Store is what the app needs from a database.
+type Store interface {
+	// Driver is "sqlite" or "postgres".
+	Driver() string
+	Close() error
+
+	// Tenancy: orgs link many Zoom accounts, and an account may serve many
+	// orgs.
+	EnsureOrg(ctx context.Context, name string) (*Org, error)
+	Orgs(ctx context.Context) ([]*Org, error)
+	LinkAccount(ctx context.Context, orgID, accountID int64) error
+	UnlinkAccount(ctx context.Context, orgID, accountID int64) error
+
+	// PutAccount inserts an account, or updates the one with the same Name;
+	// it sets a.ID.
+	PutAccount(ctx context.Context, a *Account) error
+	Account(ctx context.Context, name string) (*Account, error)
+	Accounts(ctx context.Context) ([]*Account, error)
+	// SaveTokens replaces an account's sealed OAuth tokens.
+	SaveTokens(ctx context.Context, accountID int64, sealed []byte) error
+	// DeleteAccount removes an account with every row synced for it, its
+	// runs, checkpoints and org links.
+	DeleteAccount(ctx context.Context, accountID int64) error
+
+	// Runs. BeginRun starts a run; an unfinished run of the same account
+	// (a sync that was killed) is returned instead, so that a resumed sync
+	// carries on with the same run id.
+	BeginRun(ctx context.Context, accountID int64, now time.Time) (run *Run, resumed bool, err error)
+	// EndRun records a run's outcome.
+	EndRun(ctx context.Context, run *Run) error
+	Runs(ctx context.Context, accountID int64, limit int) ([]*Run, error)
+	// Checkpoint returns a resource's saved progress within a run, or nil.
+	Checkpoint(ctx context.Context, runID int64, resource string) (*Checkpoint, error)
+	SaveCheckpoint(ctx context.Context, c *Checkpoint) error
+
+	// Synced data. Each Upsert writes a batch in one transaction and
+	// stamps every row with runID as last seen.
+	UpsertUsers(ctx context.Context, runID, accountID int64, users []User) error
+	UpsertGroups(ctx context.Context, runID, accountID int64, groups []Group) error
+	UpsertRoles(ctx context.Context, runID, accountID int64, roles []Role) error
+	UpsertGroupMembers(ctx context.Context, runID, accountID int64, members []GroupMember) error
+	PutAccountInfo(ctx context.Context, runID, accountID int64, info *AccountInfo) error
+	// PutSettings stores one settings document ("account", "lock") as JSON.
+	PutSettings(ctx context.Context, runID, accountID int64, kind string, doc []byte) error
+	// Sweep marks deleted the rows of resource (ResourceUsers, …) that
+	// runID did not see. Call it only after the whole resource was listed.
+	Sweep(ctx context.Context, runID, accountID int64, resource string) (int64, error)
+
+	// Query runs one read-only SQL statement and streams its rows to fn.
+	Query(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
+}
+
+// Resources that Sweep knows.
+const (
+	ResourceUsers        = "users"
+	ResourceGroups       = "groups"
+	ResourceRoles        = "roles"
+	ResourceGroupMembers = "group_members"
+)
+
+// Org is a customer organisation.
+type Org struct {
+	ID   int64
+	Name string
+}
+
+// Account is a linked Zoom account and how to reach it. Secrets are sealed
+// (encrypted) by the caller before they reach the store.
+type Account struct {
+	ID            int64
+	Name          string // zoomsight's name for it, unique
+	Kind          string // "s2s" or "oauth"
+	ZoomAccountID string // Zoom's account id
+	ClientID      string
+	SealedSecret  []byte // client secret, sealed
+	SealedTokens  []byte // OAuth token pair (oauth apps), sealed
+	APIURL        string // "" for Zoom's default
+	OAuthURL      string
+	Interval      time.Duration // sync interval; 0 disables scheduled syncs
+	CreatedAt     time.Time
+}
+
+// Run is one sync of one account.
+type Run struct {
+	ID         int64
+	AccountID  int64
+	StartedAt  time.Time
+	FinishedAt time.Time // zero while running
+	Status     string    // RunRunning, RunOK, RunPartial, RunFailed
+	Error      string
+	// Requests counts API requests by rate-limit label ("Light", …).
+	Requests map[string]int
+	// Rows counts rows written by resource.
+	Rows map[string]int
+	// Stale lists resources this run could not complete; their earlier data
+	// stays as it was.
+	Stale []string
+}
+
+// Run statuses.
+const (
+	RunRunning = "running"
+	RunOK      = "ok"
+	RunPartial = "partial"
+	RunFailed  = "failed"
+)
+
+// Checkpoint is a resource's progress within a run.
+type Checkpoint struct {
+	RunID    int64
+	Resource string // e.g. "users:active"
+	Done     bool
+	// PageToken resumes the listing (Zoom keeps tokens 15 minutes).
+	PageToken string
+	SavedAt   time.Time
+}
+
+// User is a synced Zoom user. Key identifies it within the account: its
+// Zoom id, or for pending users (who have none) "pending:" + lower-cased
+// e-mail. When a pending user activates, the row keyed by its e-mail takes
+// the new id, so history stays linked.
+type User struct {
+	Key               string
+	ZoomID            string
+	Email             string
+	FirstName         string
+	LastName          string
+	DisplayName       string
+	Type              int
+	Status            string
+	RoleID            string
+	Dept              string
+	EmployeeUniqueID  string
+	Timezone          string
+	Verified          int
+	PMI               int64
+	CreatedAt         time.Time // zero if unknown
+	LastLoginTime     time.Time // zero: never signed in
+	LastClientVersion string
+	GroupIDs          []string
+	Raw               []byte // the user as Zoom sent it (JSON)
+}
+
+// Group is a synced Zoom group.
+type Group struct {
+	ZoomID       string
+	Name         string
+	TotalMembers int
+}
+
+// Role is a synced Zoom role.
+type Role struct {
+	ZoomID       string
+	Name         string
+	Description  string
+	Type         string
+	TotalMembers int
+}
+
+// GroupMember links a group to a user by the user's Key.
+type GroupMember struct {
+	GroupID string
+	UserKey string
+}
+
+// AccountInfo is the synced record of the Zoom account itself.
+type AccountInfo struct {
+	ZoomAccountID string
+	Name          string
+	AccountType   string
+	OwnerEmail    string
+	Seats         int
+	CreatedAt     time.Time
+	Raw           []byte
+}

@@ -1,0 +1,431 @@
+// Package ingest syncs Zoom accounts into the store: one collector per
+// resource, checkpointed page by page, streaming each page into the store
+// so memory does not grow with the tenant. A resource's missing rows are
+// swept only after every page of it arrived, so a failed, cancelled or
+// rate-limited sync never deletes good data; it reports what is stale.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoom"
+)
+
+// Progress reports a resource's advance, for progress bars and logs.
+type Progress struct {
+	Resource string
+	Rows     int  // rows written so far
+	Total    int  // rows Zoom said exist, 0 if unknown
+	Done     bool // the resource is complete
+	Err      error
+}
+
+// Identity syncs one account's identity data: the account, users of every
+// status, groups, roles, memberships and settings.
+type Identity struct {
+	Store   store.Store
+	Client  *zoom.Client
+	Account *store.Account
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Progress, if set, is called as resources advance.
+	Progress func(Progress)
+	// ResumeWithin bounds how old an unfinished run may be and still be
+	// resumed (default 6 hours); an older one is closed as failed and a new
+	// run starts, so rows seen long ago do not count as seen now.
+	ResumeWithin time.Duration
+}
+
+// userStatuses are listed one by one: GET /users without status returns
+// only active users.
+var userStatuses = []string{zoom.UserStatusActive, zoom.UserStatusInactive, zoom.UserStatusPending}
+
+// errFatal marks errors that stop the whole run (bad credentials, a
+// revoked app), as opposed to one resource.
+type fatalError struct{ err error }
+
+func (e fatalError) Error() string { return e.err.Error() }
+func (e fatalError) Unwrap() error { return e.err }
+
+// Run syncs the account once and returns the finished run. The run's Stale
+// list names resources that could not be completed; their earlier data is
+// kept. The error is non-nil only when the run as a whole failed or ctx
+// ended; a cancelled run stays open and the next Run resumes it.
+func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	within := s.ResumeWithin
+	if within <= 0 {
+		within = 6 * time.Hour
+	}
+	run, resumed, err := s.Store.BeginRun(ctx, s.Account.ID, now())
+	if err != nil {
+		return nil, fmt.Errorf("starting a sync run: %w", err)
+	}
+	if resumed && now().Sub(run.StartedAt) > within {
+		run.Status, run.Error, run.FinishedAt = store.RunFailed, "abandoned: not resumed in time", now()
+		if err := s.Store.EndRun(ctx, run); err != nil {
+			return nil, err
+		}
+		if run, _, err = s.Store.BeginRun(ctx, s.Account.ID, now()); err != nil {
+			return nil, fmt.Errorf("starting a sync run: %w", err)
+		}
+	}
+	if run.Requests == nil {
+		run.Requests = map[string]int{}
+	}
+	if run.Rows == nil {
+		run.Rows = map[string]int{}
+	}
+	usedBefore := s.Client.RateLimiter().Used()
+	c := &collector{Identity: s, run: run, stale: map[string]string{}}
+
+	err = c.all(ctx)
+
+	for label, n := range s.Client.RateLimiter().Used() {
+		if d := n - usedBefore[label]; d > 0 {
+			run.Requests[label.String()] += d
+		}
+	}
+	run.Stale = run.Stale[:0]
+	for _, r := range slices.Sorted(maps.Keys(c.stale)) {
+		run.Stale = append(run.Stale, r+": "+c.stale[r])
+	}
+	if ctx.Err() != nil {
+		// Leave the run open: the next sync resumes it from its checkpoints.
+		return run, ctx.Err()
+	}
+	run.FinishedAt = now()
+	switch {
+	case err != nil:
+		run.Status, run.Error = store.RunFailed, err.Error()
+	case len(run.Stale) > 0:
+		run.Status = store.RunPartial
+	default:
+		run.Status = store.RunOK
+	}
+	if endErr := s.Store.EndRun(context.WithoutCancel(ctx), run); endErr != nil {
+		return run, fmt.Errorf("recording the sync run: %w", endErr)
+	}
+	if err != nil {
+		return run, err
+	}
+	return run, nil
+}
+
+type collector struct {
+	*Identity
+	run   *store.Run
+	stale map[string]string // resource → why
+}
+
+func (c *collector) report(p Progress) {
+	if c.Progress != nil {
+		c.Progress(p)
+	}
+}
+
+// all runs every resource. Resource errors mark the resource stale and the
+// sync goes on; fatal errors and cancellation stop it.
+func (c *collector) all(ctx context.Context) error {
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"account", c.accountInfo},
+		{"users", c.users},
+		{"groups", c.groups},
+		{"roles", c.roles},
+		{"settings", c.settings},
+	}
+	for _, st := range steps {
+		err := st.fn(ctx)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if f := (fatalError{}); errors.As(err, &f) {
+			return f.err
+		}
+		if isFatal(err) {
+			return err
+		}
+		c.report(Progress{Resource: st.name, Err: err})
+		if _, ok := c.stale[st.name]; !ok {
+			c.stale[st.name] = reason(err)
+		}
+	}
+	return nil
+}
+
+// isFatal tells errors that doom every resource: the app's credentials
+// are wrong or its tokens cannot be had.
+func isFatal(err error) bool {
+	var ae *zoom.AuthError
+	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken)
+}
+
+// reason is a short, secret-free explanation for the stale list.
+func reason(err error) string {
+	var se *zoom.ScopeError
+	var rl *zoom.RateLimitError
+	switch {
+	case errors.As(err, &se):
+		if len(se.Scopes) > 0 {
+			return "missing scope " + strings.Join(se.Scopes, " or ")
+		}
+		return "missing scope"
+	case errors.Is(err, zoom.ErrPaidPlan):
+		return "not available on this account's plan"
+	case errors.As(err, &rl) && rl.Daily:
+		return "daily rate limit reached until " + rl.RetryAfter.UTC().Format(time.RFC3339)
+	}
+	return err.Error()
+}
+
+// step runs a one-shot resource unless this run already completed it.
+func (c *collector) step(ctx context.Context, resource string, fn func() (int, error)) error {
+	cp, err := c.Store.Checkpoint(ctx, c.run.ID, resource)
+	if err != nil {
+		return fatalError{err}
+	}
+	if cp != nil && cp.Done {
+		return nil
+	}
+	n, err := fn()
+	if err != nil {
+		return err
+	}
+	c.run.Rows[resource] += n
+	c.report(Progress{Resource: resource, Rows: n, Done: true})
+	return c.done(ctx, resource, "")
+}
+
+func (c *collector) done(ctx context.Context, resource, token string) error {
+	err := c.Store.SaveCheckpoint(ctx, &store.Checkpoint{RunID: c.run.ID, Resource: resource, Done: token == "", PageToken: token, SavedAt: time.Now()})
+	if err != nil {
+		return fatalError{fmt.Errorf("saving checkpoint: %w", err)}
+	}
+	return nil
+}
+
+func (c *collector) accountInfo(ctx context.Context) error {
+	return c.step(ctx, "account", func() (int, error) {
+		a, _, err := c.Client.Accounts.Get(ctx, "me")
+		if err != nil {
+			return 0, err
+		}
+		raw, _ := json.Marshal(a)
+		info := &store.AccountInfo{ZoomAccountID: a.ID, Name: a.AccountName, AccountType: a.AccountType, OwnerEmail: a.OwnerEmail, Seats: a.Seats, CreatedAt: a.CreatedAt, Raw: raw}
+		if info.ZoomAccountID == "" {
+			info.ZoomAccountID = c.Account.ZoomAccountID
+		}
+		if err := c.Store.PutAccountInfo(ctx, c.run.ID, c.Account.ID, info); err != nil {
+			return 0, fatalError{err}
+		}
+		return 1, nil
+	})
+}
+
+// users lists every status at Zoom's largest page size. Memberships come
+// from each user's group_ids, so no per-group call is needed.
+func (c *collector) users(ctx context.Context) error {
+	complete := true
+	for _, status := range userStatuses {
+		if err := c.userStatus(ctx, status); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			if f := (fatalError{}); errors.As(err, &f) || isFatal(err) {
+				return err
+			}
+			complete = false
+			c.stale["users:"+status] = reason(err)
+		}
+	}
+	if !complete {
+		// Without every status we cannot tell a deleted user from one we
+		// did not get to: sweep nothing.
+		return nil
+	}
+	for _, r := range []string{store.ResourceUsers, store.ResourceGroupMembers} {
+		if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, r); err != nil {
+			return fatalError{fmt.Errorf("sweeping %s: %w", r, err)}
+		}
+	}
+	return nil
+}
+
+func (c *collector) userStatus(ctx context.Context, status string) error {
+	resource := "users:" + status
+	cp, err := c.Store.Checkpoint(ctx, c.run.ID, resource)
+	if err != nil {
+		return fatalError{err}
+	}
+	if cp != nil && cp.Done {
+		return nil
+	}
+	start := ""
+	if cp != nil {
+		start = cp.PageToken
+	}
+	restarted := false
+	for {
+		err := c.userPages(ctx, status, resource, start)
+		var pte *zoom.PageTokenError
+		if errors.As(err, &pte) && !restarted {
+			// The saved or current token expired: list again from the top.
+			// Rows already written are simply written again.
+			restarted, start = true, ""
+			continue
+		}
+		return err
+	}
+}
+
+func (c *collector) userPages(ctx context.Context, status, resource, start string) error {
+	opts := &zoom.ListUsersOptions{Status: status, ListOptions: zoom.ListOptions{NextPageToken: start}}
+	rows := 0
+	for page, err := range c.Client.Users.ListPages(ctx, opts) {
+		if err != nil {
+			return err
+		}
+		users := make([]store.User, 0, len(page.Items))
+		var members []store.GroupMember
+		for i := range page.Items {
+			u := toStoreUser(&page.Items[i])
+			users = append(users, u)
+			for _, g := range u.GroupIDs {
+				members = append(members, store.GroupMember{GroupID: g, UserKey: u.Key})
+			}
+		}
+		if err := c.Store.UpsertUsers(ctx, c.run.ID, c.Account.ID, users); err != nil {
+			return fatalError{fmt.Errorf("writing users: %w", err)}
+		}
+		if err := c.Store.UpsertGroupMembers(ctx, c.run.ID, c.Account.ID, members); err != nil {
+			return fatalError{fmt.Errorf("writing group members: %w", err)}
+		}
+		rows += len(users)
+		c.run.Rows["users"] += len(users)
+		c.run.Rows["group_members"] += len(members)
+		// Saved after the page is written: a crash replays at most one
+		// page, and upserts make the replay harmless.
+		if err := c.done(ctx, resource, page.NextPageToken); err != nil {
+			return err
+		}
+		c.report(Progress{Resource: resource, Rows: rows, Total: page.TotalRecords, Done: page.NextPageToken == ""})
+	}
+	return nil
+}
+
+// UserKey is how the store keys a user: its Zoom id, or for a pending user
+// (which has none) its lower-cased e-mail.
+func UserKey(id, email string) string {
+	if id != "" {
+		return id
+	}
+	return "pending:" + strings.ToLower(email)
+}
+
+func toStoreUser(u *zoom.User) store.User {
+	raw, _ := json.Marshal(u)
+	created := u.UserCreatedAt
+	if created.IsZero() {
+		created = u.CreatedAt
+	}
+	return store.User{
+		Key: UserKey(u.ID, u.Email), ZoomID: u.ID, Email: u.Email,
+		FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
+		Type: u.Type, Status: u.Status, RoleID: u.RoleID, Dept: u.Dept,
+		EmployeeUniqueID: u.EmployeeUniqueID, Timezone: u.Timezone, Verified: u.Verified, PMI: u.PMI,
+		CreatedAt: created, LastLoginTime: u.LastLoginTime.Time, LastClientVersion: u.LastClientVersion,
+		GroupIDs: u.GroupIDs, Raw: raw,
+	}
+}
+
+func (c *collector) groups(ctx context.Context) error {
+	err := c.step(ctx, "groups", func() (int, error) {
+		var batch []store.Group
+		for g, err := range c.Client.Groups.List(ctx, nil) {
+			if err != nil {
+				return 0, err
+			}
+			batch = append(batch, store.Group{ZoomID: g.ID, Name: g.Name, TotalMembers: g.TotalMembers})
+		}
+		if err := c.Store.UpsertGroups(ctx, c.run.ID, c.Account.ID, batch); err != nil {
+			return 0, fatalError{err}
+		}
+		return len(batch), nil
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, store.ResourceGroups); err != nil {
+		return fatalError{err}
+	}
+	return nil
+}
+
+func (c *collector) roles(ctx context.Context) error {
+	err := c.step(ctx, "roles", func() (int, error) {
+		roles, _, err := c.Client.Roles.List(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		batch := make([]store.Role, 0, len(roles))
+		for _, r := range roles {
+			batch = append(batch, store.Role{ZoomID: r.ID, Name: r.Name, Description: r.Description, Type: r.Type, TotalMembers: r.TotalMembers})
+		}
+		if err := c.Store.UpsertRoles(ctx, c.run.ID, c.Account.ID, batch); err != nil {
+			return 0, fatalError{err}
+		}
+		return len(batch), nil
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, store.ResourceRoles); err != nil {
+		return fatalError{err}
+	}
+	return nil
+}
+
+func (c *collector) settings(ctx context.Context) error {
+	return c.step(ctx, "settings", func() (int, error) {
+		set, _, err := c.Client.Accounts.Settings(ctx, "me", nil)
+		if err != nil {
+			return 0, err
+		}
+		doc, err := json.Marshal(set)
+		if err != nil {
+			return 0, err
+		}
+		if err := c.Store.PutSettings(ctx, c.run.ID, c.Account.ID, "account", doc); err != nil {
+			return 0, fatalError{err}
+		}
+		n := 1
+		lock, _, err := c.Client.Accounts.LockSettings(ctx, "me", nil)
+		if err != nil {
+			return n, err
+		}
+		if doc, err = json.Marshal(lock); err != nil {
+			return n, err
+		}
+		if err := c.Store.PutSettings(ctx, c.run.ID, c.Account.ID, "lock", doc); err != nil {
+			return n, fatalError{err}
+		}
+		return n + 1, nil
+	})
+}

@@ -2,57 +2,17 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"sync"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/internal/store/postgres"
 	"github.com/zoomsight/zoomsight/internal/store/storetest"
 )
 
-// schemaURL creates a schema of its own for t (dropped when t ends) and
-// returns the test database's URL with search_path set to it, so tests
-// run in parallel on one database.
-func schemaURL(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("ZOOMSIGHT_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("ZOOMSIGHT_TEST_POSTGRES not set; skipping PostgreSQL tests")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "storetest_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(context.Background(), base)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", base, err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// t.Context is already cancelled when cleanups run.
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func schemaURL(t testing.TB) string { return storetest.PostgresURL(t) }
 
 func open(t testing.TB, url string) *postgres.DB {
 	t.Helper()

@@ -78,22 +78,44 @@ func NewRateLimiter(l Limits) *RateLimiter {
 		remain:  map[Label]int{},
 	}
 	for _, lb := range Labels {
-		ps := l.PerSecond[lb]
-		if ps <= 0 {
-			r.perSec[lb] = rate.NewLimiter(rate.Inf, 0)
-			continue
-		}
-		burst := l.Burst[lb]
-		if burst <= 0 {
-			burst = 1
-		}
-		r.perSec[lb] = rate.NewLimiter(rate.Limit(ps), burst)
+		r.perSec[lb] = rate.NewLimiter(l.pace(lb))
 	}
 	return r
 }
 
+// pace is the token-bucket rate and burst for one label.
+func (l Limits) pace(lb Label) (rate.Limit, int) {
+	ps := l.PerSecond[lb]
+	if ps <= 0 {
+		return rate.Inf, 0
+	}
+	burst := l.Burst[lb]
+	if burst <= 0 {
+		burst = 1
+	}
+	return rate.Limit(ps), burst
+}
+
 // Limits returns the limits the limiter enforces.
-func (r *RateLimiter) Limits() Limits { return r.limits }
+func (r *RateLimiter) Limits() Limits {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.limits
+}
+
+// SetLimits changes the limits in place, keeping today's counters, so that
+// a client that learns its account's plan mid-sync (from /accounts/me) can
+// pace by it without losing track of what it already spent.
+func (r *RateLimiter) SetLimits(l Limits) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limits = l
+	for _, lb := range Labels {
+		lim, burst := l.pace(lb)
+		r.perSec[lb].SetLimit(lim)
+		r.perSec[lb].SetBurst(burst)
+	}
+}
 
 func sharesDaily(l Label) bool { return l == Heavy || l == ResourceIntensive }
 
@@ -184,10 +206,11 @@ func (r *RateLimiter) observe(label Label, ri RateInfo, sent time.Time) {
 	}
 	// Only daily budgets are worth tracking from headers; Zoom reports the
 	// daily remainder for Heavy and Resource-intensive calls.
+	r.mu.Lock()
 	if !sharesDaily(label) && r.limits.Daily[label] == 0 {
+		r.mu.Unlock()
 		return
 	}
-	r.mu.Lock()
 	r.rollDay(r.now())
 	if sent.UTC().Before(r.day) {
 		// Sent before 00:00 UTC, answered after: the remainder is of a

@@ -8,13 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 )
 
 // Run executes the command line args and returns the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := NewRoot(stdout, stderr)
+	return RunEnv(ctx, args, stdout, stderr, os.Getenv)
+}
+
+// RunEnv is Run with the environment read through getenv, for tests.
+func RunEnv(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	root := NewRoot(stdout, stderr, getenv)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -27,7 +33,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // NewRoot returns the zoomsight command tree writing to stdout and stderr.
-func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+func NewRoot(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
+	g := &globals{getenv: getenv}
 	root := &cobra.Command{
 		Use:   "zoomsight",
 		Short: "Keep a queryable model of your Zoom accounts and watch it",
@@ -35,12 +42,13 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 an identity graph, licence and activity insights, meeting quality by site,
 and change monitoring.
 
-Without a Zoom account, start the simulator: zoomsight sim`,
+Without a Zoom account, try it on a simulated one: zoomsight demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newSimCommand())
+	withGlobals(root, g)
+	root.AddCommand(newSimCommand(), newDemoCommand(g), newAccountCommand(g), newSyncCommand(g), newQueryCommand(g), newExportCommand(g))
 	return root
 }

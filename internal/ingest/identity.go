@@ -38,6 +38,10 @@ type Identity struct {
 	Now func() time.Time
 	// Progress, if set, is called as resources advance.
 	Progress func(Progress)
+	// OnAccount, if set, is called with the account record as soon as it
+	// arrives, before users are listed: the app uses its plan to pace the
+	// rest of the sync.
+	OnAccount func(*store.AccountInfo)
 	// ResumeWithin bounds how old an unfinished run may be and still be
 	// resumed (default 6 hours); an older one is closed as failed and a new
 	// run starts, so rows seen long ago do not count as seen now.
@@ -234,6 +238,9 @@ func (c *collector) accountInfo(ctx context.Context) error {
 		}
 		if err := c.Store.PutAccountInfo(ctx, c.run.ID, c.Account.ID, info); err != nil {
 			return 0, fatalError{err}
+		}
+		if c.OnAccount != nil {
+			c.OnAccount(info)
 		}
 		return 1, nil
 	})

@@ -1,0 +1,273 @@
+// Package app wires zoomsight together: configuration to store, store to
+// Zoom clients, clients to syncs. The CLI and the end-to-end tests both
+// start it in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/ingest"
+	"github.com/zoomsight/zoomsight/internal/secret"
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/internal/store/postgres"
+	"github.com/zoomsight/zoomsight/internal/store/sqlite"
+	"github.com/zoomsight/zoomsight/zoom"
+)
+
+// DefaultDB is the database used when neither --db nor ZOOMSIGHT_DB says.
+const DefaultDB = "zoomsight.db"
+
+// Config says where the data lives.
+type Config struct {
+	// DB is a SQLite file path or a postgres:// URL.
+	DB string
+	// KeyFile holds the credential key when ZOOMSIGHT_KEY is unset; default
+	// beside a SQLite database, or in the user's config directory.
+	KeyFile string
+	// Getenv reads the environment (default os.Getenv).
+	Getenv func(string) string
+	// HTTPClient talks to Zoom (default: a client with a 2-minute timeout).
+	HTTPClient *http.Client
+	// Retry overrides the Zoom client's retry policy (tests shorten it).
+	Retry *zoom.RetryPolicy
+}
+
+// App is a running zoomsight.
+type App struct {
+	Store store.Store
+	keys  *secret.Keyring
+	cfg   Config
+
+	mu       sync.Mutex
+	limiters map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
+	pinned   map[int64]bool              // limits set by SetLimits, not by the plan
+}
+
+// IsPostgres reports whether a --db value names a PostgreSQL database.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Open opens the store (creating and migrating it if needed) and the
+// credential keyring.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
+	if cfg.DB == "" {
+		cfg.DB = DefaultDB
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+	}
+	var st store.Store
+	var err error
+	if IsPostgres(cfg.DB) {
+		st, err = postgres.Open(ctx, cfg.DB)
+		if cfg.KeyFile == "" {
+			dir, derr := os.UserConfigDir()
+			if derr != nil {
+				dir = "."
+			}
+			cfg.KeyFile = filepath.Join(dir, "zoomsight", "zoomsight.key")
+		}
+	} else {
+		st, err = sqlite.Open(ctx, cfg.DB)
+		if cfg.KeyFile == "" {
+			cfg.KeyFile = cfg.DB + ".key"
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	keys, err := secret.LoadKeyring(cfg.Getenv, cfg.KeyFile)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &App{Store: st, keys: keys, cfg: cfg, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}, nil
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// LinkS2S links a Server-to-Server app's account under name, sealing the
+// secret. It does not contact Zoom; TestAccount does.
+type LinkS2S struct {
+	Name, AccountID, ClientID string
+	ClientSecret              secret.String
+	APIURL, OAuthURL          string
+	Interval                  time.Duration
+	Org                       string // optional
+}
+
+// ErrUnknownAccount is returned for an account name that is not linked.
+var ErrUnknownAccount = errors.New("no such account")
+
+// AddS2S stores a linked Server-to-Server account.
+func (a *App) AddS2S(ctx context.Context, in LinkS2S) (*store.Account, error) {
+	if in.Name == "" || in.AccountID == "" || in.ClientID == "" || in.ClientSecret == "" {
+		return nil, errors.New("an account needs a name, --account-id, --client-id and a client secret")
+	}
+	sealed, err := a.keys.Seal([]byte(in.ClientSecret.Reveal()))
+	if err != nil {
+		return nil, err
+	}
+	acct := &store.Account{Name: in.Name, Kind: "s2s", ZoomAccountID: in.AccountID, ClientID: in.ClientID, SealedSecret: sealed,
+		APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval}
+	if err := a.Store.PutAccount(ctx, acct); err != nil {
+		return nil, err
+	}
+	if in.Org != "" {
+		org, err := a.Store.EnsureOrg(ctx, in.Org)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.Store.LinkAccount(ctx, org.ID, acct.ID); err != nil {
+			return nil, err
+		}
+	}
+	return acct, nil
+}
+
+// Account returns a linked account by name.
+func (a *App) Account(ctx context.Context, name string) (*store.Account, error) {
+	acct, err := a.Store.Account(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w %q; see: zoomsight account list", ErrUnknownAccount, name)
+	}
+	return acct, err
+}
+
+// limiter returns the account's shared rate limiter, sized by the plan the
+// last sync saw (Pro until one has).
+func (a *App) limiter(ctx context.Context, acct *store.Account) *zoom.RateLimiter {
+	a.mu.Lock()
+	l := a.limiters[acct.ID]
+	a.mu.Unlock()
+	if l != nil {
+		return l
+	}
+	plan := zoom.PlanPro
+	if p, ok := a.storedPlan(ctx, acct); ok {
+		plan = p
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if l = a.limiters[acct.ID]; l == nil {
+		l = zoom.NewRateLimiter(zoom.DefaultLimits(plan))
+		a.limiters[acct.ID] = l
+	}
+	return l
+}
+
+// storedPlan reads the account's plan from its last synced account record.
+func (a *App) storedPlan(ctx context.Context, acct *store.Account) (zoom.Plan, bool) {
+	var typ string
+	// acct.ID is an integer from the store, so formatting it into the
+	// statement is safe.
+	q := fmt.Sprintf("SELECT account_type FROM zoom_account_info WHERE account_id = %d", acct.ID)
+	err := a.Store.Query(ctx, q, func(_ []string, row []any) error {
+		typ = fmt.Sprint(row[0])
+		return nil
+	})
+	if err != nil || typ == "" {
+		return 0, false
+	}
+	p, err := zoom.ParsePlan(typ)
+	return p, err == nil
+}
+
+// observePlan paces the rest of a sync by the plan /accounts/me reported,
+// unless the limits were pinned with SetLimits.
+func (a *App) observePlan(acct *store.Account, info *store.AccountInfo) {
+	p, err := zoom.ParsePlan(info.AccountType)
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	l, pinned := a.limiters[acct.ID], a.pinned[acct.ID]
+	a.mu.Unlock()
+	if l != nil && !pinned {
+		l.SetLimits(zoom.DefaultLimits(p))
+	}
+}
+
+// Client returns a Zoom client for a linked account.
+func (a *App) Client(ctx context.Context, acct *store.Account) (*zoom.Client, error) {
+	if acct.Kind != "s2s" {
+		return nil, fmt.Errorf("account %q: %s apps are not supported yet", acct.Name, acct.Kind)
+	}
+	sec, err := a.keys.Open(acct.SealedSecret)
+	if err != nil {
+		return nil, fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+	}
+	ts := zoom.ServerToServer{AccountID: acct.ZoomAccountID, ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}.TokenSource()
+	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithRateLimiter(a.limiter(ctx, acct)), zoom.WithUserAgent("zoomsight")}
+	if acct.APIURL != "" {
+		opts = append(opts, zoom.WithBaseURL(acct.APIURL))
+	}
+	if a.cfg.Retry != nil {
+		opts = append(opts, zoom.WithRetryPolicy(*a.cfg.Retry))
+	}
+	return zoom.NewClient(ts, opts...)
+}
+
+// SetLimits replaces an account's rate limits (e.g. for a known plan, or
+// none for a simulator without limits).
+func (a *App) SetLimits(acct *store.Account, l zoom.Limits) {
+	a.mu.Lock()
+	a.limiters[acct.ID] = zoom.NewRateLimiter(l)
+	a.pinned[acct.ID] = true
+	a.mu.Unlock()
+}
+
+// Sync syncs one account's identity data.
+func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {
+	c, err := a.Client(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
+		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
+}
+
+// Remove unlinks an account and purges everything synced from it. Server-
+// to-Server tokens are minted per process and never stored, so there is
+// nothing of theirs to revoke; stored OAuth tokens are revoked first.
+func (a *App) Remove(ctx context.Context, acct *store.Account) error {
+	if acct.Kind == "oauth" && len(acct.SealedTokens) > 0 {
+		if err := a.revokeOAuth(ctx, acct); err != nil {
+			return fmt.Errorf("revoking the account's tokens (nothing was deleted): %w", err)
+		}
+	}
+	return a.Store.DeleteAccount(ctx, acct.ID)
+}
+
+func (a *App) revokeOAuth(ctx context.Context, acct *store.Account) error {
+	return fmt.Errorf("account %q: oauth apps are not supported yet", acct.Name)
+}
+
+// EnsureEnvAccount links the account named "default" from ZOOM_ACCOUNT_ID,
+// ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET when no account is linked yet: the
+// quick path for a first sync. It returns nil when it did nothing.
+func (a *App) EnsureEnvAccount(ctx context.Context) (*store.Account, error) {
+	accts, err := a.Store.Accounts(ctx)
+	if err != nil || len(accts) > 0 {
+		return nil, err
+	}
+	id, cid, sec := a.cfg.Getenv("ZOOM_ACCOUNT_ID"), a.cfg.Getenv("ZOOM_CLIENT_ID"), a.cfg.Getenv("ZOOM_CLIENT_SECRET")
+	if id == "" || cid == "" || sec == "" {
+		return nil, nil
+	}
+	return a.AddS2S(ctx, LinkS2S{Name: "default", AccountID: id, ClientID: cid, ClientSecret: secret.String(sec),
+		APIURL: a.cfg.Getenv("ZOOM_API_URL"), OAuthURL: a.cfg.Getenv("ZOOM_OAUTH_URL"), Interval: time.Hour})
+}

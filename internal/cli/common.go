@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoomsight/zoomsight/internal/app"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	db     string
+	getenv func(string) string
+}
+
+func (g *globals) dbPath() string {
+	if g.db != "" {
+		return g.db
+	}
+	if v := g.getenv("ZOOMSIGHT_DB"); v != "" {
+		return v
+	}
+	return app.DefaultDB
+}
+
+func (g *globals) open(ctx context.Context) (*app.App, error) {
+	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv})
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func withGlobals(cmd *cobra.Command, g *globals) {
+	cmd.PersistentFlags().StringVar(&g.db, "db", "", "SQLite file or postgres:// URL (env ZOOMSIGHT_DB; default ./zoomsight.db)")
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zoomsight/zoomsight/zoom"
+	"github.com/zoomsight/zoomsight/zoomsim"
+)
+
+// run executes the CLI in-process with its own environment.
+func run(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e strings.Builder
+	code = RunEnv(t.Context(), args, &o, &e, func(k string) string { return env[k] })
+	return o.String(), e.String(), code
+}
+
+func TestDemoOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	out, errOut, code := run(t, nil, "demo", "--once", "--users", "300", "--db", db)
+	if code != 0 {
+		t.Fatalf("demo exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"sync ok", "users active licensed", "Licensed users who never signed in", "Largest groups", "query --db " + db} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	// The database it left behind answers queries from another command.
+	out, errOut, code = run(t, nil, "query", "--db", db, "--format", "json", "SELECT count(*) AS n FROM zoom_user")
+	if code != 0 {
+		t.Fatalf("query: %d %s", code, errOut)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0]["n"] != float64(300) {
+		t.Fatalf("query output %s", out)
+	}
+}
+
+func TestAccountSyncQueryExport(t *testing.T) {
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 21, Users: 250, Plan: zoom.PlanBusiness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cred := sim.Credentials()[0]
+	dir := t.TempDir()
+	db := filepath.Join(dir, "z.db")
+	env := map[string]string{"MY_SECRET": cred.ClientSecret}
+
+	_, errOut, code := run(t, env, "account", "add", "acme", "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
+		"--client-secret-env", "MY_SECRET", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL, "--org", "Acme Corp")
+	if code != 0 {
+		t.Fatalf("account add: %s", errOut)
+	}
+	// The secret is sealed: the database file does not contain it.
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), cred.ClientSecret) {
+		t.Fatal("the client secret is stored in clear")
+	}
+	out, errOut, code := run(t, env, "account", "list", "--db", db, "--format", "json")
+	if code != 0 || strings.Contains(out, cred.ClientSecret) || !strings.Contains(out, `"acme"`) {
+		t.Fatalf("account list (%d): %s %s", code, out, errOut)
+	}
+	out, errOut, code = run(t, env, "sync", "--db", db)
+	if code != 0 {
+		t.Fatalf("sync: %s\n%s", out, errOut)
+	}
+	if !strings.Contains(out, "sync ok") || strings.Contains(out+errOut, cred.ClientSecret) {
+		t.Fatalf("sync output:\n%s", out)
+	}
+	out, _, code = run(t, env, "query", "--db", db, "--format", "csv", "SELECT status, count(*) AS n FROM zoom_user GROUP BY status ORDER BY status")
+	tn := sim.Tenant(cred.AccountID)
+	want := "status,n\nactive," + itoa(tn.CountUsers("active")) + "\ninactive," + itoa(tn.CountUsers("inactive")) + "\npending," + itoa(tn.CountUsers("pending")) + "\n"
+	if code != 0 || out != want {
+		t.Fatalf("query csv:\n%s\nwant:\n%s", out, want)
+	}
+	out, _, code = run(t, env, "export", "graph", "--db", db, "--format", "j1")
+	var g struct {
+		Entities      []map[string]any `json:"entities"`
+		Relationships []map[string]any `json:"relationships"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &g) != nil || len(g.Entities) == 0 || len(g.Relationships) == 0 {
+		t.Fatalf("export graph (%d): %.300s", code, out)
+	}
+	if _, ok := g.Relationships[0]["_fromEntityKey"]; !ok {
+		t.Fatalf("relationship lacks _fromEntityKey: %v", g.Relationships[0])
+	}
+	// Bad input: one clear line and a non-zero exit.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sync", "--db", db, "nope"}, `no such account "nope"`},
+		{[]string{"query", "--db", db, "DELETE FROM zoom_user"}, "read-only"},
+		{[]string{"query", "--db", db, "SELEC nonsense"}, "syntax"},
+		{[]string{"account", "remove", "acme", "--db", db}, "--purge"},
+		{[]string{"account", "add", "x", "--db", db, "--account-id", "a", "--client-id", "b"}, "client secret is missing"},
+		{[]string{"query", "--db", filepath.Join(dir, "missing-dir", "sub", "z.db"), "SELECT 1"}, "z.db"},
+	} {
+		_, errOut, code := run(t, env, tc.args...)
+		if code == 0 || !strings.Contains(strings.ToLower(errOut), strings.ToLower(tc.want)) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line mentioning %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	if _, errOut, code := run(t, env, "account", "remove", "acme", "--purge", "--db", db); code != 0 {
+		t.Fatalf("remove: %s", errOut)
+	}
+	out, _, _ = run(t, env, "query", "--db", db, "--format", "csv", "SELECT count(*) AS n FROM zoom_user")
+	if out != "n\n0\n" {
+		t.Fatalf("after remove --purge: %q", out)
+	}
+}
+
+func TestSyncQuickPathFromEnvironment(t *testing.T) {
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 22, Users: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cred := sim.Credentials()[0]
+	env := map[string]string{"ZOOM_ACCOUNT_ID": cred.AccountID, "ZOOM_CLIENT_ID": cred.ClientID, "ZOOM_CLIENT_SECRET": cred.ClientSecret,
+		"ZOOM_API_URL": sim.APIURL, "ZOOM_OAUTH_URL": sim.OAuthURL, "ZOOMSIGHT_DB": filepath.Join(t.TempDir(), "q.db")}
+	out, errOut, code := run(t, env, "sync")
+	if code != 0 || !strings.Contains(out, "account default: sync ok") {
+		t.Fatalf("sync (%d): %s %s", code, out, errOut)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

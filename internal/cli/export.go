@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newExportCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "export", Short: "Export synced data"}
+	var format string
+	graph := &cobra.Command{
+		Use:   "graph --format j1",
+		Short: "Export the identity graph as JupiterOne-style entities and relationships",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "j1" {
+				return fmt.Errorf("--format must be j1, not %q", format)
+			}
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			out := struct {
+				Entities      []map[string]any `json:"entities"`
+				Relationships []map[string]any `json:"relationships"`
+			}{Entities: []map[string]any{}, Relationships: []map[string]any{}}
+			// JupiterOne spells these properties in camelCase.
+			rename := map[string]string{"display_name": "displayName", "_from_entity_key": "_fromEntityKey", "_to_entity_key": "_toEntityKey", "zoom_account_id": "zoomAccountId"}
+			collect := func(dst *[]map[string]any) func([]string, []any) error {
+				return func(cols []string, row []any) error {
+					m := make(map[string]any, len(cols))
+					for i, c := range cols {
+						if r, ok := rename[c]; ok {
+							c = r
+						}
+						if row[i] != nil {
+							m[c] = jsonValue(row[i])
+						}
+					}
+					*dst = append(*dst, m)
+					return nil
+				}
+			}
+			if err := a.Store.Query(cmd.Context(), "SELECT * FROM entities ORDER BY _key", collect(&out.Entities)); err != nil {
+				return err
+			}
+			if err := a.Store.Query(cmd.Context(), "SELECT * FROM relationships ORDER BY _key", collect(&out.Relationships)); err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		},
+	}
+	graph.Flags().StringVar(&format, "format", "j1", "output format: j1")
+	cmd.AddCommand(graph)
+	return cmd
+}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRowWriters(t *testing.T) {
+	cols := []string{"email", "n", "raw", "at", "none"}
+	rows := [][]any{
+		{"a@example.com", int64(3), []byte(`{"x":1}`), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), nil},
+		{"b,\"q\"@example.com", int64(4), []byte("plain"), time.Time{}, nil},
+	}
+	render := func(format string) string {
+		var b strings.Builder
+		w, err := newRowWriter(&b, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if err := w.Row(cols, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	var objs []map[string]any
+	if err := json.Unmarshal([]byte(render("json")), &objs); err != nil {
+		t.Fatalf("json output does not parse: %v", err)
+	}
+	if objs[0]["raw"].(map[string]any)["x"] != float64(1) || objs[0]["at"] != "2026-01-02T03:04:05Z" || objs[1]["raw"] != "plain" || objs[0]["none"] != nil {
+		t.Fatalf("json rows %v", objs)
+	}
+	if got := render("csv"); !strings.HasPrefix(got, "email,n,raw,at,none\n") || !strings.Contains(got, `"b,""q""@example.com"`) {
+		t.Fatalf("csv %q", got)
+	}
+	if got := render("table"); !strings.HasPrefix(got, "EMAIL") || !strings.Contains(got, "a@example.com") {
+		t.Fatalf("table %q", got)
+	}
+	if _, err := newRowWriter(nil, "xml"); err == nil {
+		t.Fatal("unknown format accepted")
+	}
+	var empty strings.Builder
+	w, _ := newRowWriter(&empty, "json")
+	_ = w.Close()
+	if empty.String() != "[]\n" {
+		t.Fatalf("empty json %q", empty.String())
+	}
+}

@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newQueryCommand(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   `query "SQL"`,
+		Short: "Run a read-only SQL query over the synced data",
+		Long: `Run one read-only SQL statement (SELECT, WITH, VALUES, EXPLAIN) against the
+documented views: zoom_account, zoom_user, zoom_group, zoom_role,
+zoom_group_member, entities, relationships, sync_run (docs/schema.md).
+Writes are refused. The same queries work on SQLite and PostgreSQL.`,
+		Example: `  zoomsight query "SELECT status, count(*) FROM zoom_user GROUP BY status"
+  zoomsight query --format csv "SELECT email, last_login_time FROM zoom_user WHERE license = 'licensed'"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := newRowWriter(cmd.OutOrStdout(), format)
+			if err != nil {
+				return err
+			}
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.Store.Query(cmd.Context(), args[0], w.Row); err != nil {
+				return err
+			}
+			return w.Close()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	return cmd
+}

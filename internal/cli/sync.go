@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/ingest"
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+func newSyncCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sync [NAME…]",
+		Short: "Sync linked Zoom accounts (all of them without names)",
+		Long: `Sync users of every status, groups, roles, memberships, the account and its
+settings. A sync that fails or is interrupted keeps the earlier data and is
+resumed by the next one.
+
+With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
+ZOOM_CLIENT_SECRET link one named "default".`,
+		RunE: func(cmd *cobra.Command, names []string) error {
+			ctx := cmd.Context()
+			a, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if _, err := a.EnsureEnvAccount(ctx); err != nil {
+				return err
+			}
+			var accts []*store.Account
+			if len(names) == 0 {
+				if accts, err = a.Store.Accounts(ctx); err != nil {
+					return err
+				}
+				if len(accts) == 0 {
+					return errors.New("no Zoom account is linked: run zoomsight account add, or set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET")
+				}
+			}
+			for _, n := range names {
+				acct, err := a.Account(ctx, n)
+				if err != nil {
+					return err
+				}
+				accts = append(accts, acct)
+			}
+			failed := 0
+			for _, acct := range accts {
+				run, err := syncOne(cmd, a, acct)
+				if err != nil {
+					if ctx.Err() != nil {
+						return fmt.Errorf("sync of %q interrupted; run zoomsight sync again to resume it", acct.Name)
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: sync of %q failed: %v\n", acct.Name, err)
+					failed++
+					continue
+				}
+				if run.Status != store.RunOK {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d account syncs did not complete", failed, len(accts))
+			}
+			return nil
+		},
+	}
+}
+
+// syncOne syncs an account with progress on stderr and a summary on stdout.
+func syncOne(cmd *cobra.Command, a *app.App, acct *store.Account) (*store.Run, error) {
+	errw := cmd.ErrOrStderr()
+	tty := isTerminal(errw)
+	start := time.Now()
+	run, err := a.Sync(cmd.Context(), acct, func(p ingest.Progress) { printProgress(errw, tty, acct.Name, p) })
+	if tty {
+		fmt.Fprint(errw, "\r\033[K")
+	}
+	if run != nil {
+		printSummary(cmd.Context(), cmd.OutOrStdout(), a, acct, run, time.Since(start))
+	}
+	return run, err
+}
+
+func printProgress(w io.Writer, tty bool, name string, p ingest.Progress) {
+	switch {
+	case p.Err != nil:
+		if tty {
+			fmt.Fprint(w, "\r\033[K")
+		}
+		fmt.Fprintf(w, "%s: %s: %v\n", name, p.Resource, p.Err)
+	case tty:
+		bar := ""
+		if p.Total > 0 {
+			n := min(20, p.Rows*20/p.Total)
+			bar = "[" + strings.Repeat("#", n) + strings.Repeat(".", 20-n) + "] "
+		}
+		fmt.Fprintf(w, "\r\033[K%s: %s %s%d", name, p.Resource, bar, p.Rows)
+		if p.Total > 0 {
+			fmt.Fprintf(w, "/%d", p.Total)
+		}
+	case p.Done:
+		fmt.Fprintf(w, "%s: %s: %d rows\n", name, p.Resource, p.Rows)
+	}
+}
+
+func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Account, run *store.Run, took time.Duration) {
+	fmt.Fprintf(w, "account %s: sync %s in %s\n", acct.Name, run.Status, took.Round(time.Millisecond))
+	counts := map[string]string{}
+	q := fmt.Sprintf("SELECT status, license, count(*) FROM zoom_user WHERE account = '%s' GROUP BY status, license", strings.ReplaceAll(acct.Name, "'", "''"))
+	_ = a.Store.Query(ctx, q, func(_ []string, r []any) error {
+		counts[cell(r[0])+" "+cell(r[1])] = cell(r[2])
+		return nil
+	})
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  users %-20s %s\n", k, counts[k])
+	}
+	for _, r := range []string{"groups", "roles", "group_members"} {
+		if n, ok := run.Rows[r]; ok {
+			fmt.Fprintf(w, "  %-26s %d\n", r, n)
+		}
+	}
+	labels := make([]string, 0, len(run.Requests))
+	for l := range run.Requests {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	var req []string
+	for _, l := range labels {
+		req = append(req, fmt.Sprintf("%s %d", l, run.Requests[l]))
+	}
+	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
+	for _, s := range run.Stale {
+		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
+	}
+	if run.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", run.Error)
+	}
+}

@@ -256,11 +256,25 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 		if attempt > c.retry.MaxAttempts {
 			return nil, fmt.Errorf("zoom: %s %s: giving up after %d attempts: %w", method, path, c.retry.MaxAttempts, lastErr)
 		}
-		if err := c.limiter.Wait(ctx, label); err != nil {
-			return nil, err
-		}
+		// The token comes first so that a failed mint spends no request of
+		// the label's budget.
 		tok, err := c.tokens.Token(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// Zoom refusing the credentials is final; a network failure on
+			// the way to the OAuth server is retried like any other.
+			if !errors.As(err, new(*AuthError)) && attempt < c.retry.MaxAttempts {
+				lastErr = err
+				if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, fmt.Errorf("%w: %w", ErrNoToken, err)
+		}
+		if err := c.limiter.Wait(ctx, label); err != nil {
 			return nil, err
 		}
 		sent := c.limiter.now()

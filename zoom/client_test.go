@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -708,5 +709,42 @@ func TestAlternatingRevocationsAndErrorsEnd(t *testing.T) {
 	}
 	if got := b.sim.Stats(b.cred.AccountID).Requests + b.sim.Stats("").Requests; got > 8 {
 		t.Fatalf("made %d requests with MaxAttempts 4", got)
+	}
+}
+
+func TestNoTokenStopsWithoutSpendingBudget(t *testing.T) {
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 5, Users: 5, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cred := sim.Credentials()[0]
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, tc := range []struct {
+		name, secret, oauthURL string
+		also                   error
+	}{
+		{"unreachable OAuth server", cred.ClientSecret, down.URL, nil},
+		{"wrong secret", "wrong", sim.OAuthURL, zoom.ErrInvalidClient},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lim := zoom.NewRateLimiter(zoom.Unlimited())
+			ts := zoom.ServerToServer{AccountID: cred.AccountID, ClientID: cred.ClientID, ClientSecret: tc.secret, OAuthURL: tc.oauthURL}.TokenSource()
+			c, err := zoom.NewClient(ts, zoom.WithBaseURL(sim.APIURL), zoom.WithRateLimiter(lim),
+				zoom.WithRetryPolicy(zoom.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = c.Accounts.Get(t.Context(), "me")
+			if !errors.Is(err, zoom.ErrNoToken) || (tc.also != nil && !errors.Is(err, tc.also)) {
+				t.Fatalf("got %v; want ErrNoToken (and %v)", err, tc.also)
+			}
+			for l, n := range lim.Used() {
+				if n != 0 {
+					t.Fatalf("%d %s requests counted although none was sent", n, l)
+				}
+			}
+		})
 	}
 }

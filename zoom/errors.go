@@ -37,6 +37,10 @@ var (
 	// ErrInvalidGrant: the refresh token or authorization code was rejected
 	// (a refresh token that was already used, or 4711).
 	ErrInvalidGrant = errors.New("zoom: invalid grant")
+	// ErrNoToken wraps every failure to get an access token (refused
+	// credentials, an unreachable OAuth server): no call can succeed
+	// until it is fixed, so callers stop rather than try the next call.
+	ErrNoToken = errors.New("zoom: no access token")
 )
 
 // Zoom error codes this package branches on.

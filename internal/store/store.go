@@ -63,6 +63,9 @@ type Store interface {
 	UpsertGroups(ctx context.Context, runID, accountID int64, groups []Group) error
 	UpsertRoles(ctx context.Context, runID, accountID int64, roles []Role) error
 	UpsertGroupMembers(ctx context.Context, runID, accountID int64, members []GroupMember) error
+	// UpsertSubAccounts writes a master account's sub-accounts (GET
+	// /accounts); every SubAccount needs its ZoomID.
+	UpsertSubAccounts(ctx context.Context, runID, accountID int64, subs []SubAccount) error
 	PutAccountInfo(ctx context.Context, runID, accountID int64, info *AccountInfo) error
 	// PutSettings stores one settings document ("account", "lock") as JSON.
 	PutSettings(ctx context.Context, runID, accountID int64, kind string, doc []byte) error
@@ -80,6 +83,7 @@ const (
 	ResourceGroups       = "groups"
 	ResourceRoles        = "roles"
 	ResourceGroupMembers = "group_members"
+	ResourceSubAccounts  = "sub_accounts"
 )
 
 // Org is a customer organisation.
@@ -196,4 +200,17 @@ type AccountInfo struct {
 	Seats         int
 	CreatedAt     time.Time
 	Raw           []byte
+}
+
+// SubAccount is a synced sub-account of a master account: a Zoom account of
+// its own, which may or may not be linked to zoomsight as well.
+type SubAccount struct {
+	ZoomID        string
+	Name          string
+	OwnerEmail    string
+	AccountType   string
+	AccountNumber int64
+	Seats         int
+	CreatedAt     time.Time // zero if unknown
+	Raw           []byte    // the sub-account as Zoom sent it (JSON)
 }

@@ -221,6 +221,44 @@ func (db *DB) UpsertGroupMembers(ctx context.Context, runID, accountID int64, me
 	return nil
 }
 
+// UpsertSubAccounts writes a batch of a master account's sub-accounts.
+func (db *DB) UpsertSubAccounts(ctx context.Context, runID, accountID int64, subs []store.SubAccount) error {
+	subs = lastByKey(subs, func(s *store.SubAccount) string { return s.ZoomID })
+	if len(subs) == 0 {
+		return nil
+	}
+	n := len(subs)
+	var (
+		ids, names, owners, types = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		numbers                   = make([]int64, n)
+		seats                     = make([]int32, n)
+		created                   = make([]pgtype.Timestamptz, n)
+		raw                       = make([]pgtype.Text, n)
+	)
+	for i := range subs {
+		s := &subs[i]
+		if s.ZoomID == "" {
+			return fmt.Errorf("writing sub-accounts: sub-account %q has no id", s.Name)
+		}
+		ids[i], names[i], owners[i], types[i] = s.ZoomID, s.Name, s.OwnerEmail, s.AccountType
+		numbers[i], seats[i], created[i], raw[i] = s.AccountNumber, int32(s.Seats), ts(s.CreatedAt), jsonDoc(s.Raw)
+	}
+	// One statement: the batch is written whole or not at all.
+	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_sub_accounts (account_id, zoom_id, name, account_number, owner_email,
+			account_type, seats, created_at, raw, first_seen_run, last_seen_run)
+		SELECT $1, x.zoom_id, x.name, x.account_number, x.owner_email, x.account_type, x.seats, x.created_at, x.raw::jsonb, $2, $2
+		FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::timestamptz[], $10::text[])
+			AS x(zoom_id, name, account_number, owner_email, account_type, seats, created_at, raw)
+		ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, account_number = excluded.account_number,
+			owner_email = excluded.owner_email, account_type = excluded.account_type, seats = excluded.seats,
+			created_at = excluded.created_at, raw = excluded.raw, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+		accountID, runID, ids, names, numbers, owners, types, seats, created, raw)
+	if err != nil {
+		return fmt.Errorf("writing %d sub-accounts of account %d: %w", len(subs), accountID, err)
+	}
+	return nil
+}
+
 // PutAccountInfo stores the synced record of the Zoom account itself.
 func (db *DB) PutAccountInfo(ctx context.Context, runID, accountID int64, info *store.AccountInfo) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO zoom_account_info (account_id, zoom_account_id, name, account_type, owner_email,
@@ -255,6 +293,7 @@ var sweepTables = map[string]string{
 	store.ResourceGroups:       "zoom_groups",
 	store.ResourceRoles:        "zoom_roles",
 	store.ResourceGroupMembers: "zoom_group_members",
+	store.ResourceSubAccounts:  "zoom_sub_accounts",
 }
 
 // Sweep marks deleted the account's rows of resource that runID did not

@@ -180,6 +180,7 @@ func (db *DB) DeleteAccount(ctx context.Context, accountID int64) error {
 			"DELETE FROM zoom_users WHERE account_id = ?",
 			"DELETE FROM zoom_groups WHERE account_id = ?",
 			"DELETE FROM zoom_roles WHERE account_id = ?",
+			"DELETE FROM zoom_sub_accounts WHERE account_id = ?",
 			"DELETE FROM zoom_account_info WHERE account_id = ?",
 			"DELETE FROM zoom_settings WHERE account_id = ?",
 			"DELETE FROM sync_runs WHERE account_id = ?",

@@ -238,6 +238,35 @@ func (db *DB) UpsertGroupMembers(ctx context.Context, runID, accountID int64, me
 	return nil
 }
 
+// UpsertSubAccounts writes a batch of a master account's sub-accounts.
+func (db *DB) UpsertSubAccounts(ctx context.Context, runID, accountID int64, subs []store.SubAccount) error {
+	subs = lastByKey(subs, func(s *store.SubAccount) string { return s.ZoomID })
+	if len(subs) == 0 {
+		return nil
+	}
+	for i := range subs {
+		if subs[i].ZoomID == "" {
+			return fmt.Errorf("writing sub-accounts: sub-account %q has no id", subs[i].Name)
+		}
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		return insertChunked(ctx, tx, `INSERT INTO zoom_sub_accounts (account_id, zoom_id, name, account_number, owner_email,
+				account_type, seats, created_at, raw, first_seen_run, last_seen_run) VALUES `,
+			` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, account_number = excluded.account_number,
+				owner_email = excluded.owner_email, account_type = excluded.account_type, seats = excluded.seats,
+				created_at = excluded.created_at, raw = excluded.raw, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+			11, len(subs), func(dst []any, i int) []any {
+				s := &subs[i]
+				return append(dst, accountID, s.ZoomID, s.Name, s.AccountNumber, s.OwnerEmail,
+					s.AccountType, s.Seats, timeValue(s.CreatedAt), text(s.Raw), runID, runID)
+			})
+	})
+	if err != nil {
+		return fmt.Errorf("writing %d sub-accounts of account %d: %w", len(subs), accountID, err)
+	}
+	return nil
+}
+
 // PutAccountInfo stores the synced record of the Zoom account itself.
 func (db *DB) PutAccountInfo(ctx context.Context, runID, accountID int64, info *store.AccountInfo) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO zoom_account_info (account_id, zoom_account_id, name, account_type, owner_email,
@@ -272,6 +301,7 @@ var sweepTables = map[string]string{
 	store.ResourceGroups:       "zoom_groups",
 	store.ResourceRoles:        "zoom_roles",
 	store.ResourceGroupMembers: "zoom_group_members",
+	store.ResourceSubAccounts:  "zoom_sub_accounts",
 }
 
 // Sweep marks deleted the account's rows of resource that runID did not

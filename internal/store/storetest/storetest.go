@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PendingUserActivates", testPendingUserActivates},
 		{"SweepScope", testSweepScope},
 		{"DeleteAccount", testDeleteAccount},
+		{"SubAccounts", testSubAccounts},
+		{"SubAccountGraph", testSubAccountGraph},
 		{"Views", testViews},
 		{"QueryReadOnly", testQueryReadOnly},
 		{"QueryErrors", testQueryErrors},
@@ -560,9 +562,11 @@ func testDeleteAccount(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, st.UpsertGroupMembers(ctx, run.ID, a.ID, []store.GroupMember{{GroupID: "g1", UserKey: "u1"}}))
 		must(t, st.PutAccountInfo(ctx, run.ID, a.ID, &store.AccountInfo{ZoomAccountID: "Z-" + name, Name: name}))
 		must(t, st.PutSettings(ctx, run.ID, a.ID, "account", []byte(`{"a":1}`)))
+		must(t, st.UpsertSubAccounts(ctx, run.ID, a.ID, []store.SubAccount{{ZoomID: "S1", Name: "Sub"}, {ZoomID: "S2", Raw: []byte(`{"id":"S2"}`)}}))
 		mustEnd(t, st, run, store.RunOK, day(1, 1))
 	}
-	tables := []string{"zoom_users", "zoom_groups", "zoom_roles", "zoom_group_members", "zoom_account_info", "zoom_settings", "sync_runs", "org_accounts"}
+	tables := []string{"zoom_users", "zoom_groups", "zoom_roles", "zoom_group_members", "zoom_account_info", "zoom_settings", "zoom_sub_accounts",
+		"sync_runs", "org_accounts"}
 	counts := func(accountID int64) []any {
 		var out []any
 		for _, tb := range tables {

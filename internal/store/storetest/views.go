@@ -10,7 +10,8 @@ import (
 )
 
 // loadViewData writes a small known dataset: account acme (Zoom id ZA1)
-// after two runs, one user deleted by a sweep, a pending user; account
+// after two runs, one user and one sub-account deleted by a sweep, a
+// pending user, a sub-account that is the linked account other; account
 // other (ZA2, never sent account info) with one user.
 func loadViewData(t *testing.T, st store.Store) (r1, r2, r3 *store.Run) {
 	ctx := t.Context()
@@ -25,6 +26,7 @@ func loadViewData(t *testing.T, st store.Store) (r1, r2, r3 *store.Run) {
 	u4 := store.User{Key: "u4", ZoomID: "u4", Email: "gone@acme.test", Type: 1, Status: "active", RoleID: "2"}
 	must(t, st.UpsertUsers(ctx, r1.ID, acme.ID, []store.User{u1, u4}))
 	must(t, st.UpsertGroupMembers(ctx, r1.ID, acme.ID, []store.GroupMember{{GroupID: "g1", UserKey: "u1"}, {GroupID: "g1", UserKey: "u4"}}))
+	must(t, st.UpsertSubAccounts(ctx, r1.ID, acme.ID, []store.SubAccount{{ZoomID: "SA9", Name: "Closed"}}))
 	r1.Requests, r1.Rows = map[string]int{"Light": 3}, map[string]int{"users": 2}
 	mustEnd(t, st, r1, store.RunOK, day(1, 1))
 
@@ -41,7 +43,12 @@ func loadViewData(t *testing.T, st store.Store) (r1, r2, r3 *store.Run) {
 	must(t, st.PutAccountInfo(ctx, r2.ID, acme.ID, &store.AccountInfo{ZoomAccountID: "ZA1", Name: "Acme Inc", AccountType: "Business",
 		OwnerEmail: "owner@acme.test", Seats: 10, CreatedAt: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC), Raw: []byte(`{"id":"ZA1"}`)}))
 	must(t, st.PutSettings(ctx, r2.ID, acme.ID, "account", []byte(`{"schedule_meeting":{"host_video":true}}`)))
-	for _, r := range []string{store.ResourceUsers, store.ResourceGroupMembers, store.ResourceGroups, store.ResourceRoles} {
+	must(t, st.UpsertSubAccounts(ctx, r2.ID, acme.ID, []store.SubAccount{
+		{ZoomID: "SA1", Name: "Acme East", OwnerEmail: "east@acme.test", AccountType: "Business", AccountNumber: 1234567, Seats: 5,
+			CreatedAt: time.Date(2022, 6, 7, 10, 9, 10, 0, time.FixedZone("CEST", 2*3600)), Raw: []byte(`{"id":"SA1"}`)},
+		{ZoomID: "ZA2", Name: "Other Co"}, // linked as other
+	}))
+	for _, r := range []string{store.ResourceUsers, store.ResourceGroupMembers, store.ResourceGroups, store.ResourceRoles, store.ResourceSubAccounts} {
 		if _, err := st.Sweep(ctx, r2.ID, acme.ID, r); err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +93,13 @@ func testViews(t *testing.T, open func(t *testing.T) store.Store) {
 		[]string{"account", "zoom_account_id", "id", "name", "description", "type", "total_members"},
 		[][]any{{"acme", "ZA1", "0", "Owner", "Account owner", "common", int64(1)}, {"acme", "ZA1", "2", "Member", "Members", "common", int64(2)}})
 
+	checkView(t, st, "SELECT * FROM zoom_sub_account",
+		[]string{"account", "zoom_account_id", "id", "name", "account_number", "owner_email", "account_type", "seats", "created_at"},
+		[][]any{
+			{"acme", "ZA1", "SA1", "Acme East", int64(1234567), "east@acme.test", "Business", int64(5), "2022-06-07T08:09:10Z"},
+			{"acme", "ZA1", "ZA2", "Other Co", int64(0), "", "", int64(0), nil},
+		})
+
 	checkView(t, st, "SELECT * FROM zoom_group_member",
 		[]string{"account", "zoom_account_id", "group_id", "group_name", "user_key", "user_id", "email"},
 		[][]any{
@@ -98,7 +112,8 @@ func testViews(t *testing.T, open func(t *testing.T) store.Store) {
 		[]string{"_key", "_type", "_class", "account", "zoom_account_id", "id", "display_name"},
 		[][]any{
 			{"zoom_account:ZA1", "zoom_account", "Account", "acme", "ZA1", "ZA1", "Acme Inc"},
-			{"zoom_account:ZA2", "zoom_account", "Account", "other", "ZA2", "ZA2", "other"},
+			{"zoom_account:ZA2", "zoom_account", "Account", "other", "ZA2", "ZA2", "other"}, // not again as acme's sub-account
+			{"zoom_account:SA1", "zoom_account", "Account", "acme", "ZA1", "SA1", "Acme East"},
 			{"zoom_user:ZA1:u1", "zoom_user", "User", "acme", "ZA1", "u1", "Ann Lee"},
 			{"zoom_user:ZA1:u2", "zoom_user", "User", "acme", "ZA1", "u2", "Bob Ray"},
 			{"zoom_user:ZA1:pending:cat@acme.test", "zoom_user", "User", "acme", "ZA1", nil, "Cat@acme.test"},
@@ -123,6 +138,8 @@ func testViews(t *testing.T, open func(t *testing.T) store.Store) {
 			rel("zoom_account_has_group", "HAS", "acme", "zoom_account:ZA1", "zoom_group:ZA1:g2"),
 			rel("zoom_account_has_role", "HAS", "acme", "zoom_account:ZA1", "zoom_role:ZA1:0"),
 			rel("zoom_account_has_role", "HAS", "acme", "zoom_account:ZA1", "zoom_role:ZA1:2"),
+			rel("zoom_account_has_account", "HAS", "acme", "zoom_account:ZA1", "zoom_account:SA1"),
+			rel("zoom_account_has_account", "HAS", "acme", "zoom_account:ZA1", "zoom_account:ZA2"),
 			rel("zoom_group_has_user", "HAS", "acme", "zoom_group:ZA1:g1", "zoom_user:ZA1:u1"),
 			rel("zoom_group_has_user", "HAS", "acme", "zoom_group:ZA1:g1", "zoom_user:ZA1:u2"),
 			rel("zoom_group_has_user", "HAS", "acme", "zoom_group:ZA1:g2", "zoom_user:ZA1:u2"),
@@ -149,7 +166,17 @@ func testViews(t *testing.T, open func(t *testing.T) store.Store) {
 		[]string{"name", "members"}, [][]any{{"Eng", int64(2)}, {"Sales", int64(1)}})
 	checkView(t, st, `SELECT e._type, count(*) AS n FROM relationships r JOIN entities e ON e._key = r._to_entity_key
 		WHERE r._from_entity_key = 'zoom_account:ZA1' GROUP BY e._type`,
-		[]string{"_type", "n"}, [][]any{{"zoom_group", int64(2)}, {"zoom_role", int64(2)}, {"zoom_user", int64(3)}})
+		[]string{"_type", "n"}, [][]any{{"zoom_account", int64(2)}, {"zoom_group", int64(2)}, {"zoom_role", int64(2)}, {"zoom_user", int64(3)}})
+	checkView(t, st, `SELECT account, count(*) AS sub_accounts, sum(seats) AS seats FROM zoom_sub_account GROUP BY account`,
+		[]string{"account", "sub_accounts", "seats"}, [][]any{{"acme", int64(2), int64(5)}})
+	for _, q := range []string{
+		"SELECT count(*) - count(DISTINCT _key) FROM entities",
+		"SELECT count(*) - count(DISTINCT _key) FROM relationships",
+	} {
+		if got := one(t, st, q); got != int64(0) {
+			t.Errorf("%s = %v, want 0: keys must be unique", q, got)
+		}
+	}
 	checkView(t, st, `SELECT account, sum(seats) AS seats, min(created_at) AS created FROM zoom_account GROUP BY account`,
 		[]string{"account", "seats", "created"}, [][]any{{"acme", int64(10), "2020-01-02T03:04:05Z"}})
 }

@@ -143,6 +143,27 @@ CREATE TABLE zoom_account_info (
     last_seen_run   INTEGER NOT NULL
 );
 
+-- Sub-accounts of a master account (GET /accounts), each a Zoom account of
+-- its own that may or may not be linked to zoomsight too.
+CREATE TABLE zoom_sub_accounts (
+    id             INTEGER PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    zoom_id        TEXT NOT NULL,
+    name           TEXT NOT NULL DEFAULT '',
+    account_number INTEGER NOT NULL DEFAULT 0,
+    owner_email    TEXT NOT NULL DEFAULT '',
+    account_type   TEXT NOT NULL DEFAULT '',
+    seats          INTEGER NOT NULL DEFAULT 0,
+    created_at     TEXT,
+    raw            TEXT,
+    first_seen_run INTEGER NOT NULL,
+    last_seen_run  INTEGER NOT NULL,
+    deleted_run    INTEGER,
+    UNIQUE (account_id, zoom_id)
+);
+-- Looked up by Zoom id across accounts (entities lists each sub-account once).
+CREATE INDEX zoom_sub_accounts_zoom_id ON zoom_sub_accounts (zoom_id);
+
 CREATE TABLE zoom_settings (
     account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     kind           TEXT NOT NULL,
@@ -203,6 +224,13 @@ LEFT JOIN zoom_groups g ON g.account_id = m.account_id AND g.zoom_id = m.group_i
 LEFT JOIN zoom_users u ON u.account_id = m.account_id AND u.key = m.user_key AND u.deleted_run IS NULL
 WHERE m.deleted_run IS NULL;
 
+CREATE VIEW zoom_sub_account AS
+SELECT r.account, r.zoom_account_id, s.zoom_id AS id, s.name, s.account_number, s.owner_email, s.account_type,
+       s.seats, s.created_at
+FROM zoom_sub_accounts s
+JOIN _account_ref r ON r.account_id = s.account_id
+WHERE s.deleted_run IS NULL;
+
 CREATE VIEW entities AS
 SELECT 'zoom_account:' || r.zoom_account_id AS _key, 'zoom_account' AS _type, 'Account' AS _class,
        r.account, r.zoom_account_id, r.zoom_account_id AS id, COALESCE(NULLIF(i.name, ''), r.account) AS display_name
@@ -227,7 +255,19 @@ SELECT 'zoom_role:' || r.zoom_account_id || ':' || ro.zoom_id, 'zoom_role', 'Acc
        r.account, r.zoom_account_id, ro.zoom_id, ro.name
 FROM zoom_roles ro
 JOIN _account_ref r ON r.account_id = ro.account_id
-WHERE ro.deleted_run IS NULL;
+WHERE ro.deleted_run IS NULL
+UNION ALL
+-- A sub-account is a zoom_account node of its own, owned by its master;
+-- unless it is linked itself (its row above already has the key), and once
+-- only if several linked masters list it (the first linked wins).
+SELECT 'zoom_account:' || s.zoom_id, 'zoom_account', 'Account',
+       r.account, r.zoom_account_id, s.zoom_id, COALESCE(NULLIF(s.name, ''), s.zoom_id)
+FROM zoom_sub_accounts s
+JOIN _account_ref r ON r.account_id = s.account_id
+WHERE s.deleted_run IS NULL
+  AND NOT EXISTS (SELECT 1 FROM _account_ref x WHERE x.zoom_account_id = s.zoom_id)
+  AND NOT EXISTS (SELECT 1 FROM zoom_sub_accounts o
+                  WHERE o.zoom_id = s.zoom_id AND o.deleted_run IS NULL AND o.account_id < s.account_id);
 
 CREATE VIEW relationships AS
 SELECT x.from_key || '|' || lower(x.class) || '|' || x.to_key AS _key, x.type AS _type, x.class AS _class,
@@ -253,6 +293,13 @@ FROM (
     FROM zoom_roles ro
     JOIN _account_ref r ON r.account_id = ro.account_id
     WHERE ro.deleted_run IS NULL AND r.zoom_account_id <> ''
+    UNION ALL
+    SELECT 'zoom_account_has_account', 'HAS', r.account,
+           'zoom_account:' || r.zoom_account_id,
+           'zoom_account:' || s.zoom_id
+    FROM zoom_sub_accounts s
+    JOIN _account_ref r ON r.account_id = s.account_id
+    WHERE s.deleted_run IS NULL AND r.zoom_account_id <> ''
     UNION ALL
     SELECT 'zoom_group_has_user', 'HAS', r.account,
            'zoom_group:' || r.zoom_account_id || ':' || g.zoom_id,

@@ -2,11 +2,15 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/store/storetest"
 	"github.com/zoomsight/zoomsight/zoom"
 	"github.com/zoomsight/zoomsight/zoomsim"
 )
@@ -41,7 +45,26 @@ func TestDemoOnce(t *testing.T) {
 	}
 }
 
+// dbs are the databases CLI tests run on: a SQLite file, and a PostgreSQL
+// schema of the test's own when ZOOMSIGHT_TEST_POSTGRES is set.
+var dbs = []struct {
+	name string
+	dsn  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "z.db") }},
+	{"postgres", func(t *testing.T) string { return storetest.PostgresURL(t) }},
+}
+
 func TestAccountSyncQueryExport(t *testing.T) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			testAccountSyncQueryExport(t, d.dsn(t))
+		})
+	}
+}
+
+func testAccountSyncQueryExport(t *testing.T, db string) {
 	sim, err := zoomsim.New(zoomsim.Options{Seed: 21, Users: 250, Plan: zoom.PlanBusiness})
 	if err != nil {
 		t.Fatal(err)
@@ -49,21 +72,24 @@ func TestAccountSyncQueryExport(t *testing.T) {
 	defer sim.Close()
 	cred := sim.Credentials()[0]
 	dir := t.TempDir()
-	db := filepath.Join(dir, "z.db")
-	env := map[string]string{"MY_SECRET": cred.ClientSecret}
+	// A key of the test's own: PostgreSQL databases keep theirs in the
+	// user's config directory otherwise.
+	env := map[string]string{"MY_SECRET": cred.ClientSecret, "ZOOMSIGHT_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
 
 	_, errOut, code := run(t, env, "account", "add", "acme", "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
 		"--client-secret-env", "MY_SECRET", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL, "--org", "Acme Corp")
 	if code != 0 {
 		t.Fatalf("account add: %s", errOut)
 	}
-	// The secret is sealed: the database file does not contain it.
-	raw, err := os.ReadFile(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(raw), cred.ClientSecret) {
-		t.Fatal("the client secret is stored in clear")
+	// The secret is sealed: the database does not contain it.
+	if !app.IsPostgres(db) {
+		raw, err := os.ReadFile(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), cred.ClientSecret) {
+			t.Fatal("the client secret is stored in clear")
+		}
 	}
 	out, errOut, code := run(t, env, "account", "list", "--db", db, "--format", "json")
 	if code != 0 || strings.Contains(out, cred.ClientSecret) || !strings.Contains(out, `"acme"`) {
@@ -104,6 +130,7 @@ func TestAccountSyncQueryExport(t *testing.T) {
 		{[]string{"account", "remove", "acme", "--db", db}, "--purge"},
 		{[]string{"account", "add", "x", "--db", db, "--account-id", "a", "--client-id", "b"}, "client secret is missing"},
 		{[]string{"query", "--db", filepath.Join(dir, "missing-dir", "sub", "z.db"), "SELECT 1"}, "z.db"},
+		{[]string{"query", "--db", "postgres://postgres@127.0.0.1:1/test?connect_timeout=2", "SELECT 1"}, "connecting to PostgreSQL at 127.0.0.1:1"},
 	} {
 		_, errOut, code := run(t, env, tc.args...)
 		if code == 0 || !strings.Contains(strings.ToLower(errOut), strings.ToLower(tc.want)) || strings.Count(errOut, "\n") != 1 {
@@ -135,3 +162,54 @@ func TestSyncQuickPathFromEnvironment(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestSyncErrorsAreOneLine covers the failures a newcomer meets first:
+// wrong credentials, a missing scope and an unreachable API each end the
+// sync with one line on stderr that says what to do, and a non-zero exit.
+func TestSyncErrorsAreOneLine(t *testing.T) {
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 23, Users: 30, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close) // subtests run in parallel, after this function returns
+	cred := sim.Credentials()[0]
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+
+	for _, tc := range []struct {
+		name           string
+		secret, apiURL string
+		oauthURL       string
+		scopes         []string
+		want           string
+	}{
+		{"wrong secret", "not-the-secret", sim.APIURL, sim.OAuthURL, nil, "rejected the app's credentials"},
+		{"unreachable", cred.ClientSecret, closed.URL, closed.URL, nil, "cannot reach Zoom at " + closed.URL},
+		{"missing scope", cred.ClientSecret, sim.APIURL, sim.OAuthURL, []string{"account:read:admin", "group:read:admin", "role:read:admin"}, "missing scope user:read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // only the missing-scope case reaches the simulator's app
+			if tc.scopes != nil {
+				sim.SetScopes(cred.ClientID, tc.scopes)
+				defer sim.SetScopes(cred.ClientID, nil)
+			}
+			db := filepath.Join(t.TempDir(), "z.db")
+			env := map[string]string{"S": tc.secret}
+			if _, e, code := run(t, env, "account", "add", "acme", "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
+				"--client-secret-env", "S", "--api-url", tc.apiURL, "--oauth-url", tc.oauthURL); code != 0 {
+				t.Fatalf("account add: %s", e)
+			}
+			out, errOut, code := run(t, env, "sync", "--db", db)
+			// Progress lines may come first; the error is one line.
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			last := lines[len(lines)-1]
+			if code == 0 || strings.Count(errOut, "zoomsight: ") != 1 || !strings.HasPrefix(last, "zoomsight: ") || !strings.Contains(last, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want one line containing %q\nstdout:\n%s", code, errOut, tc.want, out)
+			}
+			if strings.Contains(out+errOut, cred.ClientSecret) {
+				t.Fatal("the output shows the client secret")
+			}
+			t.Log(last)
+		})
+	}
+}

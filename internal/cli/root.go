@@ -26,7 +26,7 @@ func RunEnv(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		if errors.Is(err, context.Canceled) {
 			return 130
 		}
-		fmt.Fprintf(stderr, "zoomsight: %v\n", err)
+		fmt.Fprintf(stderr, "zoomsight: %s\n", oneLine(err.Error()))
 		return 1
 	}
 	return 0

@@ -52,25 +52,28 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 				}
 				accts = append(accts, acct)
 			}
-			failed := 0
+			var failures []string
 			for _, acct := range accts {
 				run, err := syncOne(cmd, a, acct)
-				if err != nil {
-					if ctx.Err() != nil {
-						return fmt.Errorf("sync of %q interrupted; run zoomsight sync again to resume it", acct.Name)
-					}
-					fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: sync of %q failed: %v\n", acct.Name, err)
-					failed++
-					continue
-				}
-				if run.Status != store.RunOK {
-					failed++
+				switch {
+				case err != nil && ctx.Err() != nil:
+					return fmt.Errorf("sync of %q interrupted; run zoomsight sync again to resume it", acct.Name)
+				case err != nil:
+					failures = append(failures, fmt.Sprintf("sync of %q failed: %v", acct.Name, clarify(err)))
+				case run.Status != store.RunOK:
+					failures = append(failures, fmt.Sprintf("sync of %q incomplete, earlier data kept: %s", acct.Name, staleByReason(run.Stale)))
 				}
 			}
-			if failed > 0 {
-				return fmt.Errorf("%d of %d account syncs did not complete", failed, len(accts))
+			switch len(failures) {
+			case 0:
+				return nil
+			case 1:
+				return errors.New(failures[0])
 			}
-			return nil
+			for _, f := range failures {
+				fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: %s\n", f)
+			}
+			return fmt.Errorf("%d of %d account syncs did not complete", len(failures), len(accts))
 		},
 	}
 }
@@ -91,12 +94,10 @@ func syncOne(cmd *cobra.Command, a *app.App, acct *store.Account) (*store.Run, e
 }
 
 func printProgress(w io.Writer, tty bool, name string, p ingest.Progress) {
+	// Errors are not printed here: the summary lists what is stale and the
+	// command ends with one line saying why.
 	switch {
 	case p.Err != nil:
-		if tty {
-			fmt.Fprint(w, "\r\033[K")
-		}
-		fmt.Fprintf(w, "%s: %s: %v\n", name, p.Resource, p.Err)
 	case tty:
 		bar := ""
 		if p.Total > 0 {
@@ -142,6 +143,9 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 	for _, l := range labels {
 		req = append(req, fmt.Sprintf("%s %d", l, run.Requests[l]))
 	}
+	if len(req) == 0 {
+		req = append(req, "none")
+	}
 	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
 	for _, s := range run.Stale {
 		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
@@ -149,4 +153,23 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 	if run.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", run.Error)
 	}
+}
+
+// staleByReason folds "resource: reason" entries that share a reason, so a
+// scope missing for three user listings reads as one clause.
+func staleByReason(stale []string) string {
+	var reasons []string
+	byReason := map[string][]string{}
+	for _, st := range stale {
+		res, why, _ := strings.Cut(st, ": ")
+		if _, ok := byReason[why]; !ok {
+			reasons = append(reasons, why)
+		}
+		byReason[why] = append(byReason[why], res)
+	}
+	parts := make([]string, len(reasons))
+	for i, why := range reasons {
+		parts[i] = strings.Join(byReason[why], ", ") + ": " + why
+	}
+	return strings.Join(parts, "; ")
 }

@@ -178,7 +178,7 @@ func (c *collector) all(ctx context.Context) error {
 // are wrong or its tokens cannot be had.
 func isFatal(err error) bool {
 	var ae *zoom.AuthError
-	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken)
+	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken) || errors.Is(err, zoom.ErrNoToken)
 }
 
 // reason is a short, secret-free explanation for the stale list.

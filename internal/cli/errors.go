@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/zoomsight/zoomsight/zoom"
+)
+
+// clarify turns the errors a newcomer meets most into one line that says
+// what went wrong and what to do. Others pass through unchanged.
+func clarify(err error) error {
+	var ue *url.Error
+	var ne net.Error
+	switch {
+	case errors.Is(err, zoom.ErrInvalidClient):
+		return fmt.Errorf("Zoom rejected the app's credentials (%w); check the account id, client id and client secret, and that the app is activated", err)
+	case errors.Is(err, zoom.ErrInvalidGrant):
+		return fmt.Errorf("Zoom no longer accepts the stored authorization (%w); link the account again with zoomsight account add --oauth-app", err)
+	case errors.As(err, &ue) && errors.As(err, &ne):
+		return fmt.Errorf("cannot reach Zoom at %s (%v); check the network and --api-url/--oauth-url", redactURL(ue.URL), ne)
+	}
+	return err
+}
+
+// redactURL keeps the scheme and host of a URL: query strings may carry
+// codes or tokens.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "the configured URL"
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// oneLine folds a multi-line error (pgx lists every address it tried) into
+// the single line a failed command ends with.
+func oneLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
+}

@@ -1,0 +1,57 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/ingest"
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoomsim"
+)
+
+// TestExpiredPageTokenRestartsListing resumes a sync after its saved page
+// token expired (Zoom keeps them 15 minutes): the listing starts again from
+// the top and ends with every user exactly once.
+func TestExpiredPageTokenRestartsListing(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		var skew atomic.Int64
+		clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+		b := newBundle(t, st, zoomsim.Options{Seed: 17, Users: 4500, NoRateLimits: true, PageTokenTTL: time.Minute, Now: clock})
+		ctx, cancel := context.WithCancel(t.Context())
+		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Progress: func(p ingest.Progress) {
+			if p.Resource == "users:active" && p.Rows > 0 && !p.Done {
+				cancel() // stop with a page token saved
+			}
+		}}
+		if _, err := sy.Run(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+		skew.Store(int64(2 * time.Minute)) // the saved token is now stale
+		sy.Progress = nil
+		run, err := sy.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(run.Stale) != 0 {
+			t.Fatalf("stale after restart: %v", run.Stale)
+		}
+		// The stale token was refused (400, code 300) and the listing began
+		// again; nothing else failed.
+		if n := b.sim.Stats(b.cred.AccountID).ByStatus["400"]; n != 1 {
+			t.Fatalf("%d requests answered 400, want the one with the expired token", n)
+		}
+		if got, want := statusCounts(t, st), wantCounts(b); !equalCounts(got, want) {
+			t.Fatalf("users by status %v, simulator %v", got, want)
+		}
+		if got := query(t, st, "SELECT count(*) - count(DISTINCT key) FROM zoom_user"); got[0][0] != "0" {
+			t.Fatalf("%s duplicate users after the restart", got[0][0])
+		}
+		if got, want := storeMemberships(t, st), simMemberships(b); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%d memberships stored, simulator has %d", len(got), len(want))
+		}
+	})
+}

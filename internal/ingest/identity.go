@@ -151,6 +151,7 @@ func (c *collector) all(ctx context.Context) error {
 		{"groups", c.groups},
 		{"roles", c.roles},
 		{"settings", c.settings},
+		{"sub_accounts", c.subAccounts},
 	}
 	for _, st := range steps {
 		err := st.fn(ctx)

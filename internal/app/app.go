@@ -201,24 +201,15 @@ func (a *App) observePlan(acct *store.Account, info *store.AccountInfo) {
 	}
 }
 
-// Client returns a Zoom client for a linked account.
+// Client returns a Zoom client for a linked account. An OAuth account's
+// client refreshes its tokens as they near expiry and saves each new pair
+// before using it.
 func (a *App) Client(ctx context.Context, acct *store.Account) (*zoom.Client, error) {
-	if acct.Kind != "s2s" {
-		return nil, fmt.Errorf("account %q: %s apps are not supported yet", acct.Name, acct.Kind)
-	}
-	sec, err := a.keys.Open(acct.SealedSecret)
+	ts, err := a.tokenSource(acct)
 	if err != nil {
-		return nil, fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+		return nil, err
 	}
-	ts := zoom.ServerToServer{AccountID: acct.ZoomAccountID, ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}.TokenSource()
-	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithRateLimiter(a.limiter(ctx, acct)), zoom.WithUserAgent("zoomsight")}
-	if acct.APIURL != "" {
-		opts = append(opts, zoom.WithBaseURL(acct.APIURL))
-	}
-	if a.cfg.Retry != nil {
-		opts = append(opts, zoom.WithRetryPolicy(*a.cfg.Retry))
-	}
-	return zoom.NewClient(ts, opts...)
+	return a.clientWith(ctx, acct, ts)
 }
 
 // SetLimits replaces an account's rate limits (e.g. for a known plan, or
@@ -242,18 +233,23 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 
 // Remove unlinks an account and purges everything synced from it. Server-
 // to-Server tokens are minted per process and never stored, so there is
-// nothing of theirs to revoke; stored OAuth tokens are revoked first.
-func (a *App) Remove(ctx context.Context, acct *store.Account) error {
-	if acct.Kind == "oauth" && len(acct.SealedTokens) > 0 {
-		if err := a.revokeOAuth(ctx, acct); err != nil {
-			return fmt.Errorf("revoking the account's tokens (nothing was deleted): %w", err)
+// nothing of theirs to revoke; stored OAuth tokens are revoked first, and if
+// that fails nothing is deleted unless opts says Force.
+func (a *App) Remove(ctx context.Context, acct *store.Account, opts RemoveOptions) error {
+	if acct.Kind == "oauth" {
+		if err := a.revokeOAuth(ctx, acct); err != nil && !opts.Force {
+			return err
 		}
 	}
 	return a.Store.DeleteAccount(ctx, acct.ID)
 }
 
 func (a *App) revokeOAuth(ctx context.Context, acct *store.Account) error {
-	return fmt.Errorf("account %q: oauth apps are not supported yet", acct.Name)
+	if err := a.revokeOAuthTokens(ctx, acct); err != nil {
+		return fmt.Errorf("account %q: %w at Zoom, so nothing was deleted (remove with --force to delete anyway; the tokens then stay valid until the app is removed in the Zoom App Marketplace): %w",
+			acct.Name, ErrRevokeFailed, err)
+	}
+	return nil
 }
 
 // EnsureEnvAccount links the account named "default" from ZOOM_ACCOUNT_ID,

@@ -1,21 +1,27 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"runtime"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/secret"
+	"github.com/zoomsight/zoomsight/internal/store"
 )
 
 func newAccountCommand(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "Link, list and remove Zoom accounts"}
-	cmd.AddCommand(newAccountAdd(g), newAccountList(g), newAccountRemove(g))
+	cmd := &cobra.Command{Use: "account", Short: "Link, list, test and remove Zoom accounts"}
+	cmd.AddCommand(newAccountAdd(g), newAccountList(g), newAccountRemove(g), newAccountTest(g))
 	return cmd
 }
 
@@ -59,14 +65,32 @@ func parseInterval(s string) (time.Duration, error) {
 func newAccountAdd(g *globals) *cobra.Command {
 	var in app.LinkS2S
 	var secretFile, secretEnv, interval string
+	var oauthApp, noBrowser bool
+	var redirectPort int
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "add NAME",
-		Short: "Link a Zoom account through a Server-to-Server OAuth app",
+		Short: "Link a Zoom account through a Server-to-Server or an admin-managed OAuth app",
+		Long: `Link a Zoom account.
+
+A Server-to-Server OAuth app needs --account-id, --client-id and the client
+secret. An admin-managed OAuth app (--oauth-app) needs --client-id and the
+secret; an admin approves it in the browser, Zoom redirects to
+http://localhost:PORT (register that as the app's redirect URL), and the
+account id comes from Zoom. The client secret is read from a file or an
+environment variable, never from a flag.`,
 		Example: `  zoomsight account add acme --account-id AbC123 --client-id XyZ --client-secret-env ZOOM_CLIENT_SECRET
+  zoomsight account add acme --oauth-app --client-id XyZ --client-secret-file secret.txt --redirect-port 4199
   zoomsight account add lab --account-id … --client-id … --client-secret-file secret.txt --api-url http://127.0.0.1:8099/v2 --oauth-url http://127.0.0.1:8099`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.Name = args[0]
+			if oauthApp && in.AccountID != "" {
+				return errors.New("--account-id is not used with --oauth-app: Zoom names the account of the admin who approves the app")
+			}
+			if !oauthApp && in.AccountID == "" {
+				return errors.New("--account-id is required for a Server-to-Server app (or give --oauth-app for an admin-managed OAuth app)")
+			}
 			sec, err := readSecret(g, secretFile, secretEnv)
 			if err != nil {
 				return err
@@ -80,7 +104,15 @@ func newAccountAdd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			acct, err := a.AddS2S(cmd.Context(), in)
+			var acct *store.Account
+			if oauthApp {
+				browse := !noBrowser && isTerminal(cmd.ErrOrStderr())
+				acct, err = a.LinkOAuth(cmd.Context(), app.LinkOAuthApp{Name: in.Name, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
+					APIURL: in.APIURL, OAuthURL: in.OAuthURL, RedirectPort: redirectPort, Timeout: timeout, Interval: in.Interval, Org: in.Org},
+					func(u string) error { return presentURL(cmd.ErrOrStderr(), u, timeout, browse) })
+			} else {
+				acct, err = a.AddS2S(cmd.Context(), in)
+			}
 			if err != nil {
 				return err
 			}
@@ -97,9 +129,44 @@ func newAccountAdd(g *globals) *cobra.Command {
 	f.StringVar(&in.OAuthURL, "oauth-url", "", "OAuth host (default https://zoom.us)")
 	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it, or disabled")
 	f.StringVar(&in.Org, "org", "", "organisation to link the account to")
-	_ = cmd.MarkFlagRequired("account-id")
+	f.BoolVar(&oauthApp, "oauth-app", false, "link through an admin-managed OAuth app (authorization code) instead of Server-to-Server")
+	f.IntVar(&redirectPort, "redirect-port", 4199, "with --oauth-app: the port of the app's redirect URL http://localhost:PORT")
+	f.BoolVar(&noBrowser, "no-browser", false, "with --oauth-app: only print the authorize URL, do not open a browser")
+	f.DurationVar(&timeout, "timeout", app.DefaultAuthorizeTimeout, "with --oauth-app: how long to wait for the approval")
 	_ = cmd.MarkFlagRequired("client-id")
 	return cmd
+}
+
+// presentURL shows the admin where to approve the app, and opens a
+// browser there when asked to. A browser that fails to start is not an
+// error: the URL is on the screen.
+func presentURL(w io.Writer, u string, timeout time.Duration, browse bool) error {
+	fmt.Fprintf(w, "Open this URL to authorize: %s\n", u)
+	if browse {
+		if err := openBrowser(u); err != nil {
+			fmt.Fprintf(w, "(could not start a browser: %v; open the URL yourself)\n", err)
+		}
+	}
+	fmt.Fprintf(w, "Waiting up to %s for the approval (Ctrl-C to cancel)…\n", timeout)
+	return nil
+}
+
+// openBrowser starts the desktop's browser on u without waiting for it.
+func openBrowser(u string) error {
+	var c *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		c = exec.Command("open", u)
+	case "windows":
+		c = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
+	default:
+		c = exec.Command("xdg-open", u)
+	}
+	if err := c.Start(); err != nil {
+		return err
+	}
+	go func() { _ = c.Wait() }() // reap it; xdg-open exits as soon as it handed over
+	return nil
 }
 
 func newAccountList(g *globals) *cobra.Command {
@@ -144,11 +211,14 @@ func newAccountList(g *globals) *cobra.Command {
 }
 
 func newAccountRemove(g *globals) *cobra.Command {
-	var purge bool
+	var purge, force bool
 	cmd := &cobra.Command{
 		Use:   "remove NAME --purge",
 		Short: "Unlink an account and delete everything synced from it",
-		Args:  cobra.ExactArgs(1),
+		Long: `Unlink an account and delete everything synced from it. An OAuth app's
+tokens are revoked at Zoom first; if Zoom cannot be reached, nothing is
+deleted unless --force.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !purge {
 				return errors.New("removing an account deletes all its synced data; confirm with --purge")
@@ -162,7 +232,7 @@ func newAccountRemove(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.Remove(cmd.Context(), acct); err != nil {
+			if err := a.Remove(cmd.Context(), acct, app.RemoveOptions{Force: force}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed account %q and its data\n", acct.Name)
@@ -170,5 +240,75 @@ func newAccountRemove(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&purge, "purge", false, "confirm: delete the account's synced data")
+	cmd.Flags().BoolVar(&force, "force", false, "delete even if the OAuth tokens could not be revoked")
 	return cmd
+}
+
+func newAccountTest(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "test NAME",
+		Short: "Check an account's credentials and which features its app's scopes and plan allow",
+		Long: `Mint a token for the account (an OAuth app's tokens are refreshed), then make
+the cheapest call of each feature and print which ones the app's scopes and
+the account's plan allow, naming the scopes that are missing for the rest.
+It exits non-zero only when no token could be had or Zoom was unreachable.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return fmt.Errorf("--format must be table or json, not %q", format)
+			}
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			acct, err := a.Account(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			res, err := a.TestAccount(cmd.Context(), acct)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			return writeFeatures(w, acct, res)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+// writeFeatures prints TestAccount's results as a table. Scope names are
+// the point of the output, so cells are never cut short.
+func writeFeatures(w io.Writer, acct *store.Account, res []app.FeatureResult) error {
+	ok := 0
+	for _, r := range res {
+		if r.Status == app.FeatureOK {
+			ok++
+		}
+	}
+	fmt.Fprintf(w, "account %q (Zoom account %s): token ok; %d of %d features available\n\n", acct.Name, acct.ZoomAccountID, ok, len(res))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEATURE\tSTATUS\tDETAIL")
+	for _, r := range res {
+		detail := r.Description
+		switch r.Status {
+		case app.FeatureMissingScope:
+			var parts []string
+			for _, m := range r.Missing {
+				parts = append(parts, fmt.Sprintf("%s needs one of: %s", m.Call, strings.Join(m.AnyOf, ", ")))
+			}
+			detail = strings.Join(parts, "; ")
+		case app.FeatureNotOnPlan, app.FeatureError:
+			detail = r.Detail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Feature, r.Status, detail)
+	}
+	return tw.Flush()
 }

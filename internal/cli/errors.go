@@ -17,9 +17,9 @@ func clarify(err error) error {
 	var ne net.Error
 	switch {
 	case errors.Is(err, zoom.ErrInvalidClient):
-		return fmt.Errorf("Zoom rejected the app's credentials (%w); check the account id, client id and client secret, and that the app is activated", err)
+		return fmt.Errorf("wrong credentials: Zoom rejected the app's credentials (%w); check the account id, client id and client secret, and that the app is activated", err)
 	case errors.Is(err, zoom.ErrInvalidGrant):
-		return fmt.Errorf("Zoom no longer accepts the stored authorization (%w); link the account again with zoomsight account add --oauth-app", err)
+		return fmt.Errorf("authorization withdrawn: Zoom no longer accepts the stored tokens (%w); link the account again with zoomsight account add --oauth-app", err)
 	case errors.As(err, &ue) && errors.As(err, &ne):
 		return fmt.Errorf("cannot reach Zoom at %s (%v); check the network and --api-url/--oauth-url", redactURL(ue.URL), ne)
 	}

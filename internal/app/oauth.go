@@ -1,0 +1,539 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/secret"
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoom"
+)
+
+// DefaultAuthorizeTimeout is how long LinkOAuth waits for the admin to
+// approve the app. Zoom's authorization codes live five minutes, so
+// waiting longer gains nothing.
+const DefaultAuthorizeTimeout = 5 * time.Minute
+
+// LinkOAuthApp links a Zoom account through an admin-managed OAuth app
+// (authorization code grant). Unlike LinkS2S it has no account id: Zoom
+// names the account of whoever approves the app.
+type LinkOAuthApp struct {
+	Name, ClientID   string
+	ClientSecret     secret.String
+	APIURL, OAuthURL string
+	// RedirectPort is the loopback port Zoom redirects to; the app's
+	// redirect URL in the Zoom Marketplace must be http://localhost:PORT.
+	// 0 picks a free port (useful only where the redirect URL is not
+	// checked, as in the simulator).
+	RedirectPort int
+	// Timeout bounds the wait for approval; DefaultAuthorizeTimeout if zero.
+	Timeout  time.Duration
+	Interval time.Duration
+	Org      string // optional
+}
+
+// ErrNotAuthorized is returned by LinkOAuth when no authorization code
+// arrived: the admin declined, or did not answer in time.
+var ErrNotAuthorized = errors.New("the app was not authorized")
+
+// ErrRevokeFailed is returned by Remove when an OAuth account's tokens
+// could not be revoked; nothing was deleted.
+var ErrRevokeFailed = errors.New("could not revoke the account's OAuth tokens")
+
+// RemoveOptions change what Remove does when an OAuth account's tokens
+// cannot be revoked.
+type RemoveOptions struct {
+	// Force purges the account anyway. Its tokens then stay valid until an
+	// admin removes the app in the Zoom App Marketplace.
+	Force bool
+}
+
+// LinkOAuth links an account through an admin-managed OAuth app: it waits
+// on a loopback port for Zoom's redirect, calls open with the URL the
+// admin must visit (open prints it or starts a browser; open's error
+// aborts the link), exchanges the code, learns the Zoom account id, and
+// stores the client secret and the token pair sealed. Linking a name again
+// re-authorizes it (after scopes were added, say), but only for the same
+// Zoom account.
+func (a *App) LinkOAuth(ctx context.Context, in LinkOAuthApp, open func(authorizeURL string) error) (*store.Account, error) {
+	if in.Name == "" || in.ClientID == "" || in.ClientSecret == "" {
+		return nil, errors.New("an OAuth account needs a name, --client-id and a client secret")
+	}
+	if in.RedirectPort < 0 || in.RedirectPort > 65535 {
+		return nil, fmt.Errorf("the redirect port must be between 1 and 65535, not %d", in.RedirectPort)
+	}
+	if err := a.checkRelink(ctx, in.Name, ""); err != nil {
+		return nil, err
+	}
+	timeout := in.Timeout
+	if timeout <= 0 {
+		timeout = DefaultAuthorizeTimeout
+	}
+	lns, port, err := listenLoopback(in.RedirectPort)
+	if err != nil {
+		return nil, err
+	}
+	state, err := randomState()
+	if err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return nil, err
+	}
+	app := zoom.OAuthApp{ClientID: in.ClientID, ClientSecret: in.ClientSecret.Reveal(), OAuthURL: in.OAuthURL, HTTPClient: a.cfg.HTTPClient,
+		// Zoom compares the redirect URI with the app's registered one
+		// literally, and admins register "localhost".
+		RedirectURL: "http://localhost:" + strconv.Itoa(port)}
+
+	cb := &callback{state: state, got: make(chan callbackResult, 1), result: make(chan callbackPage, 1), stop: make(chan struct{})}
+	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
+	for _, ln := range lns {
+		go func() { _ = srv.Serve(ln) }()
+	}
+	defer func() {
+		close(cb.stop)
+		// Shutdown lets the handler finish the page it is writing.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			_ = srv.Close()
+		}
+	}()
+
+	opened := make(chan error, 1)
+	authURL := app.AuthCodeURL(state)
+	// open may block until the redirect is served (a test's HTTP client
+	// does), and serving it waits for this function: so open runs apart.
+	go func() { opened <- open(authURL) }()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var got callbackResult
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for Zoom's redirect: %w", ctx.Err())
+		case <-timer.C:
+			return nil, fmt.Errorf("%w: no answer from Zoom within %s; run the command again and approve the app in the browser", ErrNotAuthorized, timeout)
+		case err := <-opened:
+			if err != nil {
+				return nil, fmt.Errorf("opening the authorize URL: %w", err)
+			}
+			opened = nil
+		case got = <-cb.got:
+			break wait
+		}
+	}
+	if got.err != nil {
+		cb.result <- callbackPage{err: got.err}
+		return nil, got.err
+	}
+	acct, err := a.finishOAuth(ctx, in, app, got.code)
+	cb.result <- callbackPage{acct: acct, err: err}
+	return acct, err
+}
+
+// finishOAuth exchanges the code and stores the account.
+func (a *App) finishOAuth(ctx context.Context, in LinkOAuthApp, app zoom.OAuthApp, code string) (*store.Account, error) {
+	tok, err := app.Exchange(ctx, code)
+	if err != nil {
+		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+	}
+	acct, err := a.storeOAuth(ctx, in, tok)
+	if err != nil {
+		// Nothing refers to the new grant: revoke it rather than leave a
+		// live token behind. The first error is the one worth reporting.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_ = app.Revoke(rctx, tok.AccessToken)
+		cancel()
+		return nil, err
+	}
+	return acct, nil
+}
+
+func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, tok *zoom.Token) (*store.Account, error) {
+	zid, err := a.learnAccountID(ctx, in.APIURL, tok)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkRelink(ctx, in.Name, zid); err != nil {
+		return nil, err
+	}
+	sealedSecret, err := a.keys.Seal([]byte(in.ClientSecret.Reveal()))
+	if err != nil {
+		return nil, err
+	}
+	sealedTokens, err := a.sealTokens(tok)
+	if err != nil {
+		return nil, err
+	}
+	// Re-linking keeps the old grant's tokens unrevoked on purpose: Zoom's
+	// revoke withdraws the app's authorization, new tokens included.
+	acct := &store.Account{Name: in.Name, Kind: "oauth", ZoomAccountID: zid, ClientID: in.ClientID, SealedSecret: sealedSecret,
+		SealedTokens: sealedTokens, APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval}
+	if err := a.Store.PutAccount(ctx, acct); err != nil {
+		return nil, err
+	}
+	if in.Org != "" {
+		org, err := a.Store.EnsureOrg(ctx, in.Org)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.Store.LinkAccount(ctx, org.ID, acct.ID); err != nil {
+			return nil, err
+		}
+	}
+	return acct, nil
+}
+
+// checkRelink refuses to reuse a name for another kind of app or another
+// Zoom account: PutAccount would silently file the new account's data
+// under the old one's. zoomAccountID "" checks the kind only.
+func (a *App) checkRelink(ctx context.Context, name, zoomAccountID string) error {
+	old, err := a.Store.Account(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if old.Kind != "oauth" {
+		return fmt.Errorf("account %q is already linked through a %s app; remove it first or choose another name", name, old.Kind)
+	}
+	if zoomAccountID != "" && old.ZoomAccountID != "" && old.ZoomAccountID != zoomAccountID {
+		return fmt.Errorf("account %q is linked to Zoom account %s, but the app was approved for Zoom account %s; choose another name", name, old.ZoomAccountID, zoomAccountID)
+	}
+	return nil
+}
+
+// learnAccountID asks Zoom whose account the token is for: GET /users/me
+// carries account_id and needs only a user scope; GET /accounts/me is the
+// fallback for apps granted account scopes but no user scope.
+func (a *App) learnAccountID(ctx context.Context, apiURL string, tok *zoom.Token) (string, error) {
+	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithUserAgent("zoomsight")}
+	if apiURL != "" {
+		opts = append(opts, zoom.WithBaseURL(apiURL))
+	}
+	if a.cfg.Retry != nil {
+		opts = append(opts, zoom.WithRetryPolicy(*a.cfg.Retry))
+	}
+	c, err := zoom.NewClient(zoom.StaticToken(tok.AccessToken), opts...)
+	if err != nil {
+		return "", err
+	}
+	u, _, uerr := c.Users.Get(ctx, "me")
+	if uerr == nil && u.AccountID != "" {
+		return u.AccountID, nil
+	}
+	acct, _, aerr := c.Accounts.Get(ctx, "me")
+	if aerr == nil && acct.ID != "" {
+		return acct.ID, nil
+	}
+	if uerr == nil {
+		uerr = errors.New("GET /users/me has no account_id")
+	}
+	return "", fmt.Errorf("learning the Zoom account id (the app needs a user:read scope): %w", uerr)
+}
+
+// listenLoopback listens on 127.0.0.1:port, and on [::1] at the same port
+// when the host has IPv6 loopback: browsers may resolve localhost to ::1
+// first.
+func listenLoopback(port int) ([]net.Listener, int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("listening for Zoom's redirect on port %d (choose a free one with --redirect-port and register http://localhost:PORT as the app's redirect URL): %w", port, err)
+	}
+	port = ln.Addr().(*net.TCPAddr).Port
+	lns := []net.Listener{ln}
+	if ln6, err := net.Listen("tcp", net.JoinHostPort("::1", strconv.Itoa(port))); err == nil {
+		lns = append(lns, ln6)
+	}
+	return lns, port, nil
+}
+
+func randomState() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("making the OAuth state: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// callback serves Zoom's redirect to the loopback address.
+type callback struct {
+	state  string
+	got    chan callbackResult // the first valid callback, then closed to others
+	result chan callbackPage   // LinkOAuth's outcome, for that callback's page
+	stop   chan struct{}       // closed when LinkOAuth returns
+
+	mu   sync.Mutex
+	done bool
+}
+
+type callbackResult struct {
+	code string
+	err  error
+}
+
+type callbackPage struct {
+	acct *store.Account
+	err  error
+}
+
+func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	q := r.URL.Query()
+	// A request without our state is not Zoom answering this run (an old
+	// tab, or a page forging a callback): turn it away and keep waiting.
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(cb.state)) != 1 {
+		writePage(w, http.StatusBadRequest, "Wrong or missing state",
+			"This address does not answer the authorization zoomsight is waiting for. Use the URL that zoomsight printed last.")
+		return
+	}
+	res := callbackResult{code: q.Get("code")}
+	switch {
+	case q.Get("error") != "":
+		res = callbackResult{err: fmt.Errorf("%w: Zoom answered %s %s", ErrNotAuthorized, q.Get("error"), q.Get("error_description"))}
+	case res.code == "":
+		writePage(w, http.StatusBadRequest, "No authorization code", "Zoom's redirect carried no code. Run the command again.")
+		return
+	}
+	cb.mu.Lock()
+	first := !cb.done
+	cb.done = true
+	cb.mu.Unlock()
+	if !first {
+		writePage(w, http.StatusConflict, "Already answered", "zoomsight already received an answer. You can close this tab.")
+		return
+	}
+	cb.got <- res
+	select {
+	case p := <-cb.result:
+		if p.err != nil {
+			writePage(w, http.StatusBadGateway, "zoomsight could not link the account", p.err.Error())
+			return
+		}
+		writePage(w, http.StatusOK, "zoomsight is linked",
+			fmt.Sprintf("Linked account %q (Zoom account %s). You can close this tab.", p.acct.Name, p.acct.ZoomAccountID))
+	case <-cb.stop:
+		writePage(w, http.StatusServiceUnavailable, "zoomsight stopped waiting", "Run the command again.")
+	case <-r.Context().Done():
+	}
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>{{.Title}}</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
+<h1>{{.Title}}</h1>
+<p>{{.Message}}</p>
+</body></html>
+`))
+
+func writePage(w http.ResponseWriter, status int, title, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// The page's URL holds the code: keep it out of Referer headers.
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	_ = pageTemplate.Execute(w, struct{ Title, Message string }{title, msg})
+}
+
+// tokenSource returns the account's token source: Server-to-Server mints,
+// or the OAuth app's refreshing source over the stored pair.
+func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
+	sec, err := a.keys.Open(acct.SealedSecret)
+	if err != nil {
+		return nil, fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+	}
+	switch acct.Kind {
+	case "s2s":
+		return zoom.ServerToServer{AccountID: acct.ZoomAccountID, ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}.TokenSource(), nil
+	case "oauth":
+		tok, err := a.openTokens(acct)
+		if err != nil {
+			return nil, err
+		}
+		s := &oauthSource{a: a, id: acct.ID, name: acct.Name,
+			app: zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}}
+		s.inner, s.rt = s.app.TokenSource(tok, s.save), tok.RefreshToken
+		return s, nil
+	}
+	return nil, fmt.Errorf("account %q: unknown kind of app %q", acct.Name, acct.Kind)
+}
+
+// clientWith returns a Zoom client for acct that authenticates with ts.
+func (a *App) clientWith(ctx context.Context, acct *store.Account, ts zoom.TokenSource) (*zoom.Client, error) {
+	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithRateLimiter(a.limiter(ctx, acct)), zoom.WithUserAgent("zoomsight")}
+	if acct.APIURL != "" {
+		opts = append(opts, zoom.WithBaseURL(acct.APIURL))
+	}
+	if a.cfg.Retry != nil {
+		opts = append(opts, zoom.WithRetryPolicy(*a.cfg.Retry))
+	}
+	return zoom.NewClient(ts, opts...)
+}
+
+func (a *App) sealTokens(tok *zoom.Token) ([]byte, error) {
+	b, err := json.Marshal(tok)
+	if err != nil {
+		return nil, err
+	}
+	return a.keys.Seal(b)
+}
+
+func (a *App) openTokens(acct *store.Account) (*zoom.Token, error) {
+	if len(acct.SealedTokens) == 0 {
+		return nil, fmt.Errorf("account %q has no OAuth tokens; link it again with: zoomsight account add %s --oauth-app …", acct.Name, acct.Name)
+	}
+	b, err := a.keys.Open(acct.SealedTokens)
+	if err != nil {
+		return nil, fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+	}
+	var tok zoom.Token
+	if err := json.Unmarshal(b, &tok); err != nil {
+		return nil, fmt.Errorf("account %q: stored OAuth tokens are unreadable: %w", acct.Name, err)
+	}
+	return &tok, nil
+}
+
+// oauthSource is an OAuth account's token source: the zoom package's
+// refreshing source, which saves every new pair before its access token is
+// used, plus recovery from a rotation made elsewhere. Zoom burns a refresh
+// token on use, so when another process (serve, a second sync) refreshed
+// first, this one's refresh token is dead but the live pair is in the store.
+type oauthSource struct {
+	a    *App
+	id   int64
+	name string
+	app  zoom.OAuthApp
+
+	mu    sync.Mutex
+	inner zoom.TokenSource
+	rt    string // the refresh token inner holds: the one it started with or last saved
+}
+
+func (s *oauthSource) current() zoom.TokenSource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inner
+}
+
+func (s *oauthSource) Token(ctx context.Context) (*zoom.Token, error) {
+	inner := s.current()
+	tok, err := inner.Token(ctx)
+	if err == nil || !errors.Is(err, zoom.ErrInvalidGrant) {
+		return tok, err
+	}
+	acct, lerr := s.a.Store.Account(ctx, s.name)
+	if lerr != nil || acct.ID != s.id {
+		return nil, s.grantError(err)
+	}
+	stored, lerr := s.a.openTokens(acct)
+	if lerr != nil {
+		return nil, s.grantError(err)
+	}
+	s.mu.Lock()
+	if s.inner == inner { // no other caller has reloaded meanwhile
+		if stored.RefreshToken == s.rt {
+			// The store has the very token Zoom refused: the grant is gone.
+			s.mu.Unlock()
+			return nil, s.grantError(err)
+		}
+		s.inner, s.rt = s.app.TokenSource(stored, s.save), stored.RefreshToken
+	}
+	inner = s.inner
+	s.mu.Unlock()
+	if tok, err = inner.Token(ctx); err != nil {
+		return nil, s.grantError(err)
+	}
+	return tok, nil
+}
+
+// Invalidate passes a token Zoom rejected on, so the next Token refreshes.
+func (s *oauthSource) Invalidate(tok *zoom.Token) {
+	if inv, ok := s.current().(zoom.TokenInvalidator); ok {
+		inv.Invalidate(tok)
+	}
+}
+
+func (s *oauthSource) save(ctx context.Context, tok *zoom.Token) error {
+	sealed, err := s.a.sealTokens(tok)
+	if err != nil {
+		return err
+	}
+	if err := s.a.Store.SaveTokens(ctx, s.id, sealed); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.rt = tok.RefreshToken
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *oauthSource) grantError(err error) error {
+	if errors.Is(err, zoom.ErrInvalidGrant) {
+		return fmt.Errorf("account %q: Zoom no longer accepts its refresh token (the app was removed or its authorization revoked); link it again with: zoomsight account add %s --oauth-app …: %w", s.name, s.name, err)
+	}
+	return err
+}
+
+// revokeOAuthTokens revokes the account's stored access and refresh tokens.
+// Tokens Zoom already considers invalid count as revoked; an unreachable
+// Zoom, a server error or a rejected client secret do not.
+func (a *App) revokeOAuthTokens(ctx context.Context, acct *store.Account) error {
+	// A refresh since acct was read rotated the pair: revoke the latest.
+	if cur, err := a.Store.Account(ctx, acct.Name); err == nil && cur.ID == acct.ID {
+		acct = cur
+	}
+	if len(acct.SealedTokens) == 0 {
+		return nil
+	}
+	sec, err := a.keys.Open(acct.SealedSecret)
+	if err != nil {
+		return fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+	}
+	tok, err := a.openTokens(acct)
+	if err != nil {
+		return err
+	}
+	app := zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}
+	// Zoom documents revoking the access token; the refresh token goes too,
+	// for servers that revoke only the token they are given.
+	for _, t := range []string{tok.AccessToken, tok.RefreshToken} {
+		if t == "" {
+			continue
+		}
+		if err := app.Revoke(ctx, t); err != nil && !alreadyInvalid(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// alreadyInvalid reports whether a revoke failed only because Zoom no
+// longer knows the token (expired, revoked, app deauthorized): the goal of
+// revoking is met. A rejected client secret is not such an answer: the
+// tokens may still be live.
+func alreadyInvalid(err error) bool {
+	var ae *zoom.AuthError
+	if !errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidClient) {
+		return false
+	}
+	return ae.StatusCode >= 400 && ae.StatusCode < 500 && ae.StatusCode != http.StatusTooManyRequests
+}

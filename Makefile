@@ -8,8 +8,9 @@ help: ## list the targets
 test: ## run every test with the race detector (the README's test command)
 	$(GO) test -race ./...
 
-bench: ## print the benchmark figures (throughput, requests, memory)
+bench: ## print the benchmark figures (throughput, requests, memory; a full sync vs its goals)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./zoom/ ./zoomsim/
+	$(GO) run ./cmd/zoomsight bench sync
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -303,39 +303,95 @@ func (c *collector) userStatus(ctx context.Context, status string) error {
 	}
 }
 
+// userPage is one page of users, converted for the store.
+type userPage struct {
+	users   []store.User
+	members []store.GroupMember
+	next    string // the page's next_page_token: where the listing resumes after it
+	total   int
+	err     error // the listing failed here; nothing follows
+}
+
+// userPages lists one status from start and stores it page by page. The
+// listing runs one page ahead of the store: page N+1 is fetched (and
+// converted) while page N is written, and no further, so memory holds at
+// most two pages whatever the tenant's size. A page's checkpoint, naming
+// the next page, is saved only after the page is written; a page fetched
+// ahead is dropped if the store fails or ctx ends, and the next sync
+// fetches it again from that checkpoint.
 func (c *collector) userPages(ctx context.Context, status, resource, start string) error {
-	opts := &zoom.ListUsersOptions{Status: status, ListOptions: zoom.ListOptions{NextPageToken: start}}
-	rows := 0
-	for page, err := range c.Client.Users.ListPages(ctx, opts) {
-		if err != nil {
-			return err
-		}
-		users := make([]store.User, 0, len(page.Items))
-		var members []store.GroupMember
-		for i := range page.Items {
-			u := toStoreUser(&page.Items[i])
-			users = append(users, u)
-			for _, g := range u.GroupIDs {
-				members = append(members, store.GroupMember{GroupID: g, UserKey: u.Key})
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan userPage) // unbuffered: one page waits, no more
+	fetched := make(chan struct{})
+	go func() {
+		defer close(fetched)
+		defer close(pages)
+		opts := &zoom.ListUsersOptions{Status: status, ListOptions: zoom.ListOptions{NextPageToken: start}}
+		for page, err := range c.Client.Users.ListPages(ctx, opts) {
+			var p userPage
+			if err != nil {
+				p.err = err
+			} else {
+				p = toUserPage(page)
+			}
+			select {
+			case pages <- p:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
 			}
 		}
-		if err := c.Store.UpsertUsers(ctx, c.run.ID, c.Account.ID, users); err != nil {
+	}()
+	// Stop the listing and wait for it however this returns, so that no
+	// request outlives the sync.
+	defer func() {
+		cancel()
+		<-fetched
+	}()
+	rows := 0
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		if err := c.Store.UpsertUsers(ctx, c.run.ID, c.Account.ID, p.users); err != nil {
 			return fatalError{fmt.Errorf("writing users: %w", err)}
 		}
-		if err := c.Store.UpsertGroupMembers(ctx, c.run.ID, c.Account.ID, members); err != nil {
+		if err := c.Store.UpsertGroupMembers(ctx, c.run.ID, c.Account.ID, p.members); err != nil {
 			return fatalError{fmt.Errorf("writing group members: %w", err)}
 		}
-		rows += len(users)
-		c.run.Rows["users"] += len(users)
-		c.run.Rows["group_members"] += len(members)
+		rows += len(p.users)
+		c.run.Rows["users"] += len(p.users)
+		c.run.Rows["group_members"] += len(p.members)
 		// Saved after the page is written: a crash replays at most one
 		// page, and upserts make the replay harmless.
-		if err := c.done(ctx, resource, page.NextPageToken); err != nil {
+		if err := c.done(ctx, resource, p.next); err != nil {
 			return err
 		}
-		c.report(Progress{Resource: resource, Rows: rows, Total: page.TotalRecords, Done: page.NextPageToken == ""})
+		c.report(Progress{Resource: resource, Rows: rows, Total: p.total, Done: p.next == ""})
 	}
-	return nil
+	// The listing ended without an error: either it is complete, or ctx
+	// ended while a page was waiting to be handed over.
+	return ctx.Err()
+}
+
+// toUserPage converts a listed page for the store. Memberships come from
+// each user's group_ids.
+func toUserPage(page *zoom.Page[zoom.User]) userPage {
+	n := 0
+	for i := range page.Items {
+		n += len(page.Items[i].GroupIDs)
+	}
+	p := userPage{users: make([]store.User, 0, len(page.Items)), members: make([]store.GroupMember, 0, n), next: page.NextPageToken, total: page.TotalRecords}
+	for i := range page.Items {
+		u := toStoreUser(&page.Items[i])
+		p.users = append(p.users, u)
+		for _, g := range u.GroupIDs {
+			p.members = append(p.members, store.GroupMember{GroupID: g, UserKey: u.Key})
+		}
+	}
+	return p
 }
 
 // UserKey is how the store keys a user: its Zoom id, or for a pending user

@@ -3,64 +3,124 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
-// maxParams bounds the parameters of one statement, well under SQLite's
-// limit (32766), so a multi-row INSERT carries a few hundred rows.
-const maxParams = 8000
+// maxParams bounds the parameters of one statement, under SQLite's limit
+// (32766), so a multi-row upsert carries hundreds or thousands of rows.
+const maxParams = 32000
 
-// insertChunked runs head + "(?, …), (?, …)" + tail for n rows of cols
-// values each, many rows per statement: far fewer statement executions
-// than one per row. args appends row i's values to dst.
-func insertChunked(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int, args func(dst []any, i int) []any) error {
-	per := maxParams / cols
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	build := func(rows int) string {
-		var b strings.Builder
-		b.Grow(len(head) + rows*(len(tuple)+2) + len(tail))
-		b.WriteString(head)
-		for i := range rows {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
+// maxRows bounds the rows of one statement: past a few hundred, bigger
+// statements cost more to compile and hold than they save in calls.
+const maxRows = 256
+
+// upsert is a multi-row INSERT … ON CONFLICT: head, then rows copies of
+// row joined by commas, then tail. row has cols parameters, all plain ?:
+// the driver binds numbered ones (?NNN) in time quadratic in their number.
+type upsert struct {
+	head, row, tail string
+	cols            int
+}
+
+// stmtKey names a prepared upsert of a number of rows.
+type stmtKey struct {
+	u    *upsert
+	rows int
+}
+
+// sql is the statement for rows rows.
+func (u *upsert) sql(rows int) string {
+	var b strings.Builder
+	b.Grow(len(u.head) + rows*(len(u.row)+2) + len(u.tail))
+	b.WriteString(u.head)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		b.WriteString(tail)
-		return b.String()
+		b.WriteString(u.row)
 	}
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
+	b.WriteString(u.tail)
+	return b.String()
+}
+
+// chunks splits n rows into statements of a few fixed sizes (the largest
+// power of two the parameter limit allows, then smaller powers of two),
+// so that a handful of prepared statements serve every batch.
+func (u *upsert) chunks(n int) []int {
+	most := 1
+	for most*2*u.cols <= maxParams && most*2 <= maxRows {
+		most *= 2
+	}
+	var out []int
+	for size := most; n > 0; size /= 2 {
+		for n >= size {
+			out = append(out, size)
+			n -= size
 		}
-	}()
-	vals := make([]any, 0, per*cols)
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		vals = vals[:0]
-		for i := start; i < end; i++ {
-			vals = args(vals, i)
-		}
+	}
+	return out
+}
+
+// stmt returns the writer's prepared statement for rows rows of u,
+// preparing it once: compiling a statement of thousands of values costs
+// more than running it. It must be called outside a transaction, as the
+// writer has one connection.
+func (db *DB) stmt(ctx context.Context, u *upsert, rows int) (*sql.Stmt, error) {
+	k := stmtKey{u, rows}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[k]; ok {
+		return st, nil
+	}
+	st, err := db.w.PrepareContext(ctx, u.sql(rows))
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	db.stmts[k] = st
+	return st, nil
+}
+
+// upsertRows writes n rows with u in one transaction, after before (if
+// not nil) ran in it. args appends row i's cols values to dst.
+func (db *DB) upsertRows(ctx context.Context, u *upsert, n int,
+	before func(*sql.Tx) error, args func(dst []any, i int) []any) error {
+	sizes := u.chunks(n)
+	stmts := make([]*sql.Stmt, len(sizes))
+	for i, size := range sizes {
 		var err error
-		if end-start == per {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, build(per)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, vals...)
-		} else {
-			_, err = tx.ExecContext(ctx, build(end-start), vals...)
-		}
-		if err != nil {
+		if stmts[i], err = db.stmt(ctx, u, size); err != nil {
 			return err
 		}
 	}
-	return nil
+	vals := make([]any, 0, sizes[0]*u.cols)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if before != nil {
+			if err := before(tx); err != nil {
+				return err
+			}
+		}
+		start := 0
+		for i, size := range sizes {
+			vals = vals[:0]
+			for j := start; j < start+size; j++ {
+				vals = args(vals, j)
+			}
+			start += size
+			if _, err := tx.StmtContext(ctx, stmts[i]).ExecContext(ctx, vals...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // lastByKey drops all but the last of items sharing a key: an upsert
@@ -87,6 +147,21 @@ func lastByKey[T any](items []T, key func(*T) string) []T {
 	return out
 }
 
+var upsertUsers = &upsert{
+	head: `INSERT INTO zoom_users (account_id, key, zoom_id, email, first_name, last_name, display_name,
+		type, status, role_id, dept, employee_unique_id, timezone, verified, pmi, created_at, last_login_time,
+		last_client_version, group_ids, raw, first_seen_run, last_seen_run) VALUES `,
+	row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	tail: ` ON CONFLICT (account_id, key) DO UPDATE SET zoom_id = excluded.zoom_id, email = excluded.email,
+		first_name = excluded.first_name, last_name = excluded.last_name, display_name = excluded.display_name,
+		type = excluded.type, status = excluded.status, role_id = excluded.role_id, dept = excluded.dept,
+		employee_unique_id = excluded.employee_unique_id, timezone = excluded.timezone, verified = excluded.verified,
+		pmi = excluded.pmi, created_at = excluded.created_at, last_login_time = excluded.last_login_time,
+		last_client_version = excluded.last_client_version, group_ids = excluded.group_ids, raw = excluded.raw,
+		last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+	cols: 22,
+}
+
 // UpsertUsers writes a batch of users, re-keying pending users who
 // activated (see store.User).
 func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []store.User) error {
@@ -104,32 +179,51 @@ func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []s
 			return fmt.Errorf("writing users: %w", err)
 		}
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := rekeyPending(ctx, tx, accountID, users); err != nil {
-			return err
-		}
-		return insertChunked(ctx, tx, `INSERT INTO zoom_users (account_id, key, zoom_id, email, first_name, last_name, display_name,
-				type, status, role_id, dept, employee_unique_id, timezone, verified, pmi, created_at, last_login_time,
-				last_client_version, group_ids, raw, first_seen_run, last_seen_run) VALUES `,
-			` ON CONFLICT (account_id, key) DO UPDATE SET zoom_id = excluded.zoom_id, email = excluded.email,
-				first_name = excluded.first_name, last_name = excluded.last_name, display_name = excluded.display_name,
-				type = excluded.type, status = excluded.status, role_id = excluded.role_id, dept = excluded.dept,
-				employee_unique_id = excluded.employee_unique_id, timezone = excluded.timezone, verified = excluded.verified,
-				pmi = excluded.pmi, created_at = excluded.created_at, last_login_time = excluded.last_login_time,
-				last_client_version = excluded.last_client_version, group_ids = excluded.group_ids, raw = excluded.raw,
-				last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-			22, len(users), func(dst []any, i int) []any {
-				u := &users[i]
-				return append(dst, accountID, u.Key, u.ZoomID, u.Email, u.FirstName, u.LastName, u.DisplayName,
-					u.Type, u.Status, u.RoleID, u.Dept, u.EmployeeUniqueID, u.Timezone, u.Verified, u.PMI,
-					timeValue(u.CreatedAt), timeValue(u.LastLoginTime), u.LastClientVersion, groupIDs[i], text(u.Raw),
-					runID, runID)
-			})
-	})
+	// Written in key order: consecutive rows land in the same index pages.
+	order := keyOrder(len(users), func(i int) string { return users[i].Key })
+	err := db.upsertRows(ctx, upsertUsers, len(users),
+		func(tx *sql.Tx) error {
+			if err := accountExists(ctx, tx, accountID); err != nil {
+				return err
+			}
+			return rekeyPending(ctx, tx, accountID, users)
+		},
+		func(dst []any, i int) []any {
+			i = order[i]
+			u := &users[i]
+			return append(dst, accountID, u.Key, u.ZoomID, u.Email, u.FirstName, u.LastName, u.DisplayName,
+				u.Type, u.Status, u.RoleID, u.Dept, u.EmployeeUniqueID, u.Timezone, u.Verified, u.PMI,
+				timeValue(u.CreatedAt), timeValue(u.LastLoginTime), u.LastClientVersion, groupIDs[i], text(u.Raw),
+				runID, runID)
+		})
 	if err != nil {
 		return fmt.Errorf("writing %d users of account %d: %w", len(users), accountID, err)
 	}
 	return nil
+}
+
+// accountExists checks, once for a batch, that the account exists:
+// zoom_users and zoom_group_members have no foreign key to check that row
+// by row. Within the write transaction, nothing can delete it meanwhile.
+func accountExists(ctx context.Context, tx *sql.Tx, accountID int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM accounts WHERE id = ?", accountID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("account %d: %w", accountID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// keyOrder returns 0…n-1 sorted by key.
+func keyOrder(n int, key func(int) string) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(key(a), key(b)) })
+	return order
 }
 
 // rekeyPending gives a pending user's row (keyed "pending:"+e-mail) the
@@ -141,24 +235,48 @@ func rekeyPending(ctx context.Context, tx *sql.Tx, accountID int64, users []stor
 		return err
 	}
 	if !pending {
-		return nil // the usual case: skip the per-user look-ups
+		return nil // the usual case: skip the look-ups
 	}
-	rekey, err := tx.PrepareContext(ctx, `UPDATE zoom_users SET key = ?1 WHERE account_id = ?2 AND zoom_id = '' AND key = ?3
-		AND NOT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = ?2 AND key = ?1)`)
-	if err != nil {
-		return err
-	}
-	defer rekey.Close()
+	// Which of the batch's users were pending: one look-up for the batch.
+	newKey := map[string]string{}
 	for i := range users {
 		u := &users[i]
 		if u.ZoomID == "" || u.Email == "" {
 			continue
 		}
-		old := "pending:" + strings.ToLower(u.Email)
-		if old == u.Key {
-			continue
+		if old := "pending:" + strings.ToLower(u.Email); old != u.Key {
+			newKey[old] = u.Key
 		}
-		res, err := rekey.ExecContext(ctx, u.Key, accountID, old)
+	}
+	if len(newKey) == 0 {
+		return nil
+	}
+	olds, err := json.Marshal(slices.Collect(maps.Keys(newKey)))
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT key FROM zoom_users WHERE account_id = ? AND zoom_id = ''
+		AND key IN (SELECT value FROM json_each(?))`, accountID, string(olds))
+	if err != nil {
+		return err
+	}
+	var found []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return err
+		}
+		found = append(found, k)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	slices.Sort(found)
+	for _, old := range found {
+		key := newKey[old]
+		res, err := tx.ExecContext(ctx, `UPDATE zoom_users SET key = ?1 WHERE account_id = ?2 AND zoom_id = '' AND key = ?3
+			AND NOT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = ?2 AND key = ?1)`, key, accountID, old)
 		if err != nil {
 			return err
 		}
@@ -166,7 +284,7 @@ func rekeyPending(ctx context.Context, tx *sql.Tx, accountID int64, users []stor
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE OR IGNORE zoom_group_members SET user_key = ? WHERE account_id = ? AND user_key = ?",
-			u.Key, accountID, old); err != nil {
+			key, accountID, old); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM zoom_group_members WHERE account_id = ? AND user_key = ?", accountID, old); err != nil {
@@ -176,25 +294,36 @@ func rekeyPending(ctx context.Context, tx *sql.Tx, accountID int64, users []stor
 	return nil
 }
 
+var upsertGroups = &upsert{
+	head: `INSERT INTO zoom_groups (account_id, zoom_id, name, total_members, first_seen_run, last_seen_run) VALUES `,
+	row:  "(?, ?, ?, ?, ?, ?)",
+	tail: ` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, total_members = excluded.total_members,
+		last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+	cols: 6,
+}
+
 // UpsertGroups writes a batch of groups.
 func (db *DB) UpsertGroups(ctx context.Context, runID, accountID int64, groups []store.Group) error {
 	groups = lastByKey(groups, func(g *store.Group) string { return g.ZoomID })
 	if len(groups) == 0 {
 		return nil
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		return insertChunked(ctx, tx, `INSERT INTO zoom_groups (account_id, zoom_id, name, total_members, first_seen_run, last_seen_run) VALUES `,
-			` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, total_members = excluded.total_members,
-				last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-			6, len(groups), func(dst []any, i int) []any {
-				g := &groups[i]
-				return append(dst, accountID, g.ZoomID, g.Name, g.TotalMembers, runID, runID)
-			})
+	err := db.upsertRows(ctx, upsertGroups, len(groups), nil, func(dst []any, i int) []any {
+		g := &groups[i]
+		return append(dst, accountID, g.ZoomID, g.Name, g.TotalMembers, runID, runID)
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d groups of account %d: %w", len(groups), accountID, err)
 	}
 	return nil
+}
+
+var upsertRoles = &upsert{
+	head: `INSERT INTO zoom_roles (account_id, zoom_id, name, description, type, total_members, first_seen_run, last_seen_run) VALUES `,
+	row:  "(?, ?, ?, ?, ?, ?, ?, ?)",
+	tail: ` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, description = excluded.description,
+		type = excluded.type, total_members = excluded.total_members, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+	cols: 8,
 }
 
 // UpsertRoles writes a batch of roles.
@@ -203,19 +332,21 @@ func (db *DB) UpsertRoles(ctx context.Context, runID, accountID int64, roles []s
 	if len(roles) == 0 {
 		return nil
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		return insertChunked(ctx, tx, `INSERT INTO zoom_roles (account_id, zoom_id, name, description, type, total_members, first_seen_run, last_seen_run) VALUES `,
-			` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, description = excluded.description,
-				type = excluded.type, total_members = excluded.total_members, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-			8, len(roles), func(dst []any, i int) []any {
-				r := &roles[i]
-				return append(dst, accountID, r.ZoomID, r.Name, r.Description, r.Type, r.TotalMembers, runID, runID)
-			})
+	err := db.upsertRows(ctx, upsertRoles, len(roles), nil, func(dst []any, i int) []any {
+		r := &roles[i]
+		return append(dst, accountID, r.ZoomID, r.Name, r.Description, r.Type, r.TotalMembers, runID, runID)
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d roles of account %d: %w", len(roles), accountID, err)
 	}
 	return nil
+}
+
+var upsertMembers = &upsert{
+	head: `INSERT INTO zoom_group_members (account_id, group_id, user_key, first_seen_run, last_seen_run) VALUES `,
+	row:  "(?, ?, ?, ?, ?)",
+	tail: ` ON CONFLICT (account_id, user_key, group_id) DO UPDATE SET last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+	cols: 5,
 }
 
 // UpsertGroupMembers writes a batch of group memberships.
@@ -224,18 +355,28 @@ func (db *DB) UpsertGroupMembers(ctx context.Context, runID, accountID int64, me
 	if len(members) == 0 {
 		return nil
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		return insertChunked(ctx, tx, `INSERT INTO zoom_group_members (account_id, group_id, user_key, first_seen_run, last_seen_run) VALUES `,
-			` ON CONFLICT (account_id, group_id, user_key) DO UPDATE SET last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-			5, len(members), func(dst []any, i int) []any {
-				m := &members[i]
-				return append(dst, accountID, m.GroupID, m.UserKey, runID, runID)
-			})
+	// Written in index order: consecutive rows land in the same pages.
+	order := keyOrder(len(members), func(i int) string { return members[i].UserKey + "\x00" + members[i].GroupID })
+	err := db.upsertRows(ctx, upsertMembers, len(members), func(tx *sql.Tx) error {
+		return accountExists(ctx, tx, accountID)
+	}, func(dst []any, i int) []any {
+		m := &members[order[i]]
+		return append(dst, accountID, m.GroupID, m.UserKey, runID, runID)
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d group members of account %d: %w", len(members), accountID, err)
 	}
 	return nil
+}
+
+var upsertSubAccounts = &upsert{
+	head: `INSERT INTO zoom_sub_accounts (account_id, zoom_id, name, account_number, owner_email,
+		account_type, seats, created_at, raw, first_seen_run, last_seen_run) VALUES `,
+	row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	tail: ` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, account_number = excluded.account_number,
+		owner_email = excluded.owner_email, account_type = excluded.account_type, seats = excluded.seats,
+		created_at = excluded.created_at, raw = excluded.raw, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
+	cols: 11,
 }
 
 // UpsertSubAccounts writes a batch of a master account's sub-accounts.
@@ -249,17 +390,9 @@ func (db *DB) UpsertSubAccounts(ctx context.Context, runID, accountID int64, sub
 			return fmt.Errorf("writing sub-accounts: sub-account %q has no id", subs[i].Name)
 		}
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		return insertChunked(ctx, tx, `INSERT INTO zoom_sub_accounts (account_id, zoom_id, name, account_number, owner_email,
-				account_type, seats, created_at, raw, first_seen_run, last_seen_run) VALUES `,
-			` ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = excluded.name, account_number = excluded.account_number,
-				owner_email = excluded.owner_email, account_type = excluded.account_type, seats = excluded.seats,
-				created_at = excluded.created_at, raw = excluded.raw, last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-			11, len(subs), func(dst []any, i int) []any {
-				s := &subs[i]
-				return append(dst, accountID, s.ZoomID, s.Name, s.AccountNumber, s.OwnerEmail,
-					s.AccountType, s.Seats, timeValue(s.CreatedAt), text(s.Raw), runID, runID)
-			})
+	err := db.upsertRows(ctx, upsertSubAccounts, len(subs), nil, func(dst []any, i int) []any {
+		s := &subs[i]
+		return append(dst, accountID, s.ZoomID, s.Name, s.AccountNumber, s.OwnerEmail, s.AccountType, s.Seats, timeValue(s.CreatedAt), text(s.Raw), runID, runID)
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d sub-accounts of account %d: %w", len(subs), accountID, err)
@@ -316,6 +449,7 @@ func (db *DB) Sweep(ctx context.Context, runID, accountID int64, resource string
 	if err != nil {
 		return 0, fmt.Errorf("sweeping %s of account %d: %w", resource, accountID, err)
 	}
+	db.wrote()
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("sweeping %s of account %d: %w", resource, accountID, err)

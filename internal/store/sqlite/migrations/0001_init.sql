@@ -60,9 +60,13 @@ CREATE TABLE checkpoints (
 -- Synced rows: first_seen_run/last_seen_run/deleted_run implement
 -- mark-and-sweep. They are plain run ids, not foreign keys: every row goes
 -- with its account, and checking a reference per upserted row costs.
+-- For the same reason the two largest tables, zoom_users and
+-- zoom_group_members, have no foreign key on account_id either: the
+-- driver checks the account once per batch (and DeleteAccount deletes
+-- their rows itself), rather than once per row.
 CREATE TABLE zoom_users (
     id                  INTEGER PRIMARY KEY,
-    account_id          INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    account_id          INTEGER NOT NULL,
     key                 TEXT NOT NULL,
     zoom_id             TEXT NOT NULL DEFAULT '',
     email               TEXT NOT NULL DEFAULT '',
@@ -87,10 +91,10 @@ CREATE TABLE zoom_users (
     deleted_run         INTEGER,
     UNIQUE (account_id, key)
 );
-CREATE INDEX zoom_users_status ON zoom_users (account_id, status);
-CREATE INDEX zoom_users_email ON zoom_users (account_id, lower(email));
 -- Pending users (no Zoom id yet), looked up when one activates.
 CREATE INDEX zoom_users_pending ON zoom_users (account_id, key) WHERE zoom_id = '';
+-- Sweep finds the rows a run did not see here, without reading the rest.
+CREATE INDEX zoom_users_sweep ON zoom_users (account_id, last_seen_run) WHERE deleted_run IS NULL;
 
 CREATE TABLE zoom_groups (
     id             INTEGER PRIMARY KEY,
@@ -119,16 +123,18 @@ CREATE TABLE zoom_roles (
 );
 
 CREATE TABLE zoom_group_members (
-    id             INTEGER PRIMARY KEY,
-    account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    account_id     INTEGER NOT NULL,
     group_id       TEXT NOT NULL,
     user_key       TEXT NOT NULL,
     first_seen_run INTEGER NOT NULL,
     last_seen_run  INTEGER NOT NULL,
     deleted_run    INTEGER,
-    UNIQUE (account_id, group_id, user_key)
+    -- User first: a user's memberships are found (and re-keyed) by this
+    -- index, and memberships are written a user at a time.
+    UNIQUE (account_id, user_key, group_id)
 );
-CREATE INDEX zoom_group_members_user ON zoom_group_members (account_id, user_key);
+-- Sweep finds the rows a run did not see here, without reading the rest.
+CREATE INDEX zoom_group_members_sweep ON zoom_group_members (account_id, last_seen_run) WHERE deleted_run IS NULL;
 
 CREATE TABLE zoom_account_info (
     account_id      INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,

@@ -147,6 +147,7 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 		req = append(req, "none")
 	}
 	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
+	printActivitySummary(ctx, w, a, acct, run) // sync_activity.go
 	for _, s := range run.Stale {
 		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
 	}

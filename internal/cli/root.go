@@ -50,5 +50,6 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	root.SetErr(stderr)
 	withGlobals(root, g)
 	root.AddCommand(newSimCommand(), newDemoCommand(g), newAccountCommand(g), newSyncCommand(g), newQueryCommand(g), newExportCommand(g))
+	root.AddCommand(newInsightsCommand(g), newRosterCommand(g))
 	return root
 }

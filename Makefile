@@ -11,6 +11,7 @@ test: ## run every test with the race detector (the README's test command)
 bench: ## print the benchmark figures (throughput, requests, memory; a full sync vs its goals)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./zoom/ ./zoomsim/
 	$(GO) run ./cmd/zoomsight bench sync
+	$(GO) test -run '^$$' -bench Activity100k -benchtime 1x -timeout 60m -v ./internal/app/
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

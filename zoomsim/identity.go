@@ -196,8 +196,14 @@ func (identityAPI) idUserSettings(c *call) (any, error) {
 	default:
 		return nil, idInvalidField("option")
 	}
+	f := idCustomFields(c.Query("custom_query_fields"))
+	if opt == "" && f != nil {
+		if out, ok := c.t.idUserFeatureFields(u, f); ok {
+			return idEncodeNow(out) // the same answer, without building every section
+		}
+	}
 	out := c.t.idUserSettings(u, opt)
-	if f := idCustomFields(c.Query("custom_query_fields")); f != nil {
+	if f != nil {
 		out = idPickFields(out, f)
 	}
 	return idEncodeNow(out)

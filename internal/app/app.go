@@ -45,6 +45,8 @@ type App struct {
 	Store store.Store
 	keys  *secret.Keyring
 	cfg   Config
+	// Activity configures the collection after each identity sync (activity.go).
+	Activity ActivityOptions
 
 	mu       sync.Mutex
 	limiters map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
@@ -221,14 +223,19 @@ func (a *App) SetLimits(acct *store.Account, l zoom.Limits) {
 	a.mu.Unlock()
 }
 
-// Sync syncs one account's identity data.
+// Sync syncs one account's identity data, then collects its activity.
 func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {
 	c, err := a.Client(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
-	return (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
+	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
 		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
+	// Then activity, licences and usage (activity.go): their gaps never fail identity.
+	if err == nil {
+		err = a.syncActivity(ctx, acct, c, run, progress)
+	}
+	return run, err
 }
 
 // Remove unlinks an account and purges everything synced from it. Server-

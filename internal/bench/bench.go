@@ -284,7 +284,7 @@ func syncOnce(ctx context.Context, cfg Config, sim *simProcess, tmp string, tena
 		return err
 	}
 	var outBuf, errBuf bytes.Buffer
-	cmd := exec.CommandContext(ctx, cfg.Exe, "sync", "--db", db)
+	cmd := exec.CommandContext(ctx, cfg.Exe, "sync", "--only", "identity", "--db", db)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, &outBuf, &errBuf
 	start := time.Now()
 	err = cmd.Run()

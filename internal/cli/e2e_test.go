@@ -125,6 +125,8 @@ func testAccountSyncQueryExport(t *testing.T, db string) {
 		want string
 	}{
 		{[]string{"sync", "--db", db, "nope"}, `no such account "nope"`},
+		{[]string{"sync", "--db", db, "--only", "meetingz"}, `--only "meetingz": want one or more of identity, activity`},
+		{[]string{"sync", "--db", db, "--only", "activity"}, "--only must include identity"},
 		{[]string{"query", "--db", db, "DELETE FROM zoom_user"}, "read-only"},
 		{[]string{"query", "--db", db, "SELEC nonsense"}, "syntax"},
 		{[]string{"account", "remove", "acme", "--db", db}, "--purge"},

@@ -57,5 +57,6 @@ func newExportCommand(g *globals) *cobra.Command {
 	}
 	graph.Flags().StringVar(&format, "format", "j1", "output format: j1")
 	cmd.AddCommand(graph)
+	cmd.AddCommand(newExportAccountsCommand(g))
 	return cmd
 }

@@ -51,5 +51,6 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	withGlobals(root, g)
 	root.AddCommand(newSimCommand(), newDemoCommand(g), newAccountCommand(g), newSyncCommand(g), newQueryCommand(g), newExportCommand(g))
 	root.AddCommand(newBenchCommand(g))
+	root.AddCommand(newInsightsCommand(g), newRosterCommand(g))
 	return root
 }

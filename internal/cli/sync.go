@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,23 +17,42 @@ import (
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
+// syncParts are what --only may name.
+var syncParts = []string{"identity", "activity"}
+
 func newSyncCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var only []string
+	cmd := &cobra.Command{
 		Use:   "sync [NAME…]",
 		Short: "Sync linked Zoom accounts (all of them without names)",
 		Long: `Sync users of every status, groups, roles, memberships, the account and its
-settings. A sync that fails or is interrupted keeps the earlier data and is
-resumed by the next one.
+settings, then activity, usage, plans and licence features. A sync that
+fails or is interrupted keeps the earlier data and is resumed by the next
+one. --only identity skips the rest.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
 ZOOM_CLIENT_SECRET link one named "default".`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			ctx := cmd.Context()
+			parts := map[string]bool{}
+			for _, p := range only {
+				if !slices.Contains(syncParts, p) {
+					return fmt.Errorf("--only %q: want one or more of %s", p, strings.Join(syncParts, ", "))
+				}
+				parts[p] = true
+			}
+			if len(parts) > 0 && !parts["identity"] {
+				// Everything else hangs off the identity run.
+				return errors.New("--only must include identity: the other parts build on it")
+			}
 			a, err := g.open(ctx)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			if len(parts) > 0 && !parts["activity"] {
+				a.Activity.Off = true
+			}
 			if _, err := a.EnsureEnvAccount(ctx); err != nil {
 				return err
 			}
@@ -76,6 +96,8 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 			return fmt.Errorf("%d of %d account syncs did not complete", len(failures), len(accts))
 		},
 	}
+	cmd.Flags().StringSliceVar(&only, "only", nil, "sync only these parts: "+strings.Join(syncParts, ", "))
+	return cmd
 }
 
 // syncOne syncs an account with progress on stderr and a summary on stdout.
@@ -147,6 +169,7 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 		req = append(req, "none")
 	}
 	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
+	printActivitySummary(ctx, w, a, acct, run) // sync_activity.go
 	for _, s := range run.Stale {
 		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
 	}

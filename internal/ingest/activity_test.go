@@ -1,0 +1,135 @@
+package ingest_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/ingest"
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoom"
+	"github.com/zoomsight/zoomsight/zoomsim"
+)
+
+// collect runs identity then activity, and returns the activity result
+// and the requests each operation took.
+func (b *bundle) collect(t *testing.T, days int) (*ingest.ActivityResult, map[string]int) {
+	t.Helper()
+	b.sim.ResetStats()
+	run := b.sync(t)
+	res, err := (&ingest.Activity{Store: b.st, Client: b.client, Account: b.acct, Run: run, BackfillDays: days}).Collect(t.Context())
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	return res, b.sim.Stats(b.cred.AccountID).ByOperation
+}
+
+func source(res *ingest.ActivityResult, name string) store.ActivitySource {
+	for _, s := range res.Sources {
+		if s.Source == name {
+			return s
+		}
+	}
+	return store.ActivitySource{}
+}
+
+// TestActivityIncremental: a second collection asks only for what is new
+// (today's window and day, and settings of users that changed), stores no
+// line twice, and finds the planted add-on leak.
+func TestActivityIncremental(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		now := time.Now().UTC()
+		b := newBundle(t, st, zoomsim.Options{Seed: 71, Users: 150, Plan: zoom.PlanPro, Days: 40, NoRateLimits: true, Now: func() time.Time { return now }})
+		res, ops := b.collect(t, 40)
+		for _, s := range res.Sources {
+			want := store.SourceOK
+			if s.Source == store.SourcePlans {
+				want = store.SourceUnavailable // master accounts only
+			}
+			if s.Status != want {
+				t.Errorf("source %s: %s %q, want %s", s.Source, s.Status, s.Reason, want)
+			}
+		}
+		if !strings.Contains(source(res, store.SourcePlans).Reason, "master") {
+			t.Errorf("plans unavailable for %q, want Zoom's reason", source(res, store.SourcePlans).Reason)
+		}
+		tn := b.sim.Tenant(b.cred.AccountID)
+		licensed := 0
+		for _, u := range tn.UsersByStatus("") {
+			if u.Type == 2 && u.ID != "" {
+				licensed++
+			}
+		}
+		if ops["userSettings"] > licensed || ops["reportSignInSignOutActivities"] < 2 {
+			t.Errorf("first collection: %d settings calls for %d licensed users, %d sign-in calls", ops["userSettings"], licensed, ops["reportSignInSignOutActivities"])
+		}
+		lines := query(t, st, "SELECT count(*) FROM zoom_signin_event")[0][0]
+
+		res, ops = b.collect(t, 40)
+		if ops["userSettings"] != 0 || ops["reportSignInSignOutActivities"] != 1 || ops["reportUsers"] != 1 || ops["reportDaily"] != 1 {
+			t.Errorf("second collection asked again: %v", ops)
+		}
+		if got := query(t, st, "SELECT count(*) FROM zoom_signin_event")[0][0]; got != lines {
+			t.Errorf("%s sign-in lines after a second collection, want %s", got, lines)
+		}
+		if res.Rows[store.SourceSignIns] != 0 {
+			t.Errorf("second collection added %d sign-in lines", res.Rows[store.SourceSignIns])
+		}
+		held := query(t, st, "SELECT email FROM licence_insight WHERE status = 'inactive' AND (large_meeting = 1 OR webinar = 1) ORDER BY email")
+		want := tn.LicenceTruth(30).DeactivatedAddOn
+		if len(held) != len(want) || len(want) == 0 {
+			t.Errorf("deactivated add-on holders %v, want %v", held, want)
+		}
+
+		// A user who changes is read again, and only that user.
+		var victim string
+		for _, u := range tn.UsersByStatus("active") {
+			if u.Type == 2 && u.RoleID != "0" {
+				victim = u.Email
+				break
+			}
+		}
+		if _, err := b.sim.DeactivateUser(b.cred.AccountID, victim); err != nil {
+			t.Fatal(err)
+		}
+		_, ops = b.collect(t, 40)
+		if ops["userSettings"] != 1 {
+			t.Errorf("%d settings calls after one user changed, want 1", ops["userSettings"])
+		}
+	})
+}
+
+// TestActivityGaps: a plan or scope that does not allow a source marks it
+// unavailable and fails nothing; a failing source is stale and keeps what
+// it had.
+func TestActivityGaps(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		b := newBundle(t, st, zoomsim.Options{Seed: 72, Users: 30, Plan: zoom.PlanFree, NoRateLimits: true})
+		res, _ := b.collect(t, 10)
+		for _, s := range res.Sources {
+			if s.Source != store.SourceFeatures && s.Status != store.SourceUnavailable {
+				t.Errorf("free plan: source %s is %s %q, want unavailable", s.Source, s.Status, s.Reason)
+			}
+		}
+		if len(res.Stale) != 0 {
+			t.Errorf("free plan: stale %v", res.Stale)
+		}
+
+		b = newBundle(t, st, zoomsim.Options{Seed: 73, Users: 30, Plan: zoom.PlanPro, NoRateLimits: true})
+		b.sim.SetScopes(b.cred.ClientID, []string{"user:read:admin", "group:read:admin", "role:read:admin", "account:read:admin", "account:master"})
+		res, _ = b.collect(t, 10)
+		if s := source(res, store.SourceSignIns); s.Status != store.SourceUnavailable || !strings.Contains(s.Reason, "scope") {
+			t.Errorf("without report scopes: sign-ins %+v", s)
+		}
+
+		b = newBundle(t, st, zoomsim.Options{Seed: 74, Users: 30, Plan: zoom.PlanPro, NoRateLimits: true})
+		b.sim.FailNext("/report/activities", 1000, 500)
+		res, _ = b.collect(t, 10)
+		if s := source(res, store.SourceSignIns); s.Status != store.SourceFailed || len(res.Stale) != 1 || !strings.HasPrefix(res.Stale[0], "activity:signins: ") {
+			t.Errorf("failing sign-ins: %+v, stale %v", s, res.Stale)
+		}
+		if s := source(res, store.SourceHostUsage); s.Status != store.SourceOK {
+			t.Errorf("a failing source stopped another: %+v", s)
+		}
+	})
+}

@@ -1,0 +1,356 @@
+package insight
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// InactiveDays are the thresholds the licence insight accepts.
+var InactiveDays = []int{15, 30, 60, 90, 120}
+
+// Licence findings.
+const (
+	FindingInactiveLicensed = "inactive_licensed" // licensed, no sign-in and no hosted meeting in N days
+	FindingNeverActive      = "never_active"      // created more than N days ago, never signed in
+	FindingStaleInvitation  = "stale_invitation"  // pending invitation older than N days
+	FindingDeactivatedAddOn = "deactivated_addon" // deactivated user still holding an add-on
+	FindingIdleAddOn        = "idle_addon"        // add-on held by an inactive licensed user
+	FindingUnassignedSeats  = "unassigned_seats"  // seats bought and not assigned
+	FindingUnassignedAddOn  = "unassigned_addon"  // add-on hosts bought and not assigned
+)
+
+// LicenceFinding is one thing to reclaim: a user, or a count of seats.
+type LicenceFinding struct {
+	Account     string  `json:"account"`
+	Finding     string  `json:"finding"`
+	Email       string  `json:"email,omitempty"`
+	License     string  `json:"license,omitempty"`
+	Status      string  `json:"status,omitempty"`
+	CreatedAt   string  `json:"created_at,omitempty"`
+	LastSignIn  string  `json:"last_sign_in,omitempty"`
+	LastMeeting string  `json:"last_meeting,omitempty"`
+	Quantity    int     `json:"quantity"`
+	Detail      string  `json:"detail,omitempty"`
+	MonthlyCost float64 `json:"monthly_cost"`
+}
+
+// SeatSummary is one account's seats: bought, licensed (assigned, pending
+// invitations included) and active within the threshold.
+type SeatSummary struct {
+	Account     string `json:"account"`
+	Plan        string `json:"plan"`
+	Bought      int    `json:"bought"`
+	Licensed    int    `json:"licensed"`
+	Pending     int    `json:"pending_licensed"`
+	Active      int    `json:"active"`
+	Unassigned  int    `json:"unassigned"`
+	PlanKnown   bool   `json:"plan_known"`
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// AddOnSummary is one add-on plan of one account.
+type AddOnSummary struct {
+	Account     string `json:"account"`
+	Plan        string `json:"plan"` // large_meeting, webinar
+	Type        string `json:"type"`
+	Capacity    int    `json:"capacity"`
+	Bought      int    `json:"bought"`
+	Assigned    int    `json:"assigned"`
+	Deactivated int    `json:"held_by_deactivated"`
+	Idle        int    `json:"held_by_inactive"`
+	Unassigned  int    `json:"unassigned"`
+}
+
+// LicenceReport is the licence insight.
+type LicenceReport struct {
+	InactiveDays  int              `json:"inactive_days"`
+	Cutoff        string           `json:"cutoff"`
+	Currency      string           `json:"currency"`
+	MonthlySaving float64          `json:"monthly_saving"`
+	Seats         []SeatSummary    `json:"seats"`
+	AddOns        []AddOnSummary   `json:"add_ons"`
+	Findings      []LicenceFinding `json:"findings"`
+}
+
+// LicenceOptions select the report.
+type LicenceOptions struct {
+	InactiveDays int       // one of InactiveDays
+	Account      string    // "" for every account
+	Now          time.Time // default time.Now
+	Prices       Prices
+}
+
+// Cutoff is the first day counted as "within days days" of now: today
+// (UTC) minus days.
+func Cutoff(now time.Time, days int) time.Time {
+	return now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -days)
+}
+
+type licenceUser struct {
+	account, email, status, license, created, lastSignIn, lastMeeting string
+	typ                                                               int
+	large, webinar                                                    bool
+	largeCap, webCap                                                  int
+}
+
+// Licences computes the licence insight from the zoom_user,
+// zoom_user_last_activity, zoom_user_feature, zoom_plan and zoom_account
+// views (licence_insight is the same per user, for queries of your own).
+// Times are compared as RFC 3339 UTC text, the form Query gives on both
+// drivers.
+func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceReport, error) {
+	if !slices.Contains(InactiveDays, o.InactiveDays) {
+		return nil, fmt.Errorf("inactive days must be one of %v, not %d", InactiveDays, o.InactiveDays)
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	cutoff := Cutoff(o.Now, o.InactiveDays)
+	cut := cutoff.Format(time.RFC3339)
+	cutDay := cutoff.Format(time.DateOnly)
+	rep := &LicenceReport{InactiveDays: o.InactiveDays, Cutoff: cutDay, Currency: o.Prices.Currency, Seats: []SeatSummary{}, AddOns: []AddOnSummary{}, Findings: []LicenceFinding{}}
+	where := ""
+	if o.Account != "" {
+		where = " WHERE account = " + quote(o.Account)
+	}
+
+	// Plans and prices per account.
+	acctType := map[string]string{}
+	err := st.Query(ctx, "SELECT account, account_type FROM zoom_account"+where, func(_ []string, r []any) error {
+		acctType[str(r[0])] = strings.ToLower(str(r[1]))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	type planRow struct {
+		plan, typ                       string
+		capacity, hosts, usage, pending int
+	}
+	plans := map[string][]planRow{}
+	err = st.Query(ctx, "SELECT account, plan, type, capacity, hosts, usage, pending FROM zoom_plan"+andWhere(where, "source = 'plan_usage'")+" ORDER BY account, plan, capacity", func(_ []string, r []any) error {
+		plans[str(r[0])] = append(plans[str(r[0])], planRow{str(r[1]), str(r[2]), num(r[3]), num(r[4]), num(r[5]), num(r[6])})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	unavailable := map[string]string{}
+	err = st.Query(ctx, "SELECT account, reason FROM activity_source"+andWhere(where, "source = 'plan_usage' AND status <> 'ok'"), func(_ []string, r []any) error {
+		unavailable[str(r[0])] = str(r[1])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Three scans without joins across them (a per-user join is what
+	// costs on 100,000 users): the latest activity per e-mail, the add-on
+	// holders, and the users.
+	type activity struct{ signIn, hosted string }
+	acts := map[string]activity{}
+	err = st.Query(ctx, "SELECT account, email, last_sign_in, last_hosted_date FROM zoom_user_last_activity"+where, func(_ []string, r []any) error {
+		acts[str(r[0])+"\x00"+str(r[1])] = activity{str(r[2]), str(r[3])}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	type holding struct {
+		large, webinar   bool
+		largeCap, webCap int
+	}
+	held := map[string]holding{}
+	err = st.Query(ctx, "SELECT account, user_key, large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM zoom_user_feature"+
+		andWhere(where, "(large_meeting = 1 OR webinar = 1)"), func(_ []string, r []any) error {
+		held[str(r[0])+"\x00"+str(r[1])] = holding{num(r[2]) != 0, num(r[4]) != 0, num(r[3]), num(r[5])}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var users []licenceUser
+	err = st.Query(ctx, "SELECT account, key, email, status, type, license, created_at, last_login_time FROM zoom_user"+where, func(_ []string, r []any) error {
+		u := licenceUser{account: str(r[0]), email: str(r[2]), status: str(r[3]), typ: num(r[4]), license: str(r[5]),
+			created: str(r[6]), lastSignIn: str(r[7])}
+		if a, ok := acts[u.account+"\x00"+strings.ToLower(u.email)]; ok {
+			u.lastSignIn, u.lastMeeting = max(u.lastSignIn, a.signIn), a.hosted
+		}
+		if h, ok := held[u.account+"\x00"+str(r[1])]; ok {
+			u.large, u.largeCap, u.webinar, u.webCap = h.large, h.largeCap, h.webinar, h.webCap
+		}
+		users = append(users, u)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	price := func(account string) float64 { return o.Prices.Licence[acctType[account]] }
+	addOnPrice := func(plan string, capacity int) float64 {
+		m := o.Prices.LargeMeeting
+		if plan == "webinar" {
+			m = o.Prices.Webinar
+		}
+		return m[strconv.Itoa(capacity)]
+	}
+	seats := map[string]*SeatSummary{}
+	seat := func(account string) *SeatSummary {
+		s := seats[account]
+		if s == nil {
+			s = &SeatSummary{Account: account, Plan: acctType[account], Unavailable: unavailable[account]}
+			seats[account] = s
+		}
+		return s
+	}
+	type addKey struct {
+		account, plan string
+		capacity      int
+	}
+	deact, idle := map[addKey]int{}, map[addKey]int{}
+	add := func(f LicenceFinding) { rep.Findings = append(rep.Findings, f) }
+	for _, u := range users {
+		s := seat(u.account)
+		licensed := u.typ == 2
+		recent := u.lastSignIn >= cut || u.lastMeeting >= cutDay
+		if licensed && u.status == "active" {
+			s.Licensed++
+			if recent {
+				s.Active++
+			}
+		}
+		if licensed && u.status == "pending" {
+			s.Pending++
+		}
+		base := LicenceFinding{Account: u.account, Email: u.email, License: u.license, Status: u.status, CreatedAt: u.created,
+			LastSignIn: u.lastSignIn, LastMeeting: u.lastMeeting, Quantity: 1}
+		switch u.status {
+		case "active":
+			switch {
+			case u.lastSignIn == "":
+				if u.created != "" && u.created < cut {
+					f := base
+					f.Finding = FindingNeverActive
+					f.Detail = "created " + day(u.created) + ", never signed in"
+					if licensed {
+						f.MonthlyCost = price(u.account)
+					}
+					add(f)
+				}
+			case licensed && !recent:
+				f := base
+				f.Finding = FindingInactiveLicensed
+				f.Detail = fmt.Sprintf("no sign-in since %s, no meeting hosted since %s", day(u.lastSignIn), orNever(u.lastMeeting))
+				f.MonthlyCost = price(u.account)
+				add(f)
+				for _, a := range []struct {
+					on   bool
+					plan string
+					cap  int
+				}{{u.large, "large_meeting", u.largeCap}, {u.webinar, "webinar", u.webCap}} {
+					if a.on {
+						idle[addKey{u.account, a.plan, a.cap}]++
+						g := base
+						g.Finding, g.Detail, g.MonthlyCost = FindingIdleAddOn, fmt.Sprintf("%s %d held by an inactive user", a.plan, a.cap), addOnPrice(a.plan, a.cap)
+						add(g)
+					}
+				}
+			}
+		case "pending":
+			if u.created != "" && u.created < cut {
+				f := base
+				f.Finding = FindingStaleInvitation
+				f.Detail = "invited " + day(u.created)
+				if licensed {
+					f.MonthlyCost = price(u.account)
+				}
+				add(f)
+			}
+		case "inactive":
+			for _, a := range []struct {
+				on   bool
+				plan string
+				cap  int
+			}{{u.large, "large_meeting", u.largeCap}, {u.webinar, "webinar", u.webCap}} {
+				if a.on {
+					deact[addKey{u.account, a.plan, a.cap}]++
+					f := base
+					f.Finding, f.Detail, f.MonthlyCost = FindingDeactivatedAddOn, fmt.Sprintf("deactivated, still holds %s %d", a.plan, a.cap), addOnPrice(a.plan, a.cap)
+					add(f)
+				}
+			}
+		}
+	}
+	for account, rows := range plans {
+		s := seat(account)
+		for _, p := range rows {
+			switch p.plan {
+			case "base":
+				s.PlanKnown = true
+				s.Bought = p.hosts
+			case "large_meeting", "webinar":
+				k := addKey{account, p.plan, p.capacity}
+				a := AddOnSummary{Account: account, Plan: p.plan, Type: p.typ, Capacity: p.capacity, Bought: p.hosts, Assigned: p.usage,
+					Deactivated: deact[k], Idle: idle[k], Unassigned: max(0, p.hosts-p.usage)}
+				rep.AddOns = append(rep.AddOns, a)
+				if a.Unassigned > 0 {
+					add(LicenceFinding{Account: account, Finding: FindingUnassignedAddOn, Quantity: a.Unassigned,
+						Detail:      fmt.Sprintf("%s %d: %d bought, %d assigned", p.plan, p.capacity, p.hosts, p.usage),
+						MonthlyCost: float64(a.Unassigned) * addOnPrice(p.plan, p.capacity)})
+				}
+			}
+		}
+	}
+	for _, account := range sortedKeys(seats) {
+		s := seats[account]
+		if s.PlanKnown {
+			s.Unassigned = max(0, s.Bought-s.Licensed-s.Pending)
+			if s.Unassigned > 0 {
+				add(LicenceFinding{Account: account, Finding: FindingUnassignedSeats, Quantity: s.Unassigned,
+					Detail:      fmt.Sprintf("%d seats bought, %d licensed, %d invited", s.Bought, s.Licensed, s.Pending),
+					MonthlyCost: float64(s.Unassigned) * price(account)})
+			}
+		}
+		rep.Seats = append(rep.Seats, *s)
+	}
+	slices.SortStableFunc(rep.AddOns, func(a, b AddOnSummary) int {
+		return strings.Compare(a.Account+"\x00"+a.Plan+fmt.Sprintf("%08d", a.Capacity), b.Account+"\x00"+b.Plan+fmt.Sprintf("%08d", b.Capacity))
+	})
+	order := map[string]int{FindingInactiveLicensed: 0, FindingNeverActive: 1, FindingStaleInvitation: 2, FindingDeactivatedAddOn: 3,
+		FindingIdleAddOn: 4, FindingUnassignedSeats: 5, FindingUnassignedAddOn: 6}
+	slices.SortStableFunc(rep.Findings, func(a, b LicenceFinding) int {
+		if a.Account != b.Account {
+			return strings.Compare(a.Account, b.Account)
+		}
+		if order[a.Finding] != order[b.Finding] {
+			return order[a.Finding] - order[b.Finding]
+		}
+		return strings.Compare(a.Email, b.Email)
+	})
+	for _, f := range rep.Findings {
+		rep.MonthlySaving += f.MonthlyCost
+	}
+	rep.MonthlySaving = math.Round(rep.MonthlySaving*100) / 100
+	return rep, nil
+}
+
+func day(t string) string {
+	if len(t) >= 10 {
+		return t[:10]
+	}
+	return t
+}
+
+func orNever(d string) string {
+	if d == "" {
+		return "(none recorded)"
+	}
+	return d
+}

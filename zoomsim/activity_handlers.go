@@ -396,7 +396,10 @@ func (c *call) dashMeeting(typ string) (*meeting, string) {
 		case "pastOne":
 			return m.ended(now) && m.persons == 1
 		}
-		return m.ended(now)
+		// type=past lists only meetings of two or more (one-person ones
+		// are pastOne), so a numeric id names the latest such instance,
+		// as /past_meetings does.
+		return m.ended(now) && m.persons > 1
 	})
 	return m, key
 }

@@ -248,7 +248,11 @@ func (c *collector) accountInfo(ctx context.Context) error {
 }
 
 // users lists every status at Zoom's largest page size. Memberships come
-// from each user's group_ids, so no per-group call is needed.
+// from each user's group_ids, so no per-group call is needed; the store
+// keeps them in the user's row (zoom_group_member is derived from it), so
+// they are written, re-keyed and swept with their users. If a listing ever
+// lacked group_ids, memberships would need a source of their own (GET
+// /groups/{groupId}/members) and a place to store it: not built.
 func (c *collector) users(ctx context.Context) error {
 	complete := true
 	for _, status := range userStatuses {
@@ -268,10 +272,8 @@ func (c *collector) users(ctx context.Context) error {
 		// did not get to: sweep nothing.
 		return nil
 	}
-	for _, r := range []string{store.ResourceUsers, store.ResourceGroupMembers} {
-		if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, r); err != nil {
-			return fatalError{fmt.Errorf("sweeping %s: %w", r, err)}
-		}
+	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, store.ResourceUsers); err != nil {
+		return fatalError{fmt.Errorf("sweeping %s: %w", store.ResourceUsers, err)}
 	}
 	return nil
 }
@@ -306,7 +308,7 @@ func (c *collector) userStatus(ctx context.Context, status string) error {
 // userPage is one page of users, converted for the store.
 type userPage struct {
 	users   []store.User
-	members []store.GroupMember
+	members int    // group memberships among users (stored with them)
 	next    string // the page's next_page_token: where the listing resumes after it
 	total   int
 	err     error // the listing failed here; nothing follows
@@ -358,12 +360,9 @@ func (c *collector) userPages(ctx context.Context, status, resource, start strin
 		if err := c.Store.UpsertUsers(ctx, c.run.ID, c.Account.ID, p.users); err != nil {
 			return fatalError{fmt.Errorf("writing users: %w", err)}
 		}
-		if err := c.Store.UpsertGroupMembers(ctx, c.run.ID, c.Account.ID, p.members); err != nil {
-			return fatalError{fmt.Errorf("writing group members: %w", err)}
-		}
 		rows += len(p.users)
 		c.run.Rows["users"] += len(p.users)
-		c.run.Rows["group_members"] += len(p.members)
+		c.run.Rows["group_members"] += p.members
 		// Saved after the page is written: a crash replays at most one
 		// page, and upserts make the replay harmless.
 		if err := c.done(ctx, resource, p.next); err != nil {
@@ -377,19 +376,14 @@ func (c *collector) userPages(ctx context.Context, status, resource, start strin
 }
 
 // toUserPage converts a listed page for the store. Memberships come from
-// each user's group_ids.
+// each user's group_ids and are stored with the user; they are only
+// counted here, for the run's summary.
 func toUserPage(page *zoom.Page[zoom.User]) userPage {
-	n := 0
-	for i := range page.Items {
-		n += len(page.Items[i].GroupIDs)
-	}
-	p := userPage{users: make([]store.User, 0, len(page.Items)), members: make([]store.GroupMember, 0, n), next: page.NextPageToken, total: page.TotalRecords}
+	p := userPage{users: make([]store.User, 0, len(page.Items)), next: page.NextPageToken, total: page.TotalRecords}
 	for i := range page.Items {
 		u := toStoreUser(&page.Items[i])
 		p.users = append(p.users, u)
-		for _, g := range u.GroupIDs {
-			p.members = append(p.members, store.GroupMember{GroupID: g, UserKey: u.Key})
-		}
+		p.members += len(u.DistinctGroupIDs())
 	}
 	return p
 }

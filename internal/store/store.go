@@ -13,6 +13,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -59,10 +60,11 @@ type Store interface {
 
 	// Synced data. Each Upsert writes a batch in one transaction and
 	// stamps every row with runID as last seen.
+	// UpsertUsers also stores the users' group memberships: the
+	// zoom_group_member view is derived from each user's GroupIDs.
 	UpsertUsers(ctx context.Context, runID, accountID int64, users []User) error
 	UpsertGroups(ctx context.Context, runID, accountID int64, groups []Group) error
 	UpsertRoles(ctx context.Context, runID, accountID int64, roles []Role) error
-	UpsertGroupMembers(ctx context.Context, runID, accountID int64, members []GroupMember) error
 	// UpsertSubAccounts writes a master account's sub-accounts (GET
 	// /accounts); every SubAccount needs its ZoomID.
 	UpsertSubAccounts(ctx context.Context, runID, accountID int64, subs []SubAccount) error
@@ -80,11 +82,10 @@ type Store interface {
 
 // Resources that Sweep knows.
 const (
-	ResourceUsers        = "users"
-	ResourceGroups       = "groups"
-	ResourceRoles        = "roles"
-	ResourceGroupMembers = "group_members"
-	ResourceSubAccounts  = "sub_accounts"
+	ResourceUsers       = "users" // and with them their group memberships
+	ResourceGroups      = "groups"
+	ResourceRoles       = "roles"
+	ResourceSubAccounts = "sub_accounts"
 )
 
 // Org is a customer organisation.
@@ -170,6 +171,25 @@ type User struct {
 	Raw               []byte // the user as Zoom sent it (JSON)
 }
 
+// DistinctGroupIDs returns u.GroupIDs without repeats, in their order:
+// what the drivers store, as the zoom_group_member view derived from it
+// has one row per (group, user). Usually that is u.GroupIDs itself.
+func (u *User) DistinctGroupIDs() []string {
+	ids := u.GroupIDs
+	for i := 1; i < len(ids); i++ {
+		if slices.Contains(ids[:i], ids[i]) {
+			out := slices.Clone(ids[:i])
+			for _, id := range ids[i+1:] {
+				if !slices.Contains(out, id) {
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+	}
+	return ids
+}
+
 // Group is a synced Zoom group.
 type Group struct {
 	ZoomID       string
@@ -184,12 +204,6 @@ type Role struct {
 	Description  string
 	Type         string
 	TotalMembers int
-}
-
-// GroupMember links a group to a user by the user's Key.
-type GroupMember struct {
-	GroupID string
-	UserKey string
 }
 
 // AccountInfo is the synced record of the Zoom account itself.

@@ -54,8 +54,8 @@ func lastByKey[T any](items []T, key func(*T) string) []T {
 // (the next sync writes them again), never a batch before one.
 //
 // It also checks, once for the batch, that the account exists, and keeps
-// it (FOR KEY SHARE) until the batch commits: zoom_users and
-// zoom_group_members have no foreign key to check that row by row.
+// it (FOR KEY SHARE) until the batch commits: zoom_users has no foreign
+// key to check that row by row.
 func (db *DB) syncTx(ctx context.Context, accountID int64, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
@@ -131,7 +131,7 @@ func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []s
 			return fmt.Errorf("writing users: user %q has no key", u.Email)
 		}
 		var err error
-		if groups[i], err = jsonText(u.GroupIDs, "[]"); err != nil {
+		if groups[i], err = jsonText(u.DistinctGroupIDs(), "[]"); err != nil {
 			return fmt.Errorf("writing users: %w", err)
 		}
 		key[i], zoomID[i], email[i], first[i], last[i], display[i] = u.Key, u.ZoomID, u.Email, u.FirstName, u.LastName, u.DisplayName
@@ -155,7 +155,8 @@ func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []s
 
 // rekeyPending gives a pending user's row (keyed "pending:"+e-mail) the
 // Zoom id it now has, so the upsert that follows updates that row and the
-// user's history stays linked. Group memberships follow the key.
+// user's history stays linked. Group memberships, derived from the row's
+// group_ids, follow it.
 func rekeyPending(ctx context.Context, tx pgx.Tx, accountID int64, users []store.User) error {
 	var pending bool
 	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = $1 AND zoom_id = '')", accountID).Scan(&pending); err != nil {
@@ -177,31 +178,11 @@ func rekeyPending(ctx context.Context, tx pgx.Tx, accountID int64, users []store
 	if len(newKeys) == 0 {
 		return nil
 	}
-	rows, _ := tx.Query(ctx, `UPDATE zoom_users u SET key = v.new_key
+	_, err := tx.Exec(ctx, `UPDATE zoom_users u SET key = v.new_key
 		FROM unnest($2::text[], $3::text[]) AS v(new_key, old_key)
 		WHERE u.account_id = $1 AND u.zoom_id = '' AND u.key = v.old_key
-			AND NOT EXISTS (SELECT 1 FROM zoom_users x WHERE x.account_id = $1 AND x.key = v.new_key)
-		RETURNING v.new_key, v.old_key`, accountID, newKeys, oldKeys)
-	type move struct{ newKey, oldKey string }
-	moved, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (move, error) {
-		var m move
-		return m, r.Scan(&m.newKey, &m.oldKey)
-	})
-	if err != nil || len(moved) == 0 {
-		return err
-	}
-	newKeys, oldKeys = newKeys[:0], oldKeys[:0]
-	for _, m := range moved {
-		newKeys, oldKeys = append(newKeys, m.newKey), append(oldKeys, m.oldKey)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE zoom_group_members m SET user_key = v.new_key
-		FROM unnest($2::text[], $3::text[]) AS v(new_key, old_key)
-		WHERE m.account_id = $1 AND m.user_key = v.old_key
-			AND NOT EXISTS (SELECT 1 FROM zoom_group_members x WHERE x.account_id = $1 AND x.group_id = m.group_id AND x.user_key = v.new_key)`,
-		accountID, newKeys, oldKeys); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, "DELETE FROM zoom_group_members WHERE account_id = $1 AND user_key = ANY($2::text[])", accountID, oldKeys)
+			AND NOT EXISTS (SELECT 1 FROM zoom_users x WHERE x.account_id = $1 AND x.key = v.new_key)`,
+		accountID, newKeys, oldKeys)
 	return err
 }
 
@@ -246,31 +227,6 @@ func (db *DB) UpsertRoles(ctx context.Context, runID, accountID int64, roles []s
 		accountID, runID, ids, names, descs, types, totals)
 	if err != nil {
 		return fmt.Errorf("writing %d roles of account %d: %w", len(roles), accountID, err)
-	}
-	return nil
-}
-
-// UpsertGroupMembers writes a batch of group memberships.
-func (db *DB) UpsertGroupMembers(ctx context.Context, runID, accountID int64, members []store.GroupMember) error {
-	members = lastByKey(members, func(m *store.GroupMember) string { return m.GroupID + "\x00" + m.UserKey })
-	if len(members) == 0 {
-		return nil
-	}
-	groups, users := make([]string, len(members)), make([]string, len(members))
-	// Written in index order: consecutive rows land in the same pages.
-	order := keyOrder(len(members), func(i int) string { return members[i].UserKey + "\x00" + members[i].GroupID })
-	for i, j := range order {
-		groups[i], users[i] = members[j].GroupID, members[j].UserKey
-	}
-	err := db.syncTx(ctx, accountID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO zoom_group_members (account_id, group_id, user_key, first_seen_run, last_seen_run)
-			SELECT $1, x.group_id, x.user_key, $2, $2 FROM unnest($3::text[], $4::text[]) AS x(group_id, user_key)
-			ON CONFLICT (account_id, user_key, group_id) DO UPDATE SET last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-			accountID, runID, groups, users)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("writing %d group members of account %d: %w", len(members), accountID, err)
 	}
 	return nil
 }
@@ -343,11 +299,10 @@ func (db *DB) PutSettings(ctx context.Context, runID, accountID int64, kind stri
 
 // sweepTables maps the resources Sweep knows to their tables.
 var sweepTables = map[string]string{
-	store.ResourceUsers:        "zoom_users",
-	store.ResourceGroups:       "zoom_groups",
-	store.ResourceRoles:        "zoom_roles",
-	store.ResourceGroupMembers: "zoom_group_members",
-	store.ResourceSubAccounts:  "zoom_sub_accounts",
+	store.ResourceUsers:       "zoom_users",
+	store.ResourceGroups:      "zoom_groups",
+	store.ResourceRoles:       "zoom_roles",
+	store.ResourceSubAccounts: "zoom_sub_accounts",
 }
 
 // Sweep marks deleted the account's rows of resource that runID did not

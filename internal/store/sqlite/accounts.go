@@ -176,7 +176,6 @@ func (db *DB) DeleteAccount(ctx context.Context, accountID int64) error {
 		// purge does not depend on the foreign_keys pragma being on.
 		for _, q := range []string{
 			"DELETE FROM checkpoints WHERE run_id IN (SELECT id FROM sync_runs WHERE account_id = ?)",
-			"DELETE FROM zoom_group_members WHERE account_id = ?",
 			"DELETE FROM zoom_users WHERE account_id = ?",
 			"DELETE FROM zoom_groups WHERE account_id = ?",
 			"DELETE FROM zoom_roles WHERE account_id = ?",

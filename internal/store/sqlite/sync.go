@@ -175,7 +175,7 @@ func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []s
 			return fmt.Errorf("writing users: user %q has no key", users[i].Email)
 		}
 		var err error
-		if groupIDs[i], err = jsonText(users[i].GroupIDs, "[]"); err != nil {
+		if groupIDs[i], err = jsonText(users[i].DistinctGroupIDs(), "[]"); err != nil {
 			return fmt.Errorf("writing users: %w", err)
 		}
 	}
@@ -203,8 +203,7 @@ func (db *DB) UpsertUsers(ctx context.Context, runID, accountID int64, users []s
 }
 
 // accountExists checks, once for a batch, that the account exists:
-// zoom_users and zoom_group_members have no foreign key to check that row
-// by row. Within the write transaction, nothing can delete it meanwhile.
+// zoom_users has no foreign key to check that row by row. Within the write transaction, nothing can delete it meanwhile.
 func accountExists(ctx context.Context, tx *sql.Tx, accountID int64) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM accounts WHERE id = ?", accountID).Scan(&n); err != nil {
@@ -228,7 +227,8 @@ func keyOrder(n int, key func(int) string) []int {
 
 // rekeyPending gives a pending user's row (keyed "pending:"+e-mail) the
 // Zoom id it now has, so the upsert that follows updates that row and the
-// user's history stays linked. Group memberships follow the key.
+// user's history stays linked. Group memberships, derived from the row's
+// group_ids, follow it.
 func rekeyPending(ctx context.Context, tx *sql.Tx, accountID int64, users []store.User) error {
 	var pending bool
 	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = ? AND zoom_id = '')", accountID).Scan(&pending); err != nil {
@@ -275,19 +275,8 @@ func rekeyPending(ctx context.Context, tx *sql.Tx, accountID int64, users []stor
 	slices.Sort(found)
 	for _, old := range found {
 		key := newKey[old]
-		res, err := tx.ExecContext(ctx, `UPDATE zoom_users SET key = ?1 WHERE account_id = ?2 AND zoom_id = '' AND key = ?3
-			AND NOT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = ?2 AND key = ?1)`, key, accountID, old)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE OR IGNORE zoom_group_members SET user_key = ? WHERE account_id = ? AND user_key = ?",
-			key, accountID, old); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM zoom_group_members WHERE account_id = ? AND user_key = ?", accountID, old); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE zoom_users SET key = ?1 WHERE account_id = ?2 AND zoom_id = '' AND key = ?3
+			AND NOT EXISTS (SELECT 1 FROM zoom_users WHERE account_id = ?2 AND key = ?1)`, key, accountID, old); err != nil {
 			return err
 		}
 	}
@@ -338,33 +327,6 @@ func (db *DB) UpsertRoles(ctx context.Context, runID, accountID int64, roles []s
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d roles of account %d: %w", len(roles), accountID, err)
-	}
-	return nil
-}
-
-var upsertMembers = &upsert{
-	head: `INSERT INTO zoom_group_members (account_id, group_id, user_key, first_seen_run, last_seen_run) VALUES `,
-	row:  "(?, ?, ?, ?, ?)",
-	tail: ` ON CONFLICT (account_id, user_key, group_id) DO UPDATE SET last_seen_run = excluded.last_seen_run, deleted_run = NULL`,
-	cols: 5,
-}
-
-// UpsertGroupMembers writes a batch of group memberships.
-func (db *DB) UpsertGroupMembers(ctx context.Context, runID, accountID int64, members []store.GroupMember) error {
-	members = lastByKey(members, func(m *store.GroupMember) string { return m.GroupID + "\x00" + m.UserKey })
-	if len(members) == 0 {
-		return nil
-	}
-	// Written in index order: consecutive rows land in the same pages.
-	order := keyOrder(len(members), func(i int) string { return members[i].UserKey + "\x00" + members[i].GroupID })
-	err := db.upsertRows(ctx, upsertMembers, len(members), func(tx *sql.Tx) error {
-		return accountExists(ctx, tx, accountID)
-	}, func(dst []any, i int) []any {
-		m := &members[order[i]]
-		return append(dst, accountID, m.GroupID, m.UserKey, runID, runID)
-	})
-	if err != nil {
-		return fmt.Errorf("writing %d group members of account %d: %w", len(members), accountID, err)
 	}
 	return nil
 }
@@ -430,11 +392,10 @@ func (db *DB) PutSettings(ctx context.Context, runID, accountID int64, kind stri
 
 // sweepTables maps the resources Sweep knows to their tables.
 var sweepTables = map[string]string{
-	store.ResourceUsers:        "zoom_users",
-	store.ResourceGroups:       "zoom_groups",
-	store.ResourceRoles:        "zoom_roles",
-	store.ResourceGroupMembers: "zoom_group_members",
-	store.ResourceSubAccounts:  "zoom_sub_accounts",
+	store.ResourceUsers:       "zoom_users",
+	store.ResourceGroups:      "zoom_groups",
+	store.ResourceRoles:       "zoom_roles",
+	store.ResourceSubAccounts: "zoom_sub_accounts",
 }
 
 // Sweep marks deleted the account's rows of resource that runID did not

@@ -422,8 +422,11 @@ func testPendingUserActivates(t *testing.T, open func(t *testing.T) store.Store)
 	r1 := mustBegin(t, st, a.ID, day(1, 0))
 	rb := mustBegin(t, st, b.ID, day(1, 0))
 	pending := user("pending:cat@acme.test", "Cat@Acme.test", "pending")
+	pending.GroupIDs = []string{"g1"}
 	must(t, st.UpsertUsers(ctx, r1.ID, a.ID, []store.User{pending, user("u1", "ann@acme.test", "active")}))
-	must(t, st.UpsertGroupMembers(ctx, r1.ID, a.ID, []store.GroupMember{{GroupID: "g1", UserKey: pending.Key}}))
+	if got := one(t, st, "SELECT user_key FROM zoom_group_member WHERE account = 'acme'"); got != pending.Key {
+		t.Errorf("pending membership user_key = %v, want %s", got, pending.Key)
+	}
 	// The same person pending in another account stays pending there.
 	must(t, st.UpsertUsers(ctx, rb.ID, b.ID, []store.User{pending}))
 	rowID := one(t, st, "SELECT u.id FROM zoom_users u JOIN accounts a ON a.id = u.account_id WHERE a.name = 'acme' AND u.key = 'pending:cat@acme.test'")
@@ -434,6 +437,7 @@ func testPendingUserActivates(t *testing.T, open func(t *testing.T) store.Store)
 
 	r2 := mustBegin(t, st, a.ID, day(2, 0))
 	active := user("zid-cat", "cat@acme.test", "active")
+	active.GroupIDs = []string{"g1"}
 	must(t, st.UpsertUsers(ctx, r2.ID, a.ID, []store.User{active}))
 	_, rows := query(t, st, "SELECT key, id, status, email, first_seen_run, last_seen_run FROM zoom_user WHERE account = 'acme' ORDER BY key")
 	want := [][]any{{"u1", "u1", "active", "ann@acme.test", r1.ID, r1.ID}, {"zid-cat", "zid-cat", "active", "cat@acme.test", r1.ID, r2.ID}}
@@ -443,8 +447,9 @@ func testPendingUserActivates(t *testing.T, open func(t *testing.T) store.Store)
 	if got := one(t, st, "SELECT id FROM zoom_users WHERE key = 'zid-cat'"); got != rowID {
 		t.Errorf("activated user's row id %v, want the pending row's %v", got, rowID)
 	}
-	if got := one(t, st, "SELECT user_key FROM zoom_group_member WHERE account = 'acme'"); got != "zid-cat" {
-		t.Errorf("membership user_key = %v, want zid-cat", got)
+	_, rows = query(t, st, "SELECT group_id, user_key, user_id FROM zoom_group_member WHERE account = 'acme'")
+	if want := [][]any{{"g1", "zid-cat", "zid-cat"}}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("memberships after activation = %#v, want %#v", rows, want)
 	}
 	if got := one(t, st, "SELECT key FROM zoom_user WHERE account = 'beta'"); got != "pending:cat@acme.test" {
 		t.Errorf("beta's pending user = %v", got)
@@ -465,10 +470,9 @@ func testSweepScope(t *testing.T, open func(t *testing.T) store.Store) {
 	load := func(run *store.Run, acct *store.Account, users []string, groups, roles []string) {
 		t.Helper()
 		var us []store.User
-		var ms []store.GroupMember
 		for _, u := range users {
 			us = append(us, user(u, u+"@x.test", "active"))
-			ms = append(ms, store.GroupMember{GroupID: "g1", UserKey: u})
+			us[len(us)-1].GroupIDs = []string{"g1"}
 		}
 		var gs []store.Group
 		for _, g := range groups {
@@ -479,7 +483,6 @@ func testSweepScope(t *testing.T, open func(t *testing.T) store.Store) {
 			rs = append(rs, store.Role{ZoomID: r, Name: r})
 		}
 		must(t, st.UpsertUsers(ctx, run.ID, acct.ID, us))
-		must(t, st.UpsertGroupMembers(ctx, run.ID, acct.ID, ms))
 		must(t, st.UpsertGroups(ctx, run.ID, acct.ID, gs))
 		must(t, st.UpsertRoles(ctx, run.ID, acct.ID, rs))
 	}
@@ -507,7 +510,6 @@ func testSweepScope(t *testing.T, open func(t *testing.T) store.Store) {
 		left     int64
 	}{
 		{store.ResourceUsers, "zoom_user", 2, 1},
-		{store.ResourceGroupMembers, "zoom_group_member", 2, 1},
 		{store.ResourceGroups, "zoom_group", 1, 1},
 		{store.ResourceRoles, "zoom_role", 1, 1},
 	} {
@@ -523,6 +525,10 @@ func testSweepScope(t *testing.T, open func(t *testing.T) store.Store) {
 		if n, _ := st.Sweep(ctx, ra2.ID, a.ID, tc.resource); n != 0 {
 			t.Errorf("second Sweep(%s) = %d, want 0", tc.resource, n)
 		}
+	}
+	// Memberships went with their users.
+	if got := count("zoom_group_member", "acme"); got != int64(1) {
+		t.Errorf("after sweeps: %v acme memberships, want 1", got)
 	}
 	// beta is untouched.
 	for view, want := range map[string]int64{"zoom_user": 2, "zoom_group_member": 2, "zoom_group": 2, "zoom_role": 2} {
@@ -557,16 +563,17 @@ func testDeleteAccount(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, st.LinkAccount(ctx, org.ID, a.ID))
 		run := mustBegin(t, st, a.ID, day(1, 0))
 		must(t, st.SaveCheckpoint(ctx, &store.Checkpoint{RunID: run.ID, Resource: "users:active", SavedAt: day(1, 0)}))
-		must(t, st.UpsertUsers(ctx, run.ID, a.ID, []store.User{user("u1", "u1@"+name, "active"), user("pending:p@"+name, "p@"+name, "pending")}))
+		u1 := user("u1", "u1@"+name, "active")
+		u1.GroupIDs = []string{"g1"}
+		must(t, st.UpsertUsers(ctx, run.ID, a.ID, []store.User{u1, user("pending:p@"+name, "p@"+name, "pending")}))
 		must(t, st.UpsertGroups(ctx, run.ID, a.ID, []store.Group{{ZoomID: "g1", Name: "G"}}))
 		must(t, st.UpsertRoles(ctx, run.ID, a.ID, []store.Role{{ZoomID: "r1", Name: "R"}}))
-		must(t, st.UpsertGroupMembers(ctx, run.ID, a.ID, []store.GroupMember{{GroupID: "g1", UserKey: "u1"}}))
 		must(t, st.PutAccountInfo(ctx, run.ID, a.ID, &store.AccountInfo{ZoomAccountID: "Z-" + name, Name: name}))
 		must(t, st.PutSettings(ctx, run.ID, a.ID, "account", []byte(`{"a":1}`)))
 		must(t, st.UpsertSubAccounts(ctx, run.ID, a.ID, []store.SubAccount{{ZoomID: "S1", Name: "Sub"}, {ZoomID: "S2", Raw: []byte(`{"id":"S2"}`)}}))
 		mustEnd(t, st, run, store.RunOK, day(1, 1))
 	}
-	tables := []string{"zoom_users", "zoom_groups", "zoom_roles", "zoom_group_members", "zoom_account_info", "zoom_settings", "zoom_sub_accounts",
+	tables := []string{"zoom_users", "zoom_groups", "zoom_roles", "zoom_account_info", "zoom_settings", "zoom_sub_accounts",
 		"sync_runs", "org_accounts"}
 	counts := func(accountID int64) []any {
 		var out []any
@@ -629,8 +636,10 @@ func testDuplicateKeysInBatch(t *testing.T, open func(t *testing.T) store.Store)
 	run := mustBegin(t, st, a.ID, day(1, 0))
 	// Paging over a changing list can return a user twice; the last copy
 	// wins.
-	must(t, st.UpsertUsers(ctx, run.ID, a.ID, []store.User{user("u1", "old@x.test", "active"), user("u1", "new@x.test", "inactive")}))
-	must(t, st.UpsertGroupMembers(ctx, run.ID, a.ID, []store.GroupMember{{GroupID: "g", UserKey: "u1"}, {GroupID: "g", UserKey: "u1"}}))
+	// A user listed in a group twice is a member once.
+	u1 := user("u1", "new@x.test", "inactive")
+	u1.GroupIDs = []string{"g", "h", "g"}
+	must(t, st.UpsertUsers(ctx, run.ID, a.ID, []store.User{user("u1", "old@x.test", "active"), u1}))
 	must(t, st.UpsertGroups(ctx, run.ID, a.ID, []store.Group{{ZoomID: "g", Name: "a"}, {ZoomID: "g", Name: "b"}}))
 	must(t, st.UpsertRoles(ctx, run.ID, a.ID, []store.Role{{ZoomID: "r", Name: "a"}, {ZoomID: "r", Name: "b"}}))
 	_, rows := query(t, st, "SELECT email, status FROM zoom_user")
@@ -639,6 +648,13 @@ func testDuplicateKeysInBatch(t *testing.T, open func(t *testing.T) store.Store)
 	}
 	if got := one(t, st, "SELECT name FROM zoom_group"); got != "b" {
 		t.Errorf("group name = %v, want b", got)
+	}
+	_, rows = query(t, st, "SELECT group_id, user_key FROM zoom_group_member ORDER BY group_id")
+	if want := [][]any{{"g", "u1"}, {"h", "u1"}}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("memberships = %#v, want %#v", rows, want)
+	}
+	if got := one(t, st, "SELECT group_ids FROM zoom_user"); got != `["g","h"]` {
+		t.Errorf("group_ids = %v, want [\"g\",\"h\"]", got)
 	}
 	must(t, st.UpsertUsers(ctx, run.ID, a.ID, nil)) // empty batches are fine
 }

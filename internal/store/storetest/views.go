@@ -23,9 +23,8 @@ func loadViewData(t *testing.T, st store.Store) (r1, r2, r3 *store.Run) {
 		Type: 2, Status: "active", RoleID: "0", Dept: "Eng", EmployeeUniqueID: "E1", Timezone: "Europe/Paris", Verified: 1, PMI: 111,
 		CreatedAt: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), LastLoginTime: time.Date(2024, 2, 1, 10, 0, 0, 0, time.FixedZone("CET", 3600)),
 		LastClientVersion: "5.17.0", GroupIDs: []string{"g1"}, Raw: []byte(`{"id":"u1"}`)}
-	u4 := store.User{Key: "u4", ZoomID: "u4", Email: "gone@acme.test", Type: 1, Status: "active", RoleID: "2"}
+	u4 := store.User{Key: "u4", ZoomID: "u4", Email: "gone@acme.test", Type: 1, Status: "active", RoleID: "2", GroupIDs: []string{"g1"}}
 	must(t, st.UpsertUsers(ctx, r1.ID, acme.ID, []store.User{u1, u4}))
-	must(t, st.UpsertGroupMembers(ctx, r1.ID, acme.ID, []store.GroupMember{{GroupID: "g1", UserKey: "u1"}, {GroupID: "g1", UserKey: "u4"}}))
 	must(t, st.UpsertSubAccounts(ctx, r1.ID, acme.ID, []store.SubAccount{{ZoomID: "SA9", Name: "Closed"}}))
 	r1.Requests, r1.Rows = map[string]int{"Light": 3}, map[string]int{"users": 2}
 	mustEnd(t, st, r1, store.RunOK, day(1, 1))
@@ -39,7 +38,6 @@ func loadViewData(t *testing.T, st store.Store) (r1, r2, r3 *store.Run) {
 	must(t, st.UpsertRoles(ctx, r2.ID, acme.ID, []store.Role{
 		{ZoomID: "0", Name: "Owner", Description: "Account owner", Type: "common", TotalMembers: 1},
 		{ZoomID: "2", Name: "Member", Description: "Members", Type: "common", TotalMembers: 2}}))
-	must(t, st.UpsertGroupMembers(ctx, r2.ID, acme.ID, []store.GroupMember{{GroupID: "g1", UserKey: "u1"}, {GroupID: "g1", UserKey: "u2"}, {GroupID: "g2", UserKey: "u2"}}))
 	must(t, st.PutAccountInfo(ctx, r2.ID, acme.ID, &store.AccountInfo{ZoomAccountID: "ZA1", Name: "Acme Inc", AccountType: "Business",
 		OwnerEmail: "owner@acme.test", Seats: 10, CreatedAt: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC), Raw: []byte(`{"id":"ZA1"}`)}))
 	must(t, st.PutSettings(ctx, r2.ID, acme.ID, "account", []byte(`{"schedule_meeting":{"host_video":true}}`)))
@@ -48,7 +46,7 @@ func loadViewData(t *testing.T, st store.Store) (r1, r2, r3 *store.Run) {
 			CreatedAt: time.Date(2022, 6, 7, 10, 9, 10, 0, time.FixedZone("CEST", 2*3600)), Raw: []byte(`{"id":"SA1"}`)},
 		{ZoomID: "ZA2", Name: "Other Co"}, // linked as other
 	}))
-	for _, r := range []string{store.ResourceUsers, store.ResourceGroupMembers, store.ResourceGroups, store.ResourceRoles, store.ResourceSubAccounts} {
+	for _, r := range []string{store.ResourceUsers, store.ResourceGroups, store.ResourceRoles, store.ResourceSubAccounts} {
 		if _, err := st.Sweep(ctx, r2.ID, acme.ID, r); err != nil {
 			t.Fatal(err)
 		}

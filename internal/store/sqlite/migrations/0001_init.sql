@@ -60,10 +60,16 @@ CREATE TABLE checkpoints (
 -- Synced rows: first_seen_run/last_seen_run/deleted_run implement
 -- mark-and-sweep. They are plain run ids, not foreign keys: every row goes
 -- with its account, and checking a reference per upserted row costs.
--- For the same reason the two largest tables, zoom_users and
--- zoom_group_members, have no foreign key on account_id either: the
--- driver checks the account once per batch (and DeleteAccount deletes
--- their rows itself), rather than once per row.
+-- For the same reason the largest table, zoom_users, has no foreign key
+-- on account_id either: the driver checks the account once per batch (and
+-- DeleteAccount deletes its rows itself), rather than once per row.
+--
+-- Group memberships have no table: Zoom lists each user's group_ids with
+-- the user, so zoom_group_member and the group→user relationships are
+-- derived from zoom_users.group_ids, and a membership lives and dies (and
+-- follows a re-keyed pending user) with its user's row. Should a listing
+-- ever lack group_ids, memberships would need another source (GET
+-- /groups/{groupId}/members) and a table again.
 CREATE TABLE zoom_users (
     id                  INTEGER PRIMARY KEY,
     account_id          INTEGER NOT NULL,
@@ -121,20 +127,6 @@ CREATE TABLE zoom_roles (
     deleted_run    INTEGER,
     UNIQUE (account_id, zoom_id)
 );
-
-CREATE TABLE zoom_group_members (
-    account_id     INTEGER NOT NULL,
-    group_id       TEXT NOT NULL,
-    user_key       TEXT NOT NULL,
-    first_seen_run INTEGER NOT NULL,
-    last_seen_run  INTEGER NOT NULL,
-    deleted_run    INTEGER,
-    -- User first: a user's memberships are found (and re-keyed) by this
-    -- index, and memberships are written a user at a time.
-    UNIQUE (account_id, user_key, group_id)
-);
--- Sweep finds the rows a run did not see here, without reading the rest.
-CREATE INDEX zoom_group_members_sweep ON zoom_group_members (account_id, last_seen_run) WHERE deleted_run IS NULL;
 
 CREATE TABLE zoom_account_info (
     account_id      INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
@@ -222,13 +214,13 @@ JOIN _account_ref r ON r.account_id = ro.account_id
 WHERE ro.deleted_run IS NULL;
 
 CREATE VIEW zoom_group_member AS
-SELECT r.account, r.zoom_account_id, m.group_id, g.name AS group_name, m.user_key,
+-- Derived from each user's group_ids (there is no membership table).
+SELECT r.account, r.zoom_account_id, m.value AS group_id, g.name AS group_name, u.key AS user_key,
        NULLIF(u.zoom_id, '') AS user_id, u.email
-FROM zoom_group_members m
-JOIN _account_ref r ON r.account_id = m.account_id
-LEFT JOIN zoom_groups g ON g.account_id = m.account_id AND g.zoom_id = m.group_id AND g.deleted_run IS NULL
-LEFT JOIN zoom_users u ON u.account_id = m.account_id AND u.key = m.user_key AND u.deleted_run IS NULL
-WHERE m.deleted_run IS NULL;
+FROM zoom_users u, json_each(u.group_ids) m
+JOIN _account_ref r ON r.account_id = u.account_id
+LEFT JOIN zoom_groups g ON g.account_id = u.account_id AND g.zoom_id = m.value AND g.deleted_run IS NULL
+WHERE u.deleted_run IS NULL;
 
 CREATE VIEW zoom_sub_account AS
 SELECT r.account, r.zoom_account_id, s.zoom_id AS id, s.name, s.account_number, s.owner_email, s.account_type,
@@ -310,11 +302,10 @@ FROM (
     SELECT 'zoom_group_has_user', 'HAS', r.account,
            'zoom_group:' || r.zoom_account_id || ':' || g.zoom_id,
            'zoom_user:' || r.zoom_account_id || ':' || u.key
-    FROM zoom_group_members m
-    JOIN _account_ref r ON r.account_id = m.account_id
-    JOIN zoom_groups g ON g.account_id = m.account_id AND g.zoom_id = m.group_id AND g.deleted_run IS NULL
-    JOIN zoom_users u ON u.account_id = m.account_id AND u.key = m.user_key AND u.deleted_run IS NULL
-    WHERE m.deleted_run IS NULL
+    FROM zoom_users u, json_each(u.group_ids) m
+    JOIN _account_ref r ON r.account_id = u.account_id
+    JOIN zoom_groups g ON g.account_id = u.account_id AND g.zoom_id = m.value AND g.deleted_run IS NULL
+    WHERE u.deleted_run IS NULL
     UNION ALL
     SELECT 'zoom_user_assigned_role', 'ASSIGNED', r.account,
            'zoom_user:' || r.zoom_account_id || ':' || u.key,

@@ -156,9 +156,10 @@ CREATE TABLE hr_alias_domains (
 -- across accounts.
 CREATE INDEX zoom_users_email_any ON zoom_users (lower(email));
 CREATE INDEX zoom_users_employee ON zoom_users (employee_unique_id) WHERE employee_unique_id <> '';
--- Covers what insights licences reads of every user, so that 100,000
--- users are scanned without reading their raw JSON.
-CREATE INDEX zoom_users_licence ON zoom_users (account_id, deleted_run, key, email, status, type, created_at, last_login_time, role_id);
+-- No covering index for insights licences: since the sync stopped storing
+-- each user's raw JSON, zoom_users is about as cheap to scan as such an
+-- index was, and keyed by user key it rewrote most of its pages for every
+-- 2,000-user page the sync stored.
 
 -- Public views (docs/schema.md).
 

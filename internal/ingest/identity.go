@@ -254,18 +254,29 @@ func (c *collector) accountInfo(ctx context.Context) error {
 // lacked group_ids, memberships would need a source of their own (GET
 // /groups/{groupId}/members) and a place to store it: not built.
 func (c *collector) users(ctx context.Context) error {
-	complete := true
+	var todo []listing
 	for _, status := range userStatuses {
-		if err := c.userStatus(ctx, status); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			if f := (fatalError{}); errors.As(err, &f) || isFatal(err) {
-				return err
-			}
-			complete = false
-			c.stale["users:"+status] = reason(err)
+		resource := "users:" + status
+		cp, err := c.Store.Checkpoint(ctx, c.run.ID, resource)
+		if err != nil {
+			return fatalError{err}
 		}
+		if cp != nil && cp.Done {
+			continue
+		}
+		l := listing{status: status, resource: resource}
+		if cp != nil {
+			l.start = cp.PageToken
+		}
+		todo = append(todo, l)
+	}
+	complete := true
+	err := c.userPages(ctx, todo, func(resource string, err error) {
+		complete = false
+		c.stale[resource] = reason(err)
+	})
+	if err != nil {
+		return err
 	}
 	if !complete {
 		// Without every status we cannot tell a deleted user from one we
@@ -278,71 +289,75 @@ func (c *collector) users(ctx context.Context) error {
 	return nil
 }
 
-func (c *collector) userStatus(ctx context.Context, status string) error {
-	resource := "users:" + status
-	cp, err := c.Store.Checkpoint(ctx, c.run.ID, resource)
-	if err != nil {
-		return fatalError{err}
-	}
-	if cp != nil && cp.Done {
-		return nil
-	}
-	start := ""
-	if cp != nil {
-		start = cp.PageToken
-	}
-	restarted := false
-	for {
-		err := c.userPages(ctx, status, resource, start)
-		var pte *zoom.PageTokenError
-		if errors.As(err, &pte) && !restarted {
-			// The saved or current token expired: list again from the top.
-			// Rows already written are simply written again.
-			restarted, start = true, ""
-			continue
-		}
-		return err
-	}
+// listing is one status's user listing still to do, from its checkpoint.
+type listing struct {
+	status, resource string
+	start            string // page token to resume from; "" for the top
 }
 
 // userPage is one page of users, converted for the store.
 type userPage struct {
-	users   []store.User
-	members int    // group memberships among users (stored with them)
-	next    string // the page's next_page_token: where the listing resumes after it
-	total   int
-	err     error // the listing failed here; nothing follows
+	resource string
+	users    []store.User
+	members  int    // group memberships among users (stored with them)
+	next     string // the page's next_page_token: where the listing resumes after it
+	total    int
+	err      error // this status's listing failed here; nothing of it follows
 }
 
-// userPages lists one status from start and stores it page by page. The
-// listing runs one page ahead of the store: page N+1 is fetched (and
-// converted) while page N is written, and no further, so memory holds at
-// most two pages whatever the tenant's size. A page's checkpoint, naming
-// the next page, is saved only after the page is written; a page fetched
-// ahead is dropped if the store fails or ctx ends, and the next sync
-// fetches it again from that checkpoint.
-func (c *collector) userPages(ctx context.Context, status, resource, start string) error {
+// userPages lists the statuses in todo one after another and stores them
+// page by page. The listing runs one page ahead of the store, across
+// statuses too: page N+1 (or the next status's first page) is fetched and
+// converted while page N is written, and no further, so memory holds at
+// most two pages whatever the tenant's size, and the rate limit's slots
+// are not wasted at the seams. A page's checkpoint, naming the next page,
+// is saved only after the page is written; a page fetched ahead is dropped
+// if the store fails or ctx ends, and the next sync fetches it again from
+// that checkpoint. A status whose listing fails is reported to failed and
+// the others go on; fatal errors stop everything.
+func (c *collector) userPages(ctx context.Context, todo []listing, failed func(resource string, err error)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	pages := make(chan userPage) // unbuffered: one page waits, no more
 	fetched := make(chan struct{})
 	go func() {
 		defer close(fetched)
 		defer close(pages)
-		opts := &zoom.ListUsersOptions{Status: status, ListOptions: zoom.ListOptions{NextPageToken: start}}
-		for page, err := range c.Client.Users.ListPages(ctx, opts) {
-			var p userPage
-			if err != nil {
-				p.err = err
-			} else {
-				p = toUserPage(page)
-			}
+		send := func(p userPage) bool {
 			select {
 			case pages <- p:
+				return true
 			case <-ctx.Done():
-				return
+				return false
 			}
-			if err != nil {
-				return
+		}
+		for _, l := range todo {
+			start, restarted := l.start, false
+		list:
+			for {
+				opts := &zoom.ListUsersOptions{Status: l.status, ListOptions: zoom.ListOptions{NextPageToken: start}}
+				for page, err := range c.Client.Users.ListPages(ctx, opts) {
+					if err == nil {
+						p := toUserPage(page)
+						p.resource = l.resource
+						if !send(p) {
+							return
+						}
+						continue
+					}
+					var pte *zoom.PageTokenError
+					if errors.As(err, &pte) && !restarted && ctx.Err() == nil {
+						// The saved or current token expired: list again
+						// from the top. Rows already written are simply
+						// written again.
+						restarted, start = true, ""
+						continue list
+					}
+					if !send(userPage{resource: l.resource, err: err}) || isFatal(err) {
+						return
+					}
+					break list
+				}
+				break
 			}
 		}
 	}()
@@ -352,26 +367,33 @@ func (c *collector) userPages(ctx context.Context, status, resource, start strin
 		cancel()
 		<-fetched
 	}()
-	rows := 0
+	rows := map[string]int{}
 	for p := range pages {
 		if p.err != nil {
-			return p.err
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if isFatal(p.err) {
+				return p.err
+			}
+			failed(p.resource, p.err)
+			continue
 		}
 		if err := c.Store.UpsertUsers(ctx, c.run.ID, c.Account.ID, p.users); err != nil {
 			return fatalError{fmt.Errorf("writing users: %w", err)}
 		}
-		rows += len(p.users)
+		rows[p.resource] += len(p.users)
 		c.run.Rows["users"] += len(p.users)
 		c.run.Rows["group_members"] += p.members
 		// Saved after the page is written: a crash replays at most one
 		// page, and upserts make the replay harmless.
-		if err := c.done(ctx, resource, p.next); err != nil {
+		if err := c.done(ctx, p.resource, p.next); err != nil {
 			return err
 		}
-		c.report(Progress{Resource: resource, Rows: rows, Total: p.total, Done: p.next == ""})
+		c.report(Progress{Resource: p.resource, Rows: rows[p.resource], Total: p.total, Done: p.next == ""})
 	}
-	// The listing ended without an error: either it is complete, or ctx
-	// ended while a page was waiting to be handed over.
+	// The listings ended: either they are complete, or ctx ended while a
+	// page was waiting to be handed over.
 	return ctx.Err()
 }
 

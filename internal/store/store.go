@@ -74,6 +74,9 @@ type Store interface {
 	// Sweep marks deleted the rows of resource (ResourceUsers, …) that
 	// runID did not see. Call it only after the whole resource was listed.
 	Sweep(ctx context.Context, runID, accountID int64, resource string) (int64, error)
+	// UserCounts counts an account's live users by status and type, from
+	// an index, so a sync's summary costs milliseconds at any size.
+	UserCounts(ctx context.Context, accountID int64) ([]UserCount, error)
 
 	// Query runs one read-only SQL statement and streams its rows to fn.
 	Query(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
@@ -228,4 +231,11 @@ type SubAccount struct {
 	Seats         int
 	CreatedAt     time.Time // zero if unknown
 	Raw           []byte    // the sub-account as Zoom sent it (JSON)
+}
+
+// UserCount is how many live users of an account have a status and type.
+type UserCount struct {
+	Status string
+	Type   int
+	Users  int
 }

@@ -43,7 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"QueryValueTypes", testQueryValueTypes},
 		{"LargeBatch", testLargeBatch},
 		{"DuplicateKeysInBatch", testDuplicateKeysInBatch},
-		{"Activity", testActivity}, // activity.go
+		{"Activity", testActivity},     // activity.go
+		{"UserCounts", testUserCounts}, // counts.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,25 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// UserCounts counts an account's live users by status and type.
+func (db *DB) UserCounts(ctx context.Context, accountID int64) ([]store.UserCount, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT status, type, count(*) FROM zoom_users
+		WHERE account_id = $1 AND deleted_run IS NULL GROUP BY status, type ORDER BY status, type`, accountID)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.UserCount, error) {
+		var c store.UserCount
+		err := r.Scan(&c.Status, &c.Type, &c.Users)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counting users of account %d: %w", accountID, err)
+	}
+	return out, nil
+}

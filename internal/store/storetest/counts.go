@@ -1,0 +1,43 @@
+package storetest
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// testUserCounts: live users only, per account, by status and type.
+func testUserCounts(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	ctx := t.Context()
+	a := mustAccount(t, st, "acme", "ZA1")
+	b := mustAccount(t, st, "beta", "ZB1")
+	mk := func(key, status string, typ int) store.User {
+		u := user(key, key+"@x.test", status)
+		u.Type = typ
+		return u
+	}
+	r1 := mustBegin(t, st, a.ID, day(1, 0))
+	must(t, st.UpsertUsers(ctx, r1.ID, a.ID, []store.User{mk("u1", "active", 2), mk("u2", "active", 2), mk("u3", "active", 1), mk("u4", "inactive", 1), mk("gone", "active", 2)}))
+	mustEnd(t, st, r1, store.RunOK, day(1, 1))
+	rb := mustBegin(t, st, b.ID, day(1, 0))
+	must(t, st.UpsertUsers(ctx, rb.ID, b.ID, []store.User{mk("b1", "active", 2)}))
+	mustEnd(t, st, rb, store.RunOK, day(1, 1))
+
+	r2 := mustBegin(t, st, a.ID, day(2, 0))
+	must(t, st.UpsertUsers(ctx, r2.ID, a.ID, []store.User{mk("u1", "active", 2), mk("u2", "inactive", 2), mk("u3", "active", 1), mk("u4", "inactive", 1)}))
+	if _, err := st.Sweep(ctx, r2.ID, a.ID, store.ResourceUsers); err != nil {
+		t.Fatal(err)
+	}
+	mustEnd(t, st, r2, store.RunOK, day(2, 1))
+
+	got, err := st.UserCounts(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.UserCount{{Status: "active", Type: 1, Users: 1}, {Status: "active", Type: 2, Users: 1}, {Status: "inactive", Type: 1, Users: 1}, {Status: "inactive", Type: 2, Users: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("UserCounts = %v, want %v (swept and other accounts' users excluded)", got, want)
+	}
+}

@@ -10,6 +10,8 @@ test: ## run every test with the race detector (the README's test command)
 
 bench: ## print the benchmark figures (throughput, requests, memory)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./zoom/ ./zoomsim/
+	$(GO) test -run '^$$' -bench 'BenchmarkQoSIngest' -benchtime 1x ./internal/ingest/
+	$(GO) test -run '^$$' -bench 'BenchmarkMeetingSyncCalls' -benchtime 1x -timeout 30m ./internal/app/
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

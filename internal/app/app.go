@@ -38,6 +38,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry overrides the Zoom client's retry policy (tests shorten it).
 	Retry *zoom.RetryPolicy
+	// Meetings configures the meeting and QoS sync (meetings.go).
+	Meetings MeetingConfig
 }
 
 // App is a running zoomsight.
@@ -227,8 +229,14 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 	if err != nil {
 		return nil, err
 	}
-	return (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
+	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
 		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
+	// Meetings, participants and QoS, after identity; their gaps and
+	// failures never fail the identity sync (see meetings.go).
+	if err == nil {
+		err = a.syncMeetings(ctx, acct, c, run, progress)
+	}
+	return run, err
 }
 
 // Remove unlinks an account and purges everything synced from it. Server-

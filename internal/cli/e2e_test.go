@@ -25,7 +25,7 @@ func run(t *testing.T, env map[string]string, args ...string) (stdout, stderr st
 
 func TestDemoOnce(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
-	out, errOut, code := run(t, nil, "demo", "--once", "--users", "300", "--db", db)
+	out, errOut, code := run(t, nil, "demo", "--once", "--users", "300", "--days", "2", "--db", db)
 	if code != 0 {
 		t.Fatalf("demo exited %d: %s", code, errOut)
 	}
@@ -95,7 +95,7 @@ func testAccountSyncQueryExport(t *testing.T, db string) {
 	if code != 0 || strings.Contains(out, cred.ClientSecret) || !strings.Contains(out, `"acme"`) {
 		t.Fatalf("account list (%d): %s %s", code, out, errOut)
 	}
-	out, errOut, code = run(t, env, "sync", "--db", db)
+	out, errOut, code = run(t, env, "sync", "--meetings=false", "--db", db)
 	if code != 0 {
 		t.Fatalf("sync: %s\n%s", out, errOut)
 	}
@@ -155,7 +155,7 @@ func TestSyncQuickPathFromEnvironment(t *testing.T) {
 	cred := sim.Credentials()[0]
 	env := map[string]string{"ZOOM_ACCOUNT_ID": cred.AccountID, "ZOOM_CLIENT_ID": cred.ClientID, "ZOOM_CLIENT_SECRET": cred.ClientSecret,
 		"ZOOM_API_URL": sim.APIURL, "ZOOM_OAUTH_URL": sim.OAuthURL, "ZOOMSIGHT_DB": filepath.Join(t.TempDir(), "q.db")}
-	out, errOut, code := run(t, env, "sync")
+	out, errOut, code := run(t, env, "sync", "--meetings=false")
 	if code != 0 || !strings.Contains(out, "account default: sync ok") {
 		t.Fatalf("sync (%d): %s %s", code, out, errOut)
 	}
@@ -199,7 +199,7 @@ func TestSyncErrorsAreOneLine(t *testing.T) {
 				"--client-secret-env", "S", "--api-url", tc.apiURL, "--oauth-url", tc.oauthURL); code != 0 {
 				t.Fatalf("account add: %s", e)
 			}
-			out, errOut, code := run(t, env, "sync", "--db", db)
+			out, errOut, code := run(t, env, "sync", "--meetings=false", "--db", db)
 			// Progress lines may come first; the error is one line.
 			lines := strings.Split(strings.TrimSpace(errOut), "\n")
 			last := lines[len(lines)-1]

@@ -50,5 +50,7 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	root.SetErr(stderr)
 	withGlobals(root, g)
 	root.AddCommand(newSimCommand(), newDemoCommand(g), newAccountCommand(g), newSyncCommand(g), newQueryCommand(g), newExportCommand(g))
+	root.AddCommand(newNetworkCommand(g))
+	root.AddCommand(newInsightsCommand(g))
 	return root
 }

@@ -84,5 +84,6 @@ quirks and the /_sim/ admin API.`,
 	fl.BoolVar(&concurrentS2S, "concurrent-s2s-tokens", false, "let several S2S tokens of one app be valid at once (by default a new mint invalidates the previous token)")
 	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")
 	fl.StringSliceVar(&scopes, "scopes", nil, "scopes granted to every app (default: all)")
+	cmd.AddCommand(newSimNetworkCommand()) // simnetwork.go
 	return cmd
 }

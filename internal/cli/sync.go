@@ -17,11 +17,13 @@ import (
 )
 
 func newSyncCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "sync [NAME…]",
 		Short: "Sync linked Zoom accounts (all of them without names)",
 		Long: `Sync users of every status, groups, roles, memberships, the account and its
-settings. A sync that fails or is interrupted keeps the earlier data and is
+settings; then past meetings, their participants and per-minute QoS, within
+a share of the account's daily API budget (the rest waits for the next
+run). A sync that fails or is interrupted keeps the earlier data and is
 resumed by the next one.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
@@ -76,6 +78,8 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 			return fmt.Errorf("%d of %d account syncs did not complete", len(failures), len(accts))
 		},
 	}
+	addMeetingFlags(cmd, g) // meetings.go
+	return cmd
 }
 
 // syncOne syncs an account with progress on stderr and a summary on stdout.
@@ -147,6 +151,7 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 		req = append(req, "none")
 	}
 	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
+	printMeetingSummary(ctx, w, a, acct, run) // meetings.go
 	for _, s := range run.Stale {
 		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
 	}

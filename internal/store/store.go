@@ -75,6 +75,8 @@ type Store interface {
 
 	// Query runs one read-only SQL statement and streams its rows to fn.
 	Query(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
+
+	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 }
 
 // Resources that Sweep knows.

@@ -48,6 +48,7 @@ type DB struct {
 	r         *sql.DB // read-only connections
 	closeOnce sync.Once
 	closeErr  error
+	qos       qosStmts // prepared QoS inserts (meetings.go)
 }
 
 var _ store.Store = (*DB)(nil)

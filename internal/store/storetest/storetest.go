@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"QueryValueTypes", testQueryValueTypes},
 		{"LargeBatch", testLargeBatch},
 		{"DuplicateKeysInBatch", testDuplicateKeysInBatch},
+		{"Meetings", testMeetings}, // meetings.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -389,6 +389,7 @@ func (c *call) pastMeeting(minPersons int) (*meeting, string) {
 func (c *call) dashMeeting(typ string) (*meeting, string) {
 	key := c.PathValue("meetingId")
 	now := c.now.Unix()
+	_, numeric := parseMeetingNumber(key)
 	m := c.t.gen.lookup(key, now, func(m *meeting) bool {
 		switch typ {
 		case "live":
@@ -396,10 +397,11 @@ func (c *call) dashMeeting(typ string) (*meeting, string) {
 		case "pastOne":
 			return m.ended(now) && m.persons == 1
 		}
-		// type=past lists only meetings of two or more (one-person ones
-		// are pastOne), so a numeric id names the latest such instance,
-		// as /past_meetings does.
-		return m.ended(now) && m.persons > 1
+		// A UUID names its instance whatever its size. type=past lists
+		// only meetings of two or more (one-person ones are pastOne), so
+		// a numeric id names the latest such instance, as /past_meetings
+		// does.
+		return m.ended(now) && (!numeric || m.persons > 1)
 	})
 	return m, key
 }

@@ -44,7 +44,7 @@ func BenchmarkActivity100k(b *testing.B) {
 				return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 			}
 			return ""
-		}})
+		}, Meetings: MeetingConfig{Disabled: true}}) // activity alone
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -38,6 +38,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry overrides the Zoom client's retry policy (tests shorten it).
 	Retry *zoom.RetryPolicy
+	// Meetings configures the meeting and QoS sync (meetings.go).
+	Meetings MeetingConfig
 }
 
 // App is a running zoomsight.
@@ -234,6 +236,11 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 	// Then activity, licences and usage (activity.go): their gaps never fail identity.
 	if err == nil {
 		err = a.syncActivity(ctx, acct, c, run, progress)
+	}
+	// Meetings, participants and QoS, after identity; their gaps and
+	// failures never fail the identity sync (see meetings.go).
+	if err == nil {
+		err = a.syncMeetings(ctx, acct, c, run, progress)
 	}
 	return run, err
 }

@@ -20,7 +20,7 @@ func TestPlanPacesTheSync(t *testing.T) {
 		}
 		t.Cleanup(sim.Close)
 		cred := sim.Credentials()[0]
-		cfg := app.Config{DB: dsn, KeyFile: filepath.Join(t.TempDir(), "key")}
+		cfg := app.Config{DB: dsn, KeyFile: filepath.Join(t.TempDir(), "key"), Meetings: app.MeetingConfig{Disabled: true}}
 		a, err := app.Open(t.Context(), cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -39,7 +39,7 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db string)) {
 // testConfig is a database with a key file of the test's own, and short
 // retries so that an unreachable Zoom fails fast.
 func testConfig(t *testing.T, db string) Config {
-	return Config{DB: db, KeyFile: filepath.Join(t.TempDir(), "key"), Getenv: func(string) string { return "" },
+	return Config{DB: db, KeyFile: filepath.Join(t.TempDir(), "key"), Getenv: func(string) string { return "" }, Meetings: MeetingConfig{Disabled: true},
 		Retry: &zoom.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
 }
 

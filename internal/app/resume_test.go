@@ -52,7 +52,7 @@ func TestResumeChild(t *testing.T) {
 	if dsn == "" {
 		t.Skip("runs only as TestKillAndResume's child process")
 	}
-	a, err := app.Open(t.Context(), app.Config{DB: dsn, KeyFile: os.Getenv(childKey)})
+	a, err := app.Open(t.Context(), app.Config{DB: dsn, KeyFile: os.Getenv(childKey), Meetings: app.MeetingConfig{Disabled: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Cleanup(sim.Close)
 		cred := sim.Credentials()[0]
 		keyFile := filepath.Join(t.TempDir(), "key")
-		a, err := app.Open(t.Context(), app.Config{DB: dsn, KeyFile: keyFile})
+		a, err := app.Open(t.Context(), app.Config{DB: dsn, KeyFile: keyFile, Meetings: app.MeetingConfig{Disabled: true}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,8 +49,8 @@ func TestWriteTable(t *testing.T) {
 	WriteTable(&b, []Result{ok, slow, failed})
 	out := b.String()
 	for _, want := range []string{
-		"10000  sqlite       13/13    0.60     0.55   1.09   50000          40.0  requests met, wall met, RSS met",
-		"10000  postgres     14/13    2.00     0.55   3.64   15000          40.0  requests MISSED, wall MISSED, RSS met",
+		"10000  sqlite       13/13     0.00    0.60     0.55   1.09   50000          40.0  requests met, wall met, RSS met",
+		"10000  postgres     14/13     0.00    2.00     0.55   3.64   15000          40.0  requests MISSED, wall MISSED, RSS met",
 		"FAILED", "note: 10000 users, postgres: boom",
 		"note: 10000 users, postgres: issued Light 1, Medium 13, minimum Light 1, Medium 12",
 	} {

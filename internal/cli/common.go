@@ -13,6 +13,8 @@ import (
 type globals struct {
 	db     string
 	getenv func(string) string
+	// meetings configures the meeting sync (sync's --meeting-* flags).
+	meetings app.MeetingConfig
 }
 
 func (g *globals) dbPath() string {
@@ -26,7 +28,7 @@ func (g *globals) dbPath() string {
 }
 
 func (g *globals) open(ctx context.Context) (*app.App, error) {
-	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv})
+	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings})
 }
 
 // isTerminal reports whether w is an interactive terminal.

@@ -21,12 +21,14 @@ var demoQueries = []struct{ title, sql string }{
 	{"Licensed users who never signed in", "SELECT email, dept, created_at FROM zoom_user WHERE license = 'licensed' AND status = 'active' AND last_login_time IS NULL ORDER BY email LIMIT 10"},
 	{"Admins and owners", "SELECT email, role_name, status FROM zoom_user WHERE role_id IN ('0', '1') ORDER BY role_id, email LIMIT 10"},
 	{"Largest groups", "SELECT g.name, count(*) AS members FROM zoom_group_member m JOIN zoom_group g ON g.account = m.account AND g.id = m.group_id GROUP BY g.name ORDER BY members DESC, g.name LIMIT 5"},
+	{"Call quality by site (zoomsight insights qos says why)", "SELECT site, sum(participant_minutes) AS minutes, round(100.0 * sum(bad_minutes) / sum(participant_minutes), 1) AS bad_pct FROM qos_by_site GROUP BY site ORDER BY bad_pct DESC"},
 }
 
 func newDemoCommand(g *globals) *cobra.Command {
 	var (
 		once     bool
 		users    int
+		days     int
 		seed     int64
 		interval time.Duration
 	)
@@ -41,10 +43,11 @@ resyncs on an interval while the simulated tenant changes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
+			g.meetings.Backfill = time.Duration(days) * 24 * time.Hour
 			if g.db == "" && g.getenv("ZOOMSIGHT_DB") == "" {
 				g.db = "zoomsight-demo.db"
 			}
-			sim, err := zoomsim.NewServer(zoomsim.Options{Seed: seed, Users: users, Plan: zoom.PlanBusiness})
+			sim, err := zoomsim.NewServer(zoomsim.Options{Seed: seed, Users: users, Plan: zoom.PlanBusiness, Days: days})
 			if err != nil {
 				return err
 			}
@@ -67,6 +70,10 @@ resyncs on an interval while the simulated tenant changes.`,
 				return err
 			}
 			a.SetLimits(acct, zoom.DefaultLimits(zoom.PlanBusiness))
+			// The simulated offices, as the customer would describe them.
+			if _, err := a.ImportNetwork(ctx, "simulated sites", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
+				return err
+			}
 			fmt.Fprintf(out, "database: %s\n\n", g.dbPath())
 			if _, err := syncOne(cmd, a, acct); err != nil {
 				return err
@@ -101,6 +108,7 @@ resyncs on an interval while the simulated tenant changes.`,
 	f := cmd.Flags()
 	f.BoolVar(&once, "once", false, "sync once, print, and exit")
 	f.IntVar(&users, "users", 500, "users in the simulated account")
+	f.IntVar(&days, "days", 5, "days of meetings to simulate and sync")
 	f.Int64Var(&seed, "seed", 1, "seed of the simulated account")
 	f.DurationVar(&interval, "interval", time.Minute, "resync interval")
 	return cmd

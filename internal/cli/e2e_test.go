@@ -25,7 +25,7 @@ func run(t *testing.T, env map[string]string, args ...string) (stdout, stderr st
 
 func TestDemoOnce(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
-	out, errOut, code := run(t, nil, "demo", "--once", "--users", "300", "--db", db)
+	out, errOut, code := run(t, nil, "demo", "--once", "--users", "300", "--days", "2", "--db", db)
 	if code != 0 {
 		t.Fatalf("demo exited %d: %s", code, errOut)
 	}
@@ -95,7 +95,7 @@ func testAccountSyncQueryExport(t *testing.T, db string) {
 	if code != 0 || strings.Contains(out, cred.ClientSecret) || !strings.Contains(out, `"acme"`) {
 		t.Fatalf("account list (%d): %s %s", code, out, errOut)
 	}
-	out, errOut, code = run(t, env, "sync", "--db", db)
+	out, errOut, code = run(t, env, "sync", "--meetings=false", "--db", db)
 	if code != 0 {
 		t.Fatalf("sync: %s\n%s", out, errOut)
 	}
@@ -125,7 +125,7 @@ func testAccountSyncQueryExport(t *testing.T, db string) {
 		want string
 	}{
 		{[]string{"sync", "--db", db, "nope"}, `no such account "nope"`},
-		{[]string{"sync", "--db", db, "--only", "meetingz"}, `--only "meetingz": want one or more of identity, activity`},
+		{[]string{"sync", "--db", db, "--only", "meetingz"}, `--only "meetingz": want one or more of identity, activity, meetings`},
 		{[]string{"sync", "--db", db, "--only", "activity"}, "--only must include identity"},
 		{[]string{"query", "--db", db, "DELETE FROM zoom_user"}, "read-only"},
 		{[]string{"query", "--db", db, "SELEC nonsense"}, "syntax"},
@@ -157,7 +157,7 @@ func TestSyncQuickPathFromEnvironment(t *testing.T) {
 	cred := sim.Credentials()[0]
 	env := map[string]string{"ZOOM_ACCOUNT_ID": cred.AccountID, "ZOOM_CLIENT_ID": cred.ClientID, "ZOOM_CLIENT_SECRET": cred.ClientSecret,
 		"ZOOM_API_URL": sim.APIURL, "ZOOM_OAUTH_URL": sim.OAuthURL, "ZOOMSIGHT_DB": filepath.Join(t.TempDir(), "q.db")}
-	out, errOut, code := run(t, env, "sync")
+	out, errOut, code := run(t, env, "sync", "--meetings=false")
 	if code != 0 || !strings.Contains(out, "account default: sync ok") {
 		t.Fatalf("sync (%d): %s %s", code, out, errOut)
 	}
@@ -201,7 +201,7 @@ func TestSyncErrorsAreOneLine(t *testing.T) {
 				"--client-secret-env", "S", "--api-url", tc.apiURL, "--oauth-url", tc.oauthURL); code != 0 {
 				t.Fatalf("account add: %s", e)
 			}
-			out, errOut, code := run(t, env, "sync", "--db", db)
+			out, errOut, code := run(t, env, "sync", "--meetings=false", "--db", db)
 			// Progress lines may come first; the error is one line.
 			lines := strings.Split(strings.TrimSpace(errOut), "\n")
 			last := lines[len(lines)-1]

@@ -15,9 +15,9 @@ import (
 func newInsightsCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "insights",
-		Short: "Answers from the synced data: licences, HR roster, activity",
+		Short: "Answers from the synced data: licences, HR roster, activity, call quality",
 	}
-	cmd.AddCommand(newInsightsLicencesCommand(g), newInsightsRosterCommand(g), newInsightsActivityCommand(g))
+	cmd.AddCommand(newInsightsLicencesCommand(g), newInsightsRosterCommand(g), newInsightsActivityCommand(g), newInsightsQoSCommand(g))
 	return cmd
 }
 

@@ -33,7 +33,8 @@ func syncedTenant(t *testing.T, db string, users int) (*zoomsim.Tenant, map[stri
 	t.Cleanup(sim.Close)
 	cred := sim.Credentials()[0]
 	env := map[string]string{"ZOOMSIGHT_KEY": testKey}
-	a, err := app.Open(t.Context(), app.Config{DB: db, Getenv: func(k string) string { return env[k] }})
+	a, err := app.Open(t.Context(), app.Config{DB: db, Getenv: func(k string) string { return env[k] },
+		Meetings: app.MeetingConfig{Disabled: true}}) // meetings have their own tests
 	if err != nil {
 		t.Fatal(err)
 	}

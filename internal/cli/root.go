@@ -51,6 +51,8 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	withGlobals(root, g)
 	root.AddCommand(newSimCommand(), newDemoCommand(g), newAccountCommand(g), newSyncCommand(g), newQueryCommand(g), newExportCommand(g))
 	root.AddCommand(newBenchCommand(g))
-	root.AddCommand(newInsightsCommand(g), newRosterCommand(g))
+	root.AddCommand(newRosterCommand(g))
+	root.AddCommand(newNetworkCommand(g))
+	root.AddCommand(newInsightsCommand(g))
 	return root
 }

@@ -85,5 +85,6 @@ quirks and the /_sim/ admin API.`,
 	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")
 	fl.StringSliceVar(&scopes, "scopes", nil, "scopes granted to every app (default: all)")
 	cmd.AddCommand(newSimRosterCommand())
+	cmd.AddCommand(newSimNetworkCommand()) // simnetwork.go
 	return cmd
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // syncParts are what --only may name.
-var syncParts = []string{"identity", "activity"}
+var syncParts = []string{"identity", "activity", "meetings"}
 
 func newSyncCommand(g *globals) *cobra.Command {
 	var only []string
@@ -27,9 +27,11 @@ func newSyncCommand(g *globals) *cobra.Command {
 		Use:   "sync [NAME…]",
 		Short: "Sync linked Zoom accounts (all of them without names)",
 		Long: `Sync users of every status, groups, roles, memberships, the account and its
-settings, then activity, usage, plans and licence features. A sync that
+settings, then activity, usage, plans and licence features, then past
+meetings, their participants and per-minute QoS within a share of the
+account's daily API budget (the rest waits for the next run). A sync that
 fails or is interrupted keeps the earlier data and is resumed by the next
-one. --only identity skips the rest.
+one. --only names the parts to run; identity always runs first.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
 ZOOM_CLIENT_SECRET link one named "default".`,
@@ -45,6 +47,9 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 			if len(parts) > 0 && !parts["identity"] {
 				// Everything else hangs off the identity run.
 				return errors.New("--only must include identity: the other parts build on it")
+			}
+			if len(parts) > 0 && !parts["meetings"] {
+				g.meetings.Disabled = true
 			}
 			a, err := g.open(ctx)
 			if err != nil {
@@ -98,6 +103,7 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&only, "only", nil, "sync only these parts: "+strings.Join(syncParts, ", "))
+	addMeetingFlags(cmd, g) // meetings.go
 	return cmd
 }
 
@@ -163,6 +169,7 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 	}
 	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
 	printActivitySummary(ctx, w, a, acct, run) // sync_activity.go
+	printMeetingSummary(ctx, w, a, acct, run)  // meetings.go
 	for _, s := range run.Stale {
 		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
 	}

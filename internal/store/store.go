@@ -81,6 +81,7 @@ type Store interface {
 	// Query runs one read-only SQL statement and streams its rows to fn.
 	Query(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
+	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 }
 
 // Resources that Sweep knows.

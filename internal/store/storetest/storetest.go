@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DuplicateKeysInBatch", testDuplicateKeysInBatch},
 		{"Activity", testActivity},     // activity.go
 		{"UserCounts", testUserCounts}, // counts.go
+		{"Meetings", testMeetings},     // meetings.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

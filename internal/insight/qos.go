@@ -1,0 +1,473 @@
+// Package insight turns synced data into answers: here, which sites,
+// users and meetings had bad call quality, and why.
+package insight
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// Causes of bad minutes, most specific first: a minute is put down to the
+// first that applies.
+const (
+	CauseCPU     = "cpu"     // the device's CPU at or above the threshold
+	CauseWifi    = "wifi"    // weak Wi-Fi signal
+	CauseCRC     = "crc"     // media relayed through Zoom's cloud room connector
+	CauseLatency = "latency" // high latency
+	CauseLoss    = "loss"    // packet loss
+	CauseJitter  = "jitter"  // jitter
+)
+
+// OffNetwork is the site of participants that match no site.
+const OffNetwork = "off-network"
+
+// QoSOptions select what QoS answers cover.
+type QoSOptions struct {
+	Account  string    // zoomsight account name; "" for all
+	From, To time.Time // minutes in [From, To); zero for open
+	Site     string    // only this site ("" for all)
+	Meeting  string    // a meeting UUID to explain minute by minute
+	// Thresholds override the stored ones for this answer; nil uses them.
+	Thresholds *store.QoSThresholds
+	// MinBadShare flags a site whose share of network-bad minutes (bad for
+	// a reason other than the device's CPU) is at least this (default 0.1);
+	// a user likewise for all causes.
+	MinBadShare float64
+	// MinMinutes is the fewest participant-minutes a site or user needs
+	// to be flagged (default 30).
+	MinMinutes int
+	// Users is how many worst users to list (default 10).
+	Users int
+}
+
+// SiteQoS is one site's quality over the period.
+type SiteQoS struct {
+	Site         string         `json:"site"`
+	Participants int            `json:"participants"`
+	Minutes      int            `json:"participant_minutes"`
+	BadMinutes   int            `json:"bad_minutes"`
+	BadShare     float64        `json:"bad_share"`
+	NetworkBad   float64        `json:"network_bad_share"` // bad for a reason other than the device's CPU
+	P50Latency   *float64       `json:"p50_latency_ms"`
+	P95Latency   *float64       `json:"p95_latency_ms"`
+	P95Loss      *float64       `json:"p95_loss_pct"`
+	Causes       map[string]int `json:"causes"`
+	Cause        string         `json:"cause,omitempty"` // the likeliest cause of its network-bad minutes
+	Degraded     bool           `json:"degraded"`
+}
+
+// UserQoS is one user's quality over the period.
+type UserQoS struct {
+	User        string  `json:"user"` // e-mail, Zoom id, or "guest: name"
+	Name        string  `json:"name"`
+	Minutes     int     `json:"participant_minutes"`
+	BadMinutes  int     `json:"bad_minutes"`
+	BadShare    float64 `json:"bad_share"`
+	Cause       string  `json:"cause,omitempty"`
+	Sites       string  `json:"sites"`
+	Devices     string  `json:"devices"`
+	NetworkType string  `json:"network_types"`
+	Flagged     bool    `json:"flagged"`
+}
+
+// ParticipantQoS is one participant session of an explained meeting.
+type ParticipantQoS struct {
+	Key         string   `json:"key"`
+	Name        string   `json:"name"`
+	Site        string   `json:"site"`
+	AccessPoint string   `json:"access_point,omitempty"`
+	Device      string   `json:"device"`
+	NetworkType string   `json:"network_type"`
+	Minutes     int      `json:"minutes"`
+	BadMinutes  int      `json:"bad_minutes"`
+	BadTimes    []string `json:"bad_times,omitempty"` // the bad minutes (HH:MM UTC)
+	Cause       string   `json:"cause,omitempty"`
+	Why         string   `json:"why,omitempty"`
+}
+
+// MeetingQoS explains one meeting.
+type MeetingQoS struct {
+	UUID         string           `json:"uuid"`
+	Topic        string           `json:"topic"`
+	Start        string           `json:"start_time"`
+	Participants []ParticipantQoS `json:"participants"`
+}
+
+// QoSReport is the answer to "where and why was call quality bad".
+type QoSReport struct {
+	Thresholds store.QoSThresholds `json:"thresholds"`
+	NoNetwork  bool                `json:"no_network_file"`
+	Sites      []SiteQoS           `json:"sites"`
+	Degraded   []SiteQoS           `json:"degraded_sites"`
+	Users      []UserQoS           `json:"worst_users"`
+	Meeting    *MeetingQoS         `json:"meeting,omitempty"`
+}
+
+// QoS answers from the store's synced QoS minutes.
+func QoS(ctx context.Context, st store.Store, o QoSOptions) (*QoSReport, error) {
+	if o.MinBadShare <= 0 {
+		o.MinBadShare = 0.1
+	}
+	if o.MinMinutes <= 0 {
+		o.MinMinutes = 30
+	}
+	if o.Users <= 0 {
+		o.Users = 10
+	}
+	r := &QoSReport{}
+	if o.Thresholds != nil {
+		r.Thresholds = *o.Thresholds
+	} else {
+		t, err := st.QoSThresholds(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.Thresholds = t
+	}
+	n, err := st.Network(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.NoNetwork = len(n.Sites) == 0 && len(n.MACs) == 0
+	q := &qosQuery{st: st, o: o, t: r.Thresholds}
+	if err := q.sites(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := q.users(ctx, r); err != nil {
+		return nil, err
+	}
+	if o.Meeting != "" {
+		if r.Meeting, err = q.meeting(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+type qosQuery struct {
+	st store.Store
+	o  QoSOptions
+	t  store.QoSThresholds
+}
+
+func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// sqlNum formats a threshold for a SQL literal.
+func sqlNum(f float64) string { return fmt.Sprintf("%g", f) }
+
+// minutes is a subquery of participant-minutes with their site, user and
+// cause under the thresholds, filtered by the options.
+func (q *qosQuery) minutes(extra string) string {
+	t := q.t
+	bad := fmt.Sprintf("(q.latency_ms > %s OR q.jitter_ms >= %s OR q.loss_pct > %s)", sqlNum(t.LatencyMS), sqlNum(t.JitterMS), sqlNum(t.LossPct))
+	cause := fmt.Sprintf(`CASE WHEN q.system_cpu_max >= %s THEN 'cpu'
+		WHEN %s THEN CASE WHEN q.rssi_avg < %s THEN 'wifi' WHEN q.via_crc = 1 THEN 'crc'
+			WHEN q.latency_ms > %s THEN 'latency' WHEN q.loss_pct > %s THEN 'loss' ELSE 'jitter' END
+		END`, sqlNum(t.CPUPct), bad, sqlNum(t.RSSIDBm), sqlNum(t.LatencyMS), sqlNum(t.LossPct))
+	var where []string
+	if q.o.Account != "" {
+		where = append(where, "a.name = "+lit(q.o.Account))
+	}
+	if !q.o.From.IsZero() {
+		where = append(where, "q.ts >= "+lit(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	if !q.o.To.IsZero() {
+		where = append(where, "q.ts < "+lit(q.o.To.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	if extra != "" {
+		where = append(where, extra)
+	}
+	w := ""
+	if len(where) > 0 {
+		w = " WHERE " + strings.Join(where, " AND ")
+	}
+	return `SELECT q.participant_id, q.ts, q.latency_ms, q.jitter_ms, q.loss_pct,
+		CASE WHEN p.site <> '' THEN p.site ELSE '` + OffNetwork + `' END AS site,
+		CASE WHEN p.email <> '' THEN lower(p.email) WHEN p.zoom_user_id <> '' THEN p.zoom_user_id ELSE 'guest: ' || p.name END AS user_key,
+		p.name, p.device, p.network_type, p.meeting_uuid, p.key, p.access_point, ` + cause + ` AS cause
+		FROM zoom_qos_minutes q
+		JOIN zoom_participants p ON p.id = q.participant_id
+		JOIN accounts a ON a.id = q.account_id` + w
+}
+
+func (q *qosQuery) siteFilter() string {
+	if q.o.Site == "" {
+		return ""
+	}
+	if q.o.Site == OffNetwork {
+		return "p.site = ''"
+	}
+	return "p.site = " + lit(q.o.Site)
+}
+
+func (q *qosQuery) rows(ctx context.Context, sql string, fn func(r []any)) error {
+	return q.st.Query(ctx, sql, func(_ []string, r []any) error { fn(r); return nil })
+}
+
+func toInt(v any) int {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case float64:
+		return int(x)
+	}
+	return 0
+}
+
+func toFloat(v any) *float64 {
+	switch x := v.(type) {
+	case float64:
+		return &x
+	case int64:
+		f := float64(x)
+		return &f
+	}
+	return nil
+}
+
+// dominant returns the most frequent cause in counts, skipping skip;
+// ties go to the more specific cause.
+func dominant(counts map[string]int, skip string) (string, int) {
+	order := []string{CauseCPU, CauseWifi, CauseCRC, CauseLatency, CauseLoss, CauseJitter}
+	best, n := "", 0
+	for _, c := range order {
+		if c != skip && counts[c] > n {
+			best, n = c, counts[c]
+		}
+	}
+	return best, n
+}
+
+func (q *qosQuery) sites(ctx context.Context, r *QoSReport) error {
+	bySite := map[string]*SiteQoS{}
+	get := func(s string) *SiteQoS {
+		if x := bySite[s]; x != nil {
+			return x
+		}
+		x := &SiteQoS{Site: s, Causes: map[string]int{}}
+		bySite[s] = x
+		return x
+	}
+	m := q.minutes(q.siteFilter())
+	causes := []string{CauseCPU, CauseWifi, CauseCRC, CauseLatency, CauseLoss, CauseJitter}
+	sql := "SELECT site, count(*) AS n, count(DISTINCT participant_id) AS p"
+	for _, c := range causes {
+		sql += ", sum(CASE WHEN cause = '" + c + "' THEN 1 ELSE 0 END) AS " + c
+	}
+	sql += " FROM (" + m + ") m GROUP BY site"
+	err := q.rows(ctx, sql, func(row []any) {
+		s := get(str(row[0]))
+		s.Minutes, s.Participants = toInt(row[1]), toInt(row[2])
+		for i, c := range causes {
+			if n := toInt(row[3+i]); n > 0 {
+				s.Causes[c] = n
+				s.BadMinutes += n
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	// Nearest-rank percentiles with window functions, which both SQLite and
+	// PostgreSQL have (SQLite has no percentile aggregate). Jitter
+	// percentiles are in the qos_by_* views.
+	pct := `SELECT site,
+		min(CASE WHEN rl >= 0.5 * nl THEN latency_ms END) AS p50l, min(CASE WHEN rl >= 0.95 * nl THEN latency_ms END) AS p95l,
+		min(CASE WHEN rp >= 0.95 * np THEN loss_pct END) AS p95p
+		FROM (SELECT site, latency_ms, loss_pct,
+			ROW_NUMBER() OVER (PARTITION BY site ORDER BY latency_ms IS NULL, latency_ms) AS rl,
+			ROW_NUMBER() OVER (PARTITION BY site ORDER BY loss_pct IS NULL, loss_pct) AS rp,
+			COUNT(latency_ms) OVER (PARTITION BY site) AS nl, COUNT(loss_pct) OVER (PARTITION BY site) AS np
+			FROM (` + m + `) m) x GROUP BY site`
+	err = q.rows(ctx, pct, func(row []any) {
+		s := get(str(row[0]))
+		s.P50Latency, s.P95Latency, s.P95Loss = toFloat(row[1]), toFloat(row[2]), toFloat(row[3])
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range bySite {
+		if s.Minutes == 0 {
+			continue
+		}
+		s.BadShare = round(float64(s.BadMinutes) / float64(s.Minutes))
+		cause, _ := dominant(s.Causes, CauseCPU)
+		netBad := s.BadMinutes - s.Causes[CauseCPU]
+		s.NetworkBad = round(float64(netBad) / float64(s.Minutes))
+		s.Cause = cause
+		s.Degraded = s.Minutes >= q.o.MinMinutes && s.NetworkBad >= q.o.MinBadShare
+		r.Sites = append(r.Sites, *s)
+	}
+	sort.Slice(r.Sites, func(i, j int) bool {
+		a, b := r.Sites[i], r.Sites[j]
+		if a.NetworkBad != b.NetworkBad {
+			return a.NetworkBad > b.NetworkBad
+		}
+		return a.Site < b.Site
+	})
+	for _, s := range r.Sites {
+		if s.Degraded {
+			r.Degraded = append(r.Degraded, s)
+		}
+	}
+	return nil
+}
+
+func round(f float64) float64 { return math.Round(f*10000) / 10000 }
+
+func (q *qosQuery) users(ctx context.Context, r *QoSReport) error {
+	type acc struct {
+		UserQoS
+		causes                  map[string]int
+		sites, devices, nettype map[string]bool
+	}
+	byUser := map[string]*acc{}
+	sql := `SELECT user_key, min(name), site, device, network_type, cause, count(*) FROM (` + q.minutes(q.siteFilter()) + `) m
+		GROUP BY user_key, site, device, network_type, cause`
+	err := q.rows(ctx, sql, func(row []any) {
+		k := str(row[0])
+		u := byUser[k]
+		if u == nil {
+			u = &acc{UserQoS: UserQoS{User: k, Name: str(row[1])}, causes: map[string]int{}, sites: map[string]bool{}, devices: map[string]bool{}, nettype: map[string]bool{}}
+			byUser[k] = u
+		}
+		n := toInt(row[6])
+		u.Minutes += n
+		u.sites[str(row[2])] = true
+		if d := str(row[3]); d != "" {
+			u.devices[d] = true
+		}
+		if nt := str(row[4]); nt != "" {
+			u.nettype[nt] = true
+		}
+		if c := str(row[5]); c != "" {
+			u.BadMinutes += n
+			u.causes[c] += n
+		}
+	})
+	if err != nil {
+		return err
+	}
+	keys := func(m map[string]bool) string {
+		out := make([]string, 0, len(m))
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return strings.Join(out, ", ")
+	}
+	var all []UserQoS
+	for _, u := range byUser {
+		if u.BadMinutes == 0 {
+			continue
+		}
+		u.BadShare = round(float64(u.BadMinutes) / float64(u.Minutes))
+		u.Cause, _ = dominant(u.causes, "")
+		u.Sites, u.Devices, u.NetworkType = keys(u.sites), keys(u.devices), keys(u.nettype)
+		u.Flagged = u.Minutes >= q.o.MinMinutes && u.BadShare >= q.o.MinBadShare
+		all = append(all, u.UserQoS)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].BadMinutes != all[j].BadMinutes {
+			return all[i].BadMinutes > all[j].BadMinutes
+		}
+		return all[i].User < all[j].User
+	})
+	if len(all) > q.o.Users {
+		all = all[:q.o.Users]
+	}
+	r.Users = all
+	return nil
+}
+
+// meeting explains one meeting: each participant's bad minutes and their
+// likeliest cause.
+func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, error) {
+	mq := &MeetingQoS{UUID: q.o.Meeting}
+	found := false
+	err := q.rows(ctx, "SELECT topic, start_time FROM zoom_meetings WHERE uuid = "+lit(q.o.Meeting), func(row []any) {
+		mq.Topic, mq.Start, found = str(row[0]), str(row[1]), true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("meeting %s: %w", q.o.Meeting, store.ErrNotFound)
+	}
+	degraded := map[string]string{}
+	for _, s := range r.Degraded {
+		degraded[s.Site] = s.Cause
+	}
+	type acc struct {
+		ParticipantQoS
+		causes map[string]int
+	}
+	var order []string
+	byKey := map[string]*acc{}
+	sql := `SELECT key, name, site, access_point, device, network_type, ts, cause FROM (` +
+		q.minutes("p.meeting_uuid = "+lit(q.o.Meeting)) + `) m ORDER BY key, ts`
+	err = q.rows(ctx, sql, func(row []any) {
+		k := str(row[0])
+		p := byKey[k]
+		if p == nil {
+			p = &acc{ParticipantQoS: ParticipantQoS{Key: k, Name: str(row[1]), Site: str(row[2]), AccessPoint: str(row[3]),
+				Device: str(row[4]), NetworkType: str(row[5])}, causes: map[string]int{}}
+			byKey[k] = p
+			order = append(order, k)
+		}
+		p.Minutes++
+		if c := str(row[7]); c != "" {
+			p.BadMinutes++
+			p.causes[c]++
+			if ts := str(row[6]); len(ts) >= 16 {
+				p.BadTimes = append(p.BadTimes, ts[11:16])
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range order {
+		p := byKey[k]
+		if p.BadMinutes > 0 {
+			p.Cause, p.Why = q.explain(p.ParticipantQoS, p.causes, degraded)
+		}
+		mq.Participants = append(mq.Participants, p.ParticipantQoS)
+	}
+	sort.SliceStable(mq.Participants, func(i, j int) bool { return mq.Participants[i].BadMinutes > mq.Participants[j].BadMinutes })
+	return mq, nil
+}
+
+// explain names a participant's likeliest cause: the device (CPU), the
+// Wi-Fi signal, a relay through Zoom's CRC, a degraded site, a cellular
+// network, or the network symptom itself.
+func (q *qosQuery) explain(p ParticipantQoS, causes map[string]int, degraded map[string]string) (string, string) {
+	c, n := dominant(causes, "")
+	t := q.t
+	switch c {
+	case CauseCPU:
+		return "high CPU", fmt.Sprintf("system CPU at or above %g%% in %d of %d bad minutes on %s", t.CPUPct, n, p.BadMinutes, p.Device)
+	case CauseWifi:
+		where := ""
+		if p.AccessPoint != "" {
+			where = " on access point " + p.AccessPoint
+		}
+		return "low Wi-Fi RSSI", fmt.Sprintf("Wi-Fi signal below %g dBm%s in %d of %d bad minutes", t.RSSIDBm, where, n, p.BadMinutes)
+	case CauseCRC:
+		return "relay via CRC", fmt.Sprintf("media relayed through Zoom's cloud room connector in %d of %d bad minutes", n, p.BadMinutes)
+	}
+	if sc, ok := degraded[p.Site]; ok && p.Site != OffNetwork {
+		return "site", fmt.Sprintf("site %s is degraded (%s); %d of %d bad minutes show %s", p.Site, sc, n, p.BadMinutes, c)
+	}
+	if strings.EqualFold(p.NetworkType, "Cellular") {
+		return "network type", fmt.Sprintf("on a cellular network; %d of %d bad minutes show %s", n, p.BadMinutes, c)
+	}
+	return c, fmt.Sprintf("%s in %d of %d bad minutes", c, n, p.BadMinutes)
+}

@@ -1,0 +1,538 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// UpsertMeetings writes listed meetings (see store.Meetings).
+func (db *DB) UpsertMeetings(ctx context.Context, runID, accountID int64, ms []store.Meeting) error {
+	ms = lastByKey(ms, func(m *store.Meeting) string { return m.UUID })
+	if len(ms) == 0 {
+		return nil
+	}
+	for i := range ms {
+		if ms[i].UUID == "" {
+			return fmt.Errorf("writing meetings: meeting %d (%q) has no UUID", ms[i].MeetingID, ms[i].Topic)
+		}
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		return insertChunked(ctx, tx, `INSERT INTO zoom_meetings (account_id, uuid, meeting_id, topic, host_id, host_name, host_email,
+				dept, start_time, end_time, duration_seconds, participants, one_person, has_video, has_screen_share, has_recording,
+				has_pstn, has_sip, audio_quality, video_quality, screen_share_quality, quality_rank, source, raw,
+				first_seen_run, last_seen_run) VALUES `, meetingConflict, 26, len(ms),
+			func(dst []any, i int) []any {
+				m := &ms[i]
+				return append(dst, accountID, m.UUID, m.MeetingID, m.Topic, m.HostID, m.HostName, m.HostEmail,
+					m.Dept, timeValue(m.StartTime), timeValue(m.EndTime), m.Duration, m.Participants, m.OnePerson,
+					m.HasVideo, m.HasScreenShare, m.HasRecording, m.HasPSTN, m.HasSIP,
+					m.AudioQuality, m.VideoQuality, m.ScreenShareQuality,
+					store.QualityRank(m.AudioQuality, m.VideoQuality, m.ScreenShareQuality), m.Source, text(m.Raw), runID, runID)
+			})
+	})
+	if err != nil {
+		return fmt.Errorf("writing %d meetings of account %d: %w", len(ms), accountID, err)
+	}
+	return nil
+}
+
+// meetingConflict updates a meeting seen again. Its collection state stays,
+// unless the participant count changed: Zoom's data for it was still
+// arriving, so participants and QoS are collected again. A listing that
+// carries no quality or count (user meetings) does not erase the
+// dashboard's.
+const meetingConflict = ` ON CONFLICT (account_id, uuid) DO UPDATE SET meeting_id = excluded.meeting_id,
+	topic = CASE WHEN excluded.topic <> '' THEN excluded.topic ELSE zoom_meetings.topic END,
+	host_id = CASE WHEN excluded.host_id <> '' THEN excluded.host_id ELSE zoom_meetings.host_id END,
+	host_name = CASE WHEN excluded.host_name <> '' THEN excluded.host_name ELSE zoom_meetings.host_name END,
+	host_email = CASE WHEN excluded.host_email <> '' THEN excluded.host_email ELSE zoom_meetings.host_email END,
+	dept = CASE WHEN excluded.dept <> '' THEN excluded.dept ELSE zoom_meetings.dept END,
+	start_time = COALESCE(excluded.start_time, zoom_meetings.start_time),
+	end_time = COALESCE(excluded.end_time, zoom_meetings.end_time),
+	duration_seconds = excluded.duration_seconds,
+	participants_state = CASE WHEN excluded.participants > 0 AND excluded.participants <> zoom_meetings.participants
+		THEN 'pending' ELSE zoom_meetings.participants_state END,
+	qos_state = CASE WHEN excluded.participants > 0 AND excluded.participants <> zoom_meetings.participants
+		THEN 'pending' ELSE zoom_meetings.qos_state END,
+	participants = CASE WHEN excluded.participants > 0 THEN excluded.participants ELSE zoom_meetings.participants END,
+	one_person = excluded.one_person, has_video = excluded.has_video, has_screen_share = excluded.has_screen_share,
+	has_recording = excluded.has_recording, has_pstn = excluded.has_pstn, has_sip = excluded.has_sip,
+	audio_quality = CASE WHEN excluded.source = 'dashboard' THEN excluded.audio_quality ELSE zoom_meetings.audio_quality END,
+	video_quality = CASE WHEN excluded.source = 'dashboard' THEN excluded.video_quality ELSE zoom_meetings.video_quality END,
+	screen_share_quality = CASE WHEN excluded.source = 'dashboard' THEN excluded.screen_share_quality ELSE zoom_meetings.screen_share_quality END,
+	quality_rank = CASE WHEN excluded.source = 'dashboard' THEN excluded.quality_rank ELSE zoom_meetings.quality_rank END,
+	source = CASE WHEN zoom_meetings.source = 'dashboard' THEN zoom_meetings.source ELSE excluded.source END,
+	raw = COALESCE(excluded.raw, zoom_meetings.raw), last_seen_run = excluded.last_seen_run`
+
+// UpsertParticipants writes participant sessions, merging with what is
+// stored (see store.ParticipantMerge).
+func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps []store.Participant) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := upsertParticipants(ctx, tx, runID, accountID, ps, false)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("writing %d participants of account %d: %w", len(ps), accountID, err)
+	}
+	return nil
+}
+
+// upsertParticipants writes ps; with ids it returns each written row's id
+// by meeting UUID and key.
+func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64, ps []store.Participant, ids bool) (map[[2]string]int64, error) {
+	ps = lastByKey(ps, func(p *store.Participant) string { return p.MeetingUUID + "\x00" + p.Key })
+	for i := range ps {
+		if ps[i].MeetingUUID == "" || ps[i].Key == "" {
+			return nil, fmt.Errorf("participant %q has no meeting UUID or key", ps[i].Name)
+		}
+	}
+	cols := len(store.ParticipantColumns) + 1
+	head := "INSERT INTO zoom_participants (account_id, " + strings.Join(store.ParticipantColumns, ", ") + ") VALUES "
+	if !ids {
+		return nil, insertChunked(ctx, tx, head, store.ParticipantMerge, cols, len(ps), func(dst []any, i int) []any {
+			return store.AppendParticipant(append(dst, accountID), &ps[i], runID, timeValue)
+		})
+	}
+	out := make(map[[2]string]int64, len(ps))
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	per := maxParams / cols
+	vals := make([]any, 0, per*cols)
+	for start := 0; start < len(ps); start += per {
+		end := min(start+per, len(ps))
+		vals = vals[:0]
+		var b strings.Builder
+		b.WriteString(head)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString(tuple)
+			vals = store.AppendParticipant(append(vals, accountID), &ps[i], runID, timeValue)
+		}
+		b.WriteString(store.ParticipantMerge)
+		b.WriteString(" RETURNING id, meeting_uuid, key")
+		rows, err := tx.QueryContext(ctx, b.String(), vals...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var m, k string
+			if err := rows.Scan(&id, &m, &k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[[2]string{m, k}] = id
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// qosInsert is the head and conflict clause of a QoS minute insert.
+var qosInsert = func() [2]string {
+	head := "INSERT INTO zoom_qos_minutes (account_id, participant_id, " + strings.Join(store.QoSMinuteColumns, ", ") + ") VALUES "
+	var set []string
+	for _, c := range store.QoSMinuteColumns[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	return [2]string{head, " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", ")}
+}()
+
+// qosStmts are the QoS minute inserts, prepared once per database: a
+// statement of qosChunk rows and one of a single row. Parsing a statement
+// of thousands of parameters for every page would cost more than the
+// insert itself.
+type qosStmts struct {
+	mu            sync.Mutex
+	chunk, single *sql.Stmt
+}
+
+const qosChunk = 64
+
+func (q *qosStmts) prepare(ctx context.Context, w *sql.DB) (*sql.Stmt, *sql.Stmt, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.chunk == nil {
+		cols := len(store.QoSMinuteColumns) + 2
+		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+		chunk, err := w.PrepareContext(ctx, qosInsert[0]+strings.TrimSuffix(strings.Repeat(tuple+", ", qosChunk), ", ")+qosInsert[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		single, err := w.PrepareContext(ctx, qosInsert[0]+tuple+qosInsert[1])
+		if err != nil {
+			chunk.Close()
+			return nil, nil, err
+		}
+		q.chunk, q.single = chunk, single
+	}
+	return q.chunk, q.single, nil
+}
+
+// insert writes n rows in tx with the prepared statements: whole chunks,
+// then single rows.
+func (q *qosStmts) insert(ctx context.Context, tx *sql.Tx, n int, args func(dst []any, i int) []any) error {
+	q.mu.Lock()
+	chunk, single := q.chunk, q.single
+	q.mu.Unlock()
+	cols := len(store.QoSMinuteColumns) + 2
+	vals := make([]any, 0, qosChunk*cols)
+	i := 0
+	if n >= qosChunk {
+		st := tx.StmtContext(ctx, chunk)
+		for ; i+qosChunk <= n; i += qosChunk {
+			vals = vals[:0]
+			for k := i; k < i+qosChunk; k++ {
+				vals = args(vals, k)
+			}
+			if _, err := st.ExecContext(ctx, vals...); err != nil {
+				return err
+			}
+		}
+	}
+	if i < n {
+		st := tx.StmtContext(ctx, single)
+		for ; i < n; i++ {
+			if _, err := st.ExecContext(ctx, args(vals[:0], i)...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// UpsertQoS writes participants and their QoS minutes in one transaction.
+func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store.QoSParticipant) (int, error) {
+	if len(qps) == 0 {
+		return 0, nil
+	}
+	ps := make([]store.Participant, len(qps))
+	total := 0
+	for i := range qps {
+		ps[i] = qps[i].Participant
+		total += len(qps[i].Samples)
+	}
+	// Prepared before the transaction: the writer has one connection,
+	// which the transaction holds.
+	if _, _, err := db.qos.prepare(ctx, db.w); err != nil {
+		return 0, fmt.Errorf("writing QoS: %w", err)
+	}
+	type ref struct{ p, s int }
+	refs := make([]ref, 0, total)
+	written := 0
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		ids, err := upsertParticipants(ctx, tx, runID, accountID, ps, true)
+		if err != nil {
+			return err
+		}
+		pid := make([]int64, len(qps))
+		pos := make(map[[2]int64]int, total)
+		for i := range qps {
+			pid[i] = ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
+			for j := range qps[i].Samples {
+				// One row per participant and minute: a repeat keeps the last.
+				k := [2]int64{pid[i], qps[i].Samples[j].Time.Unix()}
+				if at, ok := pos[k]; ok {
+					refs[at] = ref{i, j}
+					continue
+				}
+				pos[k] = len(refs)
+				refs = append(refs, ref{i, j})
+			}
+		}
+		written = len(refs)
+		return db.qos.insert(ctx, tx, len(refs), func(dst []any, k int) []any {
+			r := refs[k]
+			s := &qps[r.p].Samples[r.s]
+			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, timeValue(s.Time))
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)
+	}
+	return written, nil
+}
+
+// SetMeetingWork records a meeting's collection progress.
+func (db *DB) SetMeetingWork(ctx context.Context, accountID int64, uuid string, w store.MeetingWork) error {
+	var set []string
+	var args []any
+	if w.Participants != "" {
+		set = append(set, "participants_state = ?", "participants_note = ?")
+		args = append(args, w.Participants, w.ParticipantsNote)
+	}
+	if w.QoS != "" {
+		set = append(set, "qos_state = ?", "qos_note = ?")
+		args = append(args, w.QoS, w.QoSNote)
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	res, err := db.w.ExecContext(ctx, "UPDATE zoom_meetings SET "+strings.Join(set, ", ")+" WHERE account_id = ? AND uuid = ?",
+		append(args, accountID, uuid)...)
+	if err == nil {
+		err = affected(res)
+	}
+	if err != nil {
+		return fmt.Errorf("recording progress of meeting %s: %w", uuid, err)
+	}
+	return nil
+}
+
+// PendingMeetings returns meetings with work left, most useful first.
+func (db *DB) PendingMeetings(ctx context.Context, accountID int64, limit int) ([]store.PendingMeeting, error) {
+	rows, err := db.w.QueryContext(ctx, `SELECT uuid, start_time, participants, one_person, quality_rank, source,
+			participants_state = 'pending', qos_state = 'pending'
+		FROM zoom_meetings WHERE account_id = ? AND (participants_state = 'pending' OR qos_state = 'pending')
+		ORDER BY quality_rank DESC, start_time DESC, id LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing pending meetings: %w", err)
+	}
+	defer rows.Close()
+	var out []store.PendingMeeting
+	for rows.Next() {
+		var p store.PendingMeeting
+		var start sql.NullString
+		if err := rows.Scan(&p.UUID, &start, &p.Participants, &p.OnePerson, &p.QualityRank, &p.Source, &p.NeedParticipants, &p.NeedQoS); err != nil {
+			return nil, fmt.Errorf("listing pending meetings: %w", err)
+		}
+		if p.StartTime, err = parseTime(start); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing pending meetings: %w", err)
+	}
+	return out, nil
+}
+
+// pendingWorkSQL sums pending work at Zoom's page sizes (participants
+// 300, QoS 10 per call).
+const pendingWorkSQL = `SELECT count(*),
+	COALESCE(sum(CASE WHEN participants_state = 'pending' THEN CASE WHEN participants > 300 THEN (participants + 299) / 300 ELSE 1 END ELSE 0 END), 0),
+	COALESCE(sum(CASE WHEN qos_state = 'pending' THEN CASE WHEN participants > 10 THEN (participants + 9) / 10 ELSE 1 END ELSE 0 END), 0)
+	FROM zoom_meetings WHERE account_id = ? AND (participants_state = 'pending' OR qos_state = 'pending')`
+
+// PendingWork sums the work PendingMeetings would return.
+func (db *DB) PendingWork(ctx context.Context, accountID int64) (store.PendingWork, error) {
+	var w store.PendingWork
+	if err := db.w.QueryRowContext(ctx, pendingWorkSQL, accountID).Scan(&w.Meetings, &w.ParticipantCalls, &w.QoSCalls); err != nil {
+		return w, fmt.Errorf("summing pending meetings: %w", err)
+	}
+	return w, nil
+}
+
+// MeetingSync returns the account's meeting collection state.
+func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingSync, error) {
+	s := &store.MeetingSync{AccountID: accountID}
+	var through, day, report sql.NullString
+	err := db.w.QueryRowContext(ctx, "SELECT listed_through, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = ?",
+		accountID).Scan(&through, &day, &s.BudgetSpent, &report)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, nil
+	}
+	if err == nil {
+		if s.ListedThrough, err = parseTime(through); err == nil {
+			s.BudgetDay, err = parseTime(day)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading meeting sync state of account %d: %w", accountID, err)
+	}
+	if report.Valid {
+		s.Report = []byte(report.String)
+	}
+	return s, nil
+}
+
+// SaveMeetingSync stores the account's meeting collection state.
+func (db *DB) SaveMeetingSync(ctx context.Context, s *store.MeetingSync) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO meeting_sync (account_id, listed_through, budget_day, budget_spent, report)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
+		budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
+		s.AccountID, timeValue(s.ListedThrough), timeValue(s.BudgetDay), s.BudgetSpent, text(s.Report))
+	if err != nil {
+		return fmt.Errorf("saving meeting sync state of account %d: %w", s.AccountID, err)
+	}
+	return nil
+}
+
+// PutNetwork replaces the network description.
+func (db *DB) PutNetwork(ctx context.Context, n *store.Network) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{"DELETE FROM network_prefixes", "DELETE FROM network_sites", "DELETE FROM network_macs"} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		for _, s := range n.Sites {
+			var id int64
+			if err := tx.QueryRowContext(ctx, "INSERT INTO network_sites (name) VALUES (?) RETURNING id", s.Name).Scan(&id); err != nil {
+				return err
+			}
+			for kind, list := range map[string][]string{"internal": s.Internal, "egress": s.Egress} {
+				for _, p := range list {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO network_prefixes (site_id, kind, prefix) VALUES (?, ?, ?)", id, kind, p); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		for _, m := range n.MACs {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO network_macs (mac, site, access_point, switch_port) VALUES (?, ?, ?, ?)",
+				m.MAC, m.Site, m.AccessPoint, m.SwitchPort); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storing the network description: %w", err)
+	}
+	return nil
+}
+
+// Network returns the stored network description.
+func (db *DB) Network(ctx context.Context) (*store.Network, error) {
+	n := &store.Network{}
+	err := func() error {
+		rows, err := db.w.QueryContext(ctx, `SELECT s.name, p.kind, p.prefix FROM network_sites s
+			LEFT JOIN network_prefixes p ON p.site_id = s.id ORDER BY s.id, p.kind, p.prefix`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			var kind, prefix sql.NullString
+			if err := rows.Scan(&name, &kind, &prefix); err != nil {
+				return err
+			}
+			if len(n.Sites) == 0 || n.Sites[len(n.Sites)-1].Name != name {
+				n.Sites = append(n.Sites, store.NetworkSite{Name: name})
+			}
+			s := &n.Sites[len(n.Sites)-1]
+			switch kind.String {
+			case "internal":
+				s.Internal = append(s.Internal, prefix.String)
+			case "egress":
+				s.Egress = append(s.Egress, prefix.String)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		mrows, err := db.w.QueryContext(ctx, "SELECT mac, site, access_point, switch_port FROM network_macs ORDER BY mac")
+		if err != nil {
+			return err
+		}
+		defer mrows.Close()
+		for mrows.Next() {
+			var m store.NetworkMAC
+			if err := mrows.Scan(&m.MAC, &m.Site, &m.AccessPoint, &m.SwitchPort); err != nil {
+				return err
+			}
+			n.MACs = append(n.MACs, m)
+		}
+		return mrows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("reading the network description: %w", err)
+	}
+	return n, nil
+}
+
+// matchBatch is how many participants MatchParticipants reads at a time.
+const matchBatch = 1000
+
+// MatchParticipants recomputes every participant's site.
+func (db *DB) MatchParticipants(ctx context.Context, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
+	total := 0
+	last := int64(0)
+	for {
+		type row struct {
+			id   int64
+			addr store.ParticipantAddr
+		}
+		var batch []row
+		rows, err := db.w.QueryContext(ctx, "SELECT id, ip_address, internal_ips, mac_addr FROM zoom_participants WHERE id > ? ORDER BY id LIMIT ?", last, matchBatch)
+		if err != nil {
+			return total, fmt.Errorf("matching participants to sites: %w", err)
+		}
+		for rows.Next() {
+			var r row
+			var ips string
+			if err := rows.Scan(&r.id, &r.addr.IPAddress, &ips, &r.addr.MACAddr); err != nil {
+				rows.Close()
+				return total, fmt.Errorf("matching participants to sites: %w", err)
+			}
+			_ = json.Unmarshal([]byte(ips), &r.addr.InternalIPs)
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return total, fmt.Errorf("matching participants to sites: %w", err)
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		err = db.tx(ctx, func(tx *sql.Tx) error {
+			st, err := tx.PrepareContext(ctx, `UPDATE zoom_participants SET site = ?, site_match = ?, site_prefix = ?,
+				access_point = ?, switch_port = ? WHERE id = ?`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for i := range batch {
+				m := match(&batch[i].addr)
+				if _, err := st.ExecContext(ctx, m.Site, m.By, m.Prefix, m.AccessPoint, m.SwitchPort, batch[i].id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("matching participants to sites: %w", err)
+		}
+		total += len(batch)
+		last = batch[len(batch)-1].id
+	}
+}
+
+// PutQoSThresholds replaces the QoS thresholds.
+func (db *DB) PutQoSThresholds(ctx context.Context, t store.QoSThresholds) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE qos_thresholds SET latency_ms = ?, jitter_ms = ?, loss_pct = ?, cpu_pct = ?, rssi_dbm = ?, label = ? WHERE id = 1`,
+		t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm, t.Label)
+	if err != nil {
+		return fmt.Errorf("storing QoS thresholds: %w", err)
+	}
+	return nil
+}
+
+// QoSThresholds returns the QoS thresholds.
+func (db *DB) QoSThresholds(ctx context.Context) (store.QoSThresholds, error) {
+	var t store.QoSThresholds
+	err := db.w.QueryRowContext(ctx, "SELECT latency_ms, jitter_ms, loss_pct, cpu_pct, rssi_dbm, label FROM qos_thresholds WHERE id = 1").
+		Scan(&t.LatencyMS, &t.JitterMS, &t.LossPct, &t.CPUPct, &t.RSSIDBm, &t.Label)
+	if err != nil {
+		return t, fmt.Errorf("reading QoS thresholds: %w", err)
+	}
+	return t, nil
+}

@@ -3,6 +3,7 @@ package zoom
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -64,12 +65,51 @@ func TestQOSValueJSON(t *testing.T) {
 	}
 }
 
+// TestParseQOSFast checks the fast path against the general parser on the
+// forms Zoom sends, over many values.
+func TestParseQOSFast(t *testing.T) {
+	units := []string{"", " ms", "ms", "%", " fps", " kbps", "kbps", " Mbps", " KBPS", " bps"}
+	for i := range 20000 {
+		n := strconv.FormatFloat(float64(i)*0.0137, 'f', i%7, 64)
+		for _, u := range units {
+			s := n + u
+			want, err := parseQOS(s)
+			if err != nil {
+				t.Fatalf("parseQOS(%q): %v", s, err)
+			}
+			if got, ok := parseQOSFast(s); ok && got != want {
+				t.Fatalf("parseQOSFast(%q) = %+v, want %+v", s, got, want)
+			}
+			if got, _ := ParseQOS(s); got != want {
+				t.Fatalf("ParseQOS(%q) = %+v, want %+v", s, got, want)
+			}
+		}
+		r := strconv.Itoa(i) + "*" + strconv.Itoa(i*7%1500)
+		want, werr := parseQOS(r)
+		got, gerr := ParseQOS(r)
+		if got != want || (werr == nil) != (gerr == nil) {
+			t.Fatalf("ParseQOS(%q) = %+v, %v; want %+v, %v", r, got, gerr, want, werr)
+		}
+	}
+	for _, s := range []string{"126 ms", "0.03%", "27.15 kbps", "12 fps", "1280*720", "42", "0 ms"} {
+		if _, ok := parseQOSFast(s); !ok {
+			t.Errorf("fast path gave up on %q", s)
+		}
+	}
+}
+
 func FuzzParseQOS(f *testing.F) {
-	for _, s := range []string{"126 ms", "0 ms", "0.03%", "27.15 kbps", "1.2 Mbps", "12 fps", "1280*720", "11%", "-", "", " 3 x 4 px", "0*0", "-0", "1.", ".5", "9999999999999999999999 Gbps"} {
+	for _, s := range []string{"126 ms", "0 ms", "0.03%", "27.15 kbps", "1.2 Mbps", "12 fps", "1280*720", "11%", "-", "", " 3 x 4 px", "0*0", "-0", "1.", ".5", "9999999999999999999999 Gbps",
+		"0.1", "123456789012345", "1234567890.12345", "0.000000000000001", "1048576*1048576", "1048577*1", "00012*0720", "1*", "7.25ms", "3fps", "5kbps", "0*5", "1.5%x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := ParseQOS(s)
+		if fast, ok := parseQOSFast(s); ok {
+			if slow, err := parseQOS(s); err != nil || slow != fast {
+				t.Fatalf("parseQOSFast(%q) = %+v; parseQOS: %+v, %v", s, fast, slow, err)
+			}
+		}
 		if err != nil {
 			if q != (Quantity{}) {
 				t.Fatalf("ParseQOS(%q) failed but returned %+v", s, q)

@@ -89,11 +89,14 @@ type qosParser struct {
 	n        int
 }
 
-func (q *qosParser) bad(field string, v zoom.QOSValue) {
+func (q *qosParser) bad(name, field string, v zoom.QOSValue) {
 	if q.unparsed == nil {
 		q.unparsed = append(q.unparsed, '{')
 	} else {
 		q.unparsed = append(q.unparsed, ',')
+	}
+	if name != "" {
+		field = name + "." + field
 	}
 	k, _ := json.Marshal(field)
 	s, _ := json.Marshal(string(v))
@@ -101,30 +104,25 @@ func (q *qosParser) bad(field string, v zoom.QOSValue) {
 	q.n++
 }
 
-// value parses v, expecting one of units ("" = a bare number, always
-// accepted). A value that does not parse, or has another unit, is kept
-// as unparsed.
-func (q *qosParser) value(field string, v zoom.QOSValue, units ...string) (zoom.Quantity, bool) {
+// value parses v, expecting unit (a bare number is always accepted). A
+// value that does not parse, or has another unit, is kept as unparsed
+// under "name.field" (field alone when name is "").
+func (q *qosParser) value(name, field string, v zoom.QOSValue, unit string) (zoom.Quantity, bool) {
 	if v == "" || v == "-" {
 		return zoom.Quantity{}, false
 	}
 	x, err := v.Parse()
 	if err != nil {
-		q.bad(field, v)
+		q.bad(name, field, v)
 		return zoom.Quantity{}, false
 	}
 	if !x.Present {
 		return x, false
 	}
-	if x.Unit == zoom.UnitNone {
+	if x.Unit == zoom.UnitNone || x.Unit == unit {
 		return x, true
 	}
-	for _, u := range units {
-		if x.Unit == u {
-			return x, true
-		}
-	}
-	q.bad(field, v)
+	q.bad(name, field, v)
 	return zoom.Quantity{}, false
 }
 
@@ -132,8 +130,8 @@ func (q *qosParser) metric(name string, m *zoom.QOSMetrics, out *store.Metric) {
 	if m == nil {
 		return
 	}
-	set := func(field string, v zoom.QOSValue, dst *float64, bit uint8, units ...string) {
-		if x, ok := q.value(name+"."+field, v, units...); ok {
+	set := func(field string, v zoom.QOSValue, dst *float64, bit uint8, unit string) {
+		if x, ok := q.value(name, field, v, unit); ok {
 			*dst = x.Value
 			out.Has |= bit
 		}
@@ -148,7 +146,7 @@ func (q *qosParser) metric(name string, m *zoom.QOSMetrics, out *store.Metric) {
 		x, err := m.Resolution.Parse()
 		switch {
 		case err != nil || x.Present && x.Unit != zoom.UnitPixels:
-			q.bad(name+".resolution", m.Resolution)
+			q.bad(name, "resolution", m.Resolution)
 		case x.Present:
 			out.Width, out.Height = x.Width, x.Height
 			out.Has |= store.HasResolution
@@ -183,13 +181,13 @@ func (q *qosParser) sample(z *zoom.QOSSample) store.QoSSample {
 	q.metric("as_input", z.ASInput, &s.Streams[store.StreamShareIn])
 	q.metric("as_output", z.ASOutput, &s.Streams[store.StreamShareOut])
 	if c := z.CPUUsage; c != nil {
-		if x, ok := q.value("cpu_usage.zoom_avg_cpu_usage", c.ZoomAvgCPUUsage, zoom.UnitPercent); ok {
+		if x, ok := q.value("cpu_usage", "zoom_avg_cpu_usage", c.ZoomAvgCPUUsage, zoom.UnitPercent); ok {
 			s.ZoomCPUAvg, s.HasZoomCPUAvg = x.Value, true
 		}
-		if x, ok := q.value("cpu_usage.zoom_max_cpu_usage", c.ZoomMaxCPUUsage, zoom.UnitPercent); ok {
+		if x, ok := q.value("cpu_usage", "zoom_max_cpu_usage", c.ZoomMaxCPUUsage, zoom.UnitPercent); ok {
 			s.ZoomCPUMax, s.HasZoomCPUMax = x.Value, true
 		}
-		if x, ok := q.value("cpu_usage.system_max_cpu_usage", c.SystemMaxCPUUsage, zoom.UnitPercent); ok {
+		if x, ok := q.value("cpu_usage", "system_max_cpu_usage", c.SystemMaxCPUUsage, zoom.UnitPercent); ok {
 			s.SystemCPUMax, s.HasSystemCPUMax = x.Value, true
 		}
 	}

@@ -78,7 +78,7 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 		return nil
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := upsertParticipants(ctx, tx, runID, accountID, ps, false)
+		_, err := upsertParticipants(ctx, tx, runID, accountID, ps, false, nil)
 		return err
 	})
 	if err != nil {
@@ -87,10 +87,23 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 	return nil
 }
 
+// participantKey is the key upsertParticipants dedupes ps by.
+func participantKey(p *store.Participant) string { return p.MeetingUUID + "\x00" + p.Key }
+
+// participantsReturning is the statement upsertParticipants runs, with ids,
+// for n participants.
+func participantsReturning(n int) string {
+	cols := len(store.ParticipantColumns) + 1
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return "INSERT INTO zoom_participants (account_id, " + strings.Join(store.ParticipantColumns, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ") + store.ParticipantMerge + " RETURNING id, meeting_uuid, key"
+}
+
 // upsertParticipants writes ps; with ids it returns each written row's id
-// by meeting UUID and key.
-func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64, ps []store.Participant, ids bool) (map[[2]string]int64, error) {
-	ps = lastByKey(ps, func(p *store.Participant) string { return p.MeetingUUID + "\x00" + p.Key })
+// by meeting UUID and key. prep, if not nil, is participantsReturning
+// prepared for len(ps) after deduplication, which ps then already is.
+func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64, ps []store.Participant, ids bool, prep *sql.Stmt) (map[[2]string]int64, error) {
+	ps = lastByKey(ps, participantKey)
 	for i := range ps {
 		if ps[i].MeetingUUID == "" || ps[i].Key == "" {
 			return nil, fmt.Errorf("participant %q has no meeting UUID or key", ps[i].Name)
@@ -104,24 +117,21 @@ func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64,
 		})
 	}
 	out := make(map[[2]string]int64, len(ps))
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	per := maxParams / cols
-	vals := make([]any, 0, per*cols)
+	vals := make([]any, 0, min(per, len(ps))*cols)
 	for start := 0; start < len(ps); start += per {
 		end := min(start+per, len(ps))
 		vals = vals[:0]
-		var b strings.Builder
-		b.WriteString(head)
 		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
 			vals = store.AppendParticipant(append(vals, accountID), &ps[i], runID, timeValue)
 		}
-		b.WriteString(store.ParticipantMerge)
-		b.WriteString(" RETURNING id, meeting_uuid, key")
-		rows, err := tx.QueryContext(ctx, b.String(), vals...)
+		var rows *sql.Rows
+		var err error
+		if prep != nil && start == 0 && end == len(ps) {
+			rows, err = tx.StmtContext(ctx, prep).QueryContext(ctx, vals...)
+		} else {
+			rows, err = tx.QueryContext(ctx, participantsReturning(end-start), vals...)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -154,62 +164,95 @@ var qosInsert = func() [2]string {
 	return [2]string{head, " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", ")}
 }()
 
-// qosStmts are the QoS minute inserts, prepared once per database: a
-// statement of qosChunk rows and one of a single row. Parsing a statement
-// of thousands of parameters for every page would cost more than the
-// insert itself.
+// qosStmts are the QoS minute inserts, prepared once per database: one
+// statement per power of two from qosChunk rows down to one, so that any
+// page's rows take a few executions (qosChunk-row ones, then at most one
+// of each smaller size). Parsing a statement of thousands of parameters for
+// every page would cost more than the insert itself. parts[n] is the
+// participant upsert of n rows (a QoS page has at most
+// qosPageParticipants), prepared when first needed.
 type qosStmts struct {
-	mu            sync.Mutex
-	chunk, single *sql.Stmt
+	mu    sync.Mutex
+	rows  [qosSizes]*sql.Stmt // rows[k] inserts qosChunk>>k rows
+	parts [qosPageParticipants + 1]*sql.Stmt
+	vals  []any // the writer's argument buffer, reused across pages
 }
 
-const qosChunk = 64
+// qosPageParticipants is Zoom's QoS page size.
+const qosPageParticipants = 10
 
-func (q *qosStmts) prepare(ctx context.Context, w *sql.DB) (*sql.Stmt, *sql.Stmt, error) {
+// participants returns the prepared participant upsert of n rows, or nil
+// for more rows than a QoS page has.
+func (q *qosStmts) participants(ctx context.Context, w *sql.DB, n int) (*sql.Stmt, error) {
+	if n < 1 || n > qosPageParticipants {
+		return nil, nil
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.chunk == nil {
-		cols := len(store.QoSMinuteColumns) + 2
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-		chunk, err := w.PrepareContext(ctx, qosInsert[0]+strings.TrimSuffix(strings.Repeat(tuple+", ", qosChunk), ", ")+qosInsert[1])
+	if q.parts[n] == nil {
+		st, err := w.PrepareContext(ctx, participantsReturning(n))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		single, err := w.PrepareContext(ctx, qosInsert[0]+tuple+qosInsert[1])
-		if err != nil {
-			chunk.Close()
-			return nil, nil, err
-		}
-		q.chunk, q.single = chunk, single
+		q.parts[n] = st
 	}
-	return q.chunk, q.single, nil
+	return q.parts[n], nil
+}
+
+const (
+	qosChunk = 64
+	qosSizes = 7 // 64, 32, ..., 1
+)
+
+func (q *qosStmts) prepare(ctx context.Context, w *sql.DB) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.rows[qosSizes-1] != nil {
+		return nil
+	}
+	cols := len(store.QoSMinuteColumns) + 2
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	for k := range q.rows {
+		if q.rows[k] != nil {
+			continue
+		}
+		st, err := w.PrepareContext(ctx, qosInsert[0]+strings.TrimSuffix(strings.Repeat(tuple+", ", qosChunk>>k), ", ")+qosInsert[1])
+		if err != nil {
+			return err
+		}
+		q.rows[k] = st
+	}
+	return nil
 }
 
 // insert writes n rows in tx with the prepared statements: whole chunks,
-// then single rows.
+// then at most one statement of each smaller size. The caller holds the
+// writer (tx), so q.vals is its own.
 func (q *qosStmts) insert(ctx context.Context, tx *sql.Tx, n int, args func(dst []any, i int) []any) error {
 	q.mu.Lock()
-	chunk, single := q.chunk, q.single
+	stmts := q.rows
 	q.mu.Unlock()
 	cols := len(store.QoSMinuteColumns) + 2
-	vals := make([]any, 0, qosChunk*cols)
+	if q.vals == nil {
+		q.vals = make([]any, 0, qosChunk*cols)
+	}
+	vals := q.vals
+	defer func() {
+		clear(vals[:cap(vals)]) // drop references to the page's values
+	}()
 	i := 0
-	if n >= qosChunk {
-		st := tx.StmtContext(ctx, chunk)
-		for ; i+qosChunk <= n; i += qosChunk {
+	for k := range stmts {
+		size := qosChunk >> k
+		if n-i < size {
+			continue
+		}
+		st := tx.StmtContext(ctx, stmts[k])
+		for ; i+size <= n; i += size {
 			vals = vals[:0]
-			for k := i; k < i+qosChunk; k++ {
-				vals = args(vals, k)
+			for r := i; r < i+size; r++ {
+				vals = args(vals, r)
 			}
 			if _, err := st.ExecContext(ctx, vals...); err != nil {
-				return err
-			}
-		}
-	}
-	if i < n {
-		st := tx.StmtContext(ctx, single)
-		for ; i < n; i++ {
-			if _, err := st.ExecContext(ctx, args(vals[:0], i)...); err != nil {
 				return err
 			}
 		}
@@ -230,14 +273,19 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 	}
 	// Prepared before the transaction: the writer has one connection,
 	// which the transaction holds.
-	if _, _, err := db.qos.prepare(ctx, db.w); err != nil {
+	if err := db.qos.prepare(ctx, db.w); err != nil {
+		return 0, fmt.Errorf("writing QoS: %w", err)
+	}
+	ps = lastByKey(ps, participantKey)
+	prep, err := db.qos.participants(ctx, db.w, len(ps))
+	if err != nil {
 		return 0, fmt.Errorf("writing QoS: %w", err)
 	}
 	type ref struct{ p, s int }
 	refs := make([]ref, 0, total)
 	written := 0
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		ids, err := upsertParticipants(ctx, tx, runID, accountID, ps, true)
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		ids, err := upsertParticipants(ctx, tx, runID, accountID, ps, true, prep)
 		if err != nil {
 			return err
 		}

@@ -102,7 +102,10 @@ func TestTokenValueDoesNotPrintSecrets(t *testing.T) {
 func TestRemainingFromYesterdayDoesNotBlockToday(t *testing.T) {
 	clk := &clock{}
 	midnight := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
-	clk.Advance(time.Until(midnight.Add(-100 * time.Millisecond)))
+	// Ten seconds short of midnight: the clock runs on in real time while
+	// the simulator starts, and a slow start (-race, a loaded machine) must
+	// not cross midnight before the first request does.
+	clk.Advance(time.Until(midnight.Add(-10 * time.Second)))
 	limits := zoom.Limits{SharedDaily: 1}
 	sim, err := zoomsim.NewServer(zoomsim.Options{Seed: 1, Users: 20, Limits: &limits, Now: clk.Now})
 	if err != nil {

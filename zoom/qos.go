@@ -22,7 +22,7 @@ func (v *QOSValue) UnmarshalJSON(b []byte) error {
 	switch {
 	case bytes.Equal(b, []byte("null")):
 		*v = ""
-	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plainString(b[1:len(b)-1]):
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plainRun(b, 1) == len(b)-1:
 		// The usual case, "126 ms": nothing to unescape. A QoS page holds
 		// thousands of these, so skip the general decoder.
 		*v = QOSValue(b[1 : len(b)-1])
@@ -36,17 +36,6 @@ func (v *QOSValue) UnmarshalJSON(b []byte) error {
 		*v = QOSValue(b)
 	}
 	return nil
-}
-
-// plainString reports whether s, the inside of a JSON string, has no
-// escapes, quotes or control characters and is valid UTF-8 as it stands.
-func plainString(s []byte) bool {
-	for _, c := range s {
-		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // Parse parses the value with ParseQOS.

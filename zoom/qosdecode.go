@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -130,7 +131,7 @@ var partFields = func() map[string]partField {
 	walk = func(t reflect.Type, base uintptr) {
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, _, _ := cutTag(f.Tag.Get("json"))
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if f.Anonymous && name == "" {
 				walk(f.Type, base+f.Offset)
 				continue
@@ -163,15 +164,6 @@ var partFields = func() map[string]partField {
 	walk(reflect.TypeFor[ParticipantQOS](), 0)
 	return m
 }()
-
-func cutTag(tag string) (name, rest string, ok bool) {
-	for i := range len(tag) {
-		if tag[i] == ',' {
-			return tag[:i], tag[i+1:], true
-		}
-	}
-	return tag, "", false
-}
 
 func (d *qosDecoder) participant(p *ParticipantQOS) bool {
 	if d.peek() != '{' {
@@ -225,52 +217,17 @@ func (d *qosDecoder) participant(p *ParticipantQOS) bool {
 // floatField reads null or a JSON number into a float64 as encoding/json
 // does (strconv.ParseFloat of the literal); out of range gives up.
 func (d *qosDecoder) floatField(dst *float64) bool {
-	b, i := d.b, d.i
-	if i < len(b) && b[i] == 'n' {
+	if d.peek() == 'n' {
 		return d.literal("null")
 	}
-	start := i
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-	default:
+	start := d.i
+	if !d.skipNumber() {
 		return false
 	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		j := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == j {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		j := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == j {
-			return false
-		}
-	}
-	v, err := strconv.ParseFloat(string(b[start:i]), 64)
+	v, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
 	if err != nil {
 		return false
 	}
-	d.i = i
 	*dst = v
 	return true
 }
@@ -331,35 +288,31 @@ func (d *qosDecoder) sample(s *QOSSample) bool {
 		case "as_device_to_rwg":
 			m, bit = &s.ASDeviceToRWG, 1<<17
 		case "cpu_usage":
-			if ok = seen&(1<<18) == 0; ok {
-				seen |= 1 << 18
-				ok = decodePtr(d, &s.CPUUsage, &d.cpu, d.cpuUsage)
-			}
+			ok = firstTime(&seen, 1<<18) && decodePtr(d, &s.CPUUsage, &d.cpu, d.cpuUsage)
 		case "cpu_pressure_level":
-			if ok = seen&(1<<19) == 0; ok {
-				seen |= 1 << 19
-				ok = decodePtr(d, &s.CPUPressureLevel, &d.press, d.cpuPressure)
-			}
+			ok = firstTime(&seen, 1<<19) && decodePtr(d, &s.CPUPressureLevel, &d.press, d.cpuPressure)
 		case "wifi_rssi":
-			if ok = seen&(1<<20) == 0; ok {
-				seen |= 1 << 20
-				ok = decodePtr(d, &s.WifiRSSI, &d.rssi, d.wifiRSSI)
-			}
+			ok = firstTime(&seen, 1<<20) && decodePtr(d, &s.WifiRSSI, &d.rssi, d.wifiRSSI)
 		default:
 			ok = d.unknown(key, qosSampleFieldNames)
 		}
 		if m != nil {
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			ok = decodePtr(d, m, &d.metrics, d.qosMetrics)
+			ok = firstTime(&seen, bit) && decodePtr(d, m, &d.metrics, d.qosMetrics)
 		}
 		if ok {
 			more, ok = d.nextMember()
 		}
 	}
 	return ok
+}
+
+// firstTime reports whether bit is not yet in *seen, and adds it.
+func firstTime(seen *uint32, bit uint32) bool {
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
 }
 
 // decodePtr decodes an object or null into a pointer field, as

@@ -53,10 +53,10 @@ func Unlimited() Limits { return Limits{} }
 // RateLimiter paces one Zoom account's requests by label and keeps its daily
 // budgets. Share one between all clients of the same account.
 type RateLimiter struct {
-	limits Limits
-	now    func() time.Time
+	now func() time.Time
 
 	mu      sync.Mutex
+	limits  Limits // SetLimits changes them
 	perSec  map[Label]*rate.Limiter
 	day     time.Time // the UTC day the counters below belong to
 	used    map[Label]int

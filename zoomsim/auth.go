@@ -97,16 +97,23 @@ func (a *authServer) lookup(bearer string, now time.Time) *accessToken {
 
 // mint issues an access token for an app. Callers hold mu.
 func (a *authServer) mint(c *Credentials, now time.Time) (string, *accessToken) {
-	tok := secretToken(48)
-	at := &accessToken{accountID: c.AccountID, clientID: c.ClientID, expires: now.Add(a.opts.TokenTTL)}
+	tok, at := a.issue(c, now)
 	if sc, ok := a.scopes[c.ClientID]; ok {
 		at.scopes = map[string]bool{}
 		for _, s := range sc {
 			at.scopes[s] = true
 		}
 	}
-	a.tokens[tok] = at
 	a.mints[c.AccountID]++
+	return tok, at
+}
+
+// issue stores a new access token of app c with every scope, not counted
+// as a mint. Callers hold mu.
+func (a *authServer) issue(c *Credentials, now time.Time) (string, *accessToken) {
+	tok := secretToken(48)
+	at := &accessToken{accountID: c.AccountID, clientID: c.ClientID, expires: now.Add(a.opts.TokenTTL)}
+	a.tokens[tok] = at
 	return tok, at
 }
 
@@ -279,8 +286,7 @@ func (s *Server) IssueToken(accountID string) string {
 	if c == nil {
 		return ""
 	}
-	tok := secretToken(48)
-	a.tokens[tok] = &accessToken{accountID: accountID, clientID: c.ClientID, expires: s.opts.Now().Add(s.opts.TokenTTL)}
+	tok, _ := a.issue(c, s.opts.Now())
 	return tok
 }
 

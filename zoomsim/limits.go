@@ -64,6 +64,22 @@ func (l *limiter) account(t *Tenant) *accountLimits {
 	return a
 }
 
+// rollDay starts a new day's counts when now is past a.day.
+func (a *accountLimits) rollDay(now time.Time) {
+	if day := midnight(now); !day.Equal(a.day) {
+		a.day, a.shared = day, 0
+		clear(a.used)
+	}
+}
+
+// spend counts n requests of lb against today's budgets.
+func (a *accountLimits) spend(lb zoom.Label, n int) {
+	a.used[lb] += n
+	if shares(lb) {
+		a.shared += n
+	}
+}
+
 func shares(lb zoom.Label) bool { return lb == zoom.Heavy || lb == zoom.ResourceIntensive }
 
 // take admits one request or returns the 429 answer for it. On success it
@@ -75,11 +91,7 @@ func (l *limiter) take(t *Tenant, lb zoom.Label, now time.Time, html bool) (http
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.account(t)
-	y, m, d := now.UTC().Date()
-	if day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); !day.Equal(a.day) {
-		a.day, a.shared = day, 0
-		clear(a.used)
-	}
+	a.rollDay(now)
 	capacity, used := a.limits.Daily[lb], a.used[lb]
 	if shares(lb) && a.limits.SharedDaily > 0 {
 		capacity, used = a.limits.SharedDaily, a.shared
@@ -90,10 +102,7 @@ func (l *limiter) take(t *Tenant, lb zoom.Label, now time.Time, html bool) (http
 	if !a.buckets[lb].AllowN(now, 1) {
 		return nil, qpsLimited(lb, html)
 	}
-	a.used[lb]++
-	if shares(lb) {
-		a.shared++
-	}
+	a.spend(lb, 1)
 	h := http.Header{}
 	h.Set("X-RateLimit-Category", categoryName(lb))
 	if capacity > 0 {

@@ -1,10 +1,6 @@
 package zoomsim
 
-import (
-	"time"
-
-	"github.com/zoomsight/zoomsight/zoom"
-)
+import "github.com/zoomsight/zoomsight/zoom"
 
 // SpendDaily counts n requests of label against the account's daily cap,
 // as other apps installed on the same account would: Zoom's daily limits
@@ -19,13 +15,6 @@ func (s *Server) SpendDaily(accountID string, lb zoom.Label, n int) {
 	s.limits.mu.Lock()
 	defer s.limits.mu.Unlock()
 	a := s.limits.account(t)
-	y, m, d := s.opts.Now().UTC().Date()
-	if day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); !day.Equal(a.day) {
-		a.day, a.shared = day, 0
-		clear(a.used)
-	}
-	a.used[lb] += n
-	if shares(lb) {
-		a.shared += n
-	}
+	a.rollDay(s.opts.Now())
+	a.spend(lb, n)
 }

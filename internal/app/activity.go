@@ -37,11 +37,7 @@ func (a *App) syncActivity(ctx context.Context, acct *store.Account, c *zoom.Cli
 	before := c.RateLimiter().Used()
 	res, err := (&ingest.Activity{Store: a.Store, Client: c, Account: acct, Run: run, Progress: progress,
 		BackfillDays: a.Activity.BackfillDays, Workers: a.Activity.Workers, FeatureBudget: a.Activity.FeatureBudget}).Collect(ctx)
-	for label, n := range c.RateLimiter().Used() {
-		if d := n - before[label]; d > 0 {
-			run.Requests[label.String()] += d
-		}
-	}
+	ingest.CountRequests(run, c, before)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -127,19 +127,25 @@ func (a *App) AddS2S(ctx context.Context, in LinkS2S) (*store.Account, error) {
 	}
 	acct := &store.Account{Name: in.Name, Kind: "s2s", ZoomAccountID: in.AccountID, ClientID: in.ClientID, SealedSecret: sealed,
 		APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval}
-	if err := a.Store.PutAccount(ctx, acct); err != nil {
+	if err := a.putAccount(ctx, acct, in.Org); err != nil {
 		return nil, err
 	}
-	if in.Org != "" {
-		org, err := a.Store.EnsureOrg(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		if err := a.Store.LinkAccount(ctx, org.ID, acct.ID); err != nil {
-			return nil, err
-		}
-	}
 	return acct, nil
+}
+
+// putAccount stores acct and, when org is not "", links it to that org.
+func (a *App) putAccount(ctx context.Context, acct *store.Account, org string) error {
+	if err := a.Store.PutAccount(ctx, acct); err != nil {
+		return err
+	}
+	if org == "" {
+		return nil
+	}
+	o, err := a.Store.EnsureOrg(ctx, org)
+	if err != nil {
+		return err
+	}
+	return a.Store.LinkAccount(ctx, o.ID, acct.ID)
 }
 
 // Account returns a linked account by name.

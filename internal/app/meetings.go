@@ -36,11 +36,7 @@ func (a *App) syncMeetings(ctx context.Context, acct *store.Account, c *zoom.Cli
 	before := c.RateLimiter().Used()
 	rep, err := (&ingest.Meetings{Store: a.Store, Client: c, Account: acct, SyncRun: run, Now: a.cfg.Meetings.Now,
 		Options: a.cfg.Meetings.MeetingOptions, Progress: progress}).Run(ctx)
-	for label, n := range c.RateLimiter().Used() {
-		if d := n - before[label]; d > 0 {
-			run.Requests[label.String()] += d
-		}
-	}
+	ingest.CountRequests(run, c, before)
 	if err != nil && ctx.Err() == nil {
 		if progress != nil {
 			progress(ingest.Progress{Resource: "meetings", Err: err})

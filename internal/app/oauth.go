@@ -183,17 +183,8 @@ func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, tok *zoom.Token) 
 	// revoke withdraws the app's authorization, new tokens included.
 	acct := &store.Account{Name: in.Name, Kind: "oauth", ZoomAccountID: zid, ClientID: in.ClientID, SealedSecret: sealedSecret,
 		SealedTokens: sealedTokens, APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval}
-	if err := a.Store.PutAccount(ctx, acct); err != nil {
+	if err := a.putAccount(ctx, acct, in.Org); err != nil {
 		return nil, err
-	}
-	if in.Org != "" {
-		org, err := a.Store.EnsureOrg(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		if err := a.Store.LinkAccount(ctx, org.ID, acct.ID); err != nil {
-			return nil, err
-		}
 	}
 	return acct, nil
 }
@@ -222,14 +213,7 @@ func (a *App) checkRelink(ctx context.Context, name, zoomAccountID string) error
 // carries account_id and needs only a user scope; GET /accounts/me is the
 // fallback for apps granted account scopes but no user scope.
 func (a *App) learnAccountID(ctx context.Context, apiURL string, tok *zoom.Token) (string, error) {
-	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithUserAgent("zoomsight")}
-	if apiURL != "" {
-		opts = append(opts, zoom.WithBaseURL(apiURL))
-	}
-	if a.cfg.Retry != nil {
-		opts = append(opts, zoom.WithRetryPolicy(*a.cfg.Retry))
-	}
-	c, err := zoom.NewClient(zoom.StaticToken(tok.AccessToken), opts...)
+	c, err := zoom.NewClient(zoom.StaticToken(tok.AccessToken), a.clientOptions(apiURL)...)
 	if err != nil {
 		return "", err
 	}
@@ -357,9 +341,9 @@ func writePage(w http.ResponseWriter, status int, title, msg string) {
 // tokenSource returns the account's token source: Server-to-Server mints,
 // or the OAuth app's refreshing source over the stored pair.
 func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
-	sec, err := a.keys.Open(acct.SealedSecret)
+	sec, err := a.openSecret(acct)
 	if err != nil {
-		return nil, fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+		return nil, err
 	}
 	switch acct.Kind {
 	case "s2s":
@@ -369,8 +353,7 @@ func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &oauthSource{a: a, id: acct.ID, name: acct.Name,
-			app: zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}}
+		s := &oauthSource{a: a, id: acct.ID, name: acct.Name, app: a.oauthApp(acct, sec)}
 		s.inner, s.rt = s.app.TokenSource(tok, s.save), tok.RefreshToken
 		return s, nil
 	}
@@ -379,14 +362,38 @@ func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
 
 // clientWith returns a Zoom client for acct that authenticates with ts.
 func (a *App) clientWith(ctx context.Context, acct *store.Account, ts zoom.TokenSource) (*zoom.Client, error) {
-	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithRateLimiter(a.limiter(ctx, acct)), zoom.WithUserAgent("zoomsight")}
-	if acct.APIURL != "" {
-		opts = append(opts, zoom.WithBaseURL(acct.APIURL))
+	return zoom.NewClient(ts, append(a.clientOptions(acct.APIURL), zoom.WithRateLimiter(a.limiter(ctx, acct)))...)
+}
+
+// clientOptions are the options every Zoom client of the app shares.
+func (a *App) clientOptions(apiURL string) []zoom.Option {
+	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithUserAgent("zoomsight")}
+	if apiURL != "" {
+		opts = append(opts, zoom.WithBaseURL(apiURL))
 	}
 	if a.cfg.Retry != nil {
 		opts = append(opts, zoom.WithRetryPolicy(*a.cfg.Retry))
 	}
-	return zoom.NewClient(ts, opts...)
+	return opts
+}
+
+// openSecret unseals the account's client secret.
+func (a *App) openSecret(acct *store.Account) ([]byte, error) {
+	sec, err := a.keys.Open(acct.SealedSecret)
+	if err != nil {
+		return nil, keyError(acct, err)
+	}
+	return sec, nil
+}
+
+// keyError words a failure to unseal one of the account's secrets.
+func keyError(acct *store.Account, err error) error {
+	return fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+}
+
+// oauthApp is the account's OAuth app, with its unsealed client secret.
+func (a *App) oauthApp(acct *store.Account, sec []byte) zoom.OAuthApp {
+	return zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}
 }
 
 func (a *App) sealTokens(tok *zoom.Token) ([]byte, error) {
@@ -403,7 +410,7 @@ func (a *App) openTokens(acct *store.Account) (*zoom.Token, error) {
 	}
 	b, err := a.keys.Open(acct.SealedTokens)
 	if err != nil {
-		return nil, fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+		return nil, keyError(acct, err)
 	}
 	var tok zoom.Token
 	if err := json.Unmarshal(b, &tok); err != nil {
@@ -504,15 +511,15 @@ func (a *App) revokeOAuthTokens(ctx context.Context, acct *store.Account) error 
 	if len(acct.SealedTokens) == 0 {
 		return nil
 	}
-	sec, err := a.keys.Open(acct.SealedSecret)
+	sec, err := a.openSecret(acct)
 	if err != nil {
-		return fmt.Errorf("account %q: %w; was ZOOMSIGHT_KEY or the key file changed?", acct.Name, err)
+		return err
 	}
 	tok, err := a.openTokens(acct)
 	if err != nil {
 		return err
 	}
-	app := zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}
+	app := a.oauthApp(acct, sec)
 	// Zoom documents revoking the access token; the refresh token goes too,
 	// for servers that revoke only the token they are given.
 	for _, t := range []string{tok.AccessToken, tok.RefreshToken} {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -271,13 +270,10 @@ It exits non-zero only when no token could be had or Zoom was unreachable.`,
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
 			if format == "json" {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return writeJSON(cmd.OutOrStdout(), res)
 			}
-			return writeFeatures(w, acct, res)
+			return writeFeatures(cmd.OutOrStdout(), acct, res)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")

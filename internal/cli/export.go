@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -50,9 +49,7 @@ func newExportCommand(g *globals) *cobra.Command {
 			if err := a.Store.Query(cmd.Context(), "SELECT * FROM relationships ORDER BY _key", collect(&out.Relationships)); err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(out)
+			return writeJSON(cmd.OutOrStdout(), out)
 		},
 	}
 	graph.Flags().StringVar(&format, "format", "j1", "output format: j1")

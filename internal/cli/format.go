@@ -33,6 +33,13 @@ func newRowWriter(w io.Writer, format string) (rowWriter, error) {
 	return nil, fmt.Errorf("--format must be table, json or csv, not %q", format)
 }
 
+// checkFormat refuses a --format newRowWriter does not know, for commands
+// that check it before opening the database and write later.
+func checkFormat(format string) error {
+	_, err := newRowWriter(io.Discard, format)
+	return err
+}
+
 // cell renders a database value as text.
 func cell(v any) string {
 	switch x := v.(type) {

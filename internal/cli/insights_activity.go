@@ -29,7 +29,7 @@ clients, and sign-ins from client types outside the usual ones (--config).
 		if err != nil {
 			return err
 		}
-		if _, err := newRowWriter(cmd.OutOrStdout(), format); err != nil {
+		if err := checkFormat(format); err != nil {
 			return err
 		}
 		if show != "" && show != "logins" && show != "versions" && show != "outdated" && show != "unusual" {

@@ -34,7 +34,7 @@ findings and the saving.`,
 		if err != nil {
 			return err
 		}
-		if _, err := newRowWriter(cmd.OutOrStdout(), format); err != nil {
+		if err := checkFormat(format); err != nil {
 			return err
 		}
 		a, err := g.open(cmd.Context())

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -125,12 +124,7 @@ func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 
 func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 	if format == "json" {
-		b, err := json.MarshalIndent(r, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(w, string(b))
-		return err
+		return writeJSON(w, r)
 	}
 	siteRows := func(rw rowWriter) error {
 		cols := []string{"site", "degraded", "cause", "participants", "participant_minutes", "bad_share", "network_bad_share", "p50_latency_ms", "p95_latency_ms", "p95_loss_pct"}

@@ -107,7 +107,7 @@ whose department differs.`,
 		if err != nil {
 			return err
 		}
-		if _, err := newRowWriter(cmd.OutOrStdout(), format); err != nil {
+		if err := checkFormat(format); err != nil {
 			return err
 		}
 		a, err := g.open(cmd.Context())

@@ -96,11 +96,7 @@ func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
 
 	err = c.all(ctx)
 
-	for label, n := range s.Client.RateLimiter().Used() {
-		if d := n - usedBefore[label]; d > 0 {
-			run.Requests[label.String()] += d
-		}
-	}
+	CountRequests(run, s.Client, usedBefore)
 	run.Stale = run.Stale[:0]
 	for _, r := range slices.Sorted(maps.Keys(c.stale)) {
 		run.Stale = append(run.Stale, r+": "+c.stale[r])
@@ -121,10 +117,17 @@ func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
 	if endErr := s.Store.EndRun(context.WithoutCancel(ctx), run); endErr != nil {
 		return run, fmt.Errorf("recording the sync run: %w", endErr)
 	}
-	if err != nil {
-		return run, err
+	return run, err
+}
+
+// CountRequests adds to run.Requests the requests c made since its rate
+// limiter's Used() returned before.
+func CountRequests(run *store.Run, c *zoom.Client, before map[zoom.Label]int) {
+	for label, n := range c.RateLimiter().Used() {
+		if d := n - before[label]; d > 0 {
+			run.Requests[label.String()] += d
+		}
 	}
-	return run, nil
 }
 
 type collector struct {
@@ -451,13 +454,7 @@ func (c *collector) groups(ctx context.Context) error {
 		}
 		return len(batch), nil
 	})
-	if err != nil {
-		return err
-	}
-	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, store.ResourceGroups); err != nil {
-		return fatalError{err}
-	}
-	return nil
+	return c.sweepAfter(ctx, store.ResourceGroups, err)
 }
 
 func (c *collector) roles(ctx context.Context) error {
@@ -475,10 +472,15 @@ func (c *collector) roles(ctx context.Context) error {
 		}
 		return len(batch), nil
 	})
+	return c.sweepAfter(ctx, store.ResourceRoles, err)
+}
+
+// sweepAfter sweeps resource once its one-shot step succeeded (err nil).
+func (c *collector) sweepAfter(ctx context.Context, resource string, err error) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, store.ResourceRoles); err != nil {
+	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, resource); err != nil {
 		return fatalError{err}
 	}
 	return nil

@@ -133,6 +133,24 @@ func equalCounts(a, b map[string]int) bool {
 }
 
 // forEachStore runs a test on SQLite and, when configured, PostgreSQL.
+// checkUsers fails t unless the store holds the simulator's users, counted
+// by status.
+func checkUsers(t *testing.T, st store.Store, b *bundle) {
+	t.Helper()
+	if got, want := statusCounts(t, st), wantCounts(b); !equalCounts(got, want) {
+		t.Fatalf("users by status %v, simulator %v", got, want)
+	}
+}
+
+// checkMemberships fails t unless the store holds the simulator's group
+// memberships.
+func checkMemberships(t *testing.T, st store.Store, b *bundle) {
+	t.Helper()
+	if got, want := storeMemberships(t, st), simMemberships(b); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("%d memberships stored, simulator has %d", len(got), len(want))
+	}
+}
+
 func forEachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	for _, d := range drivers {
 		t.Run(d.name, func(t *testing.T) {
@@ -149,12 +167,8 @@ func TestSyncMatchesSimulator(t *testing.T) {
 		if run.Status != store.RunOK || len(run.Stale) != 0 {
 			t.Fatalf("run %s, stale %v", run.Status, run.Stale)
 		}
-		if got, want := statusCounts(t, st), wantCounts(b); !equalCounts(got, want) {
-			t.Fatalf("users by status %v, simulator %v", got, want)
-		}
-		if got, want := storeMemberships(t, st), simMemberships(b); strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Fatalf("%d memberships stored, simulator has %d", len(got), len(want))
-		}
+		checkUsers(t, st, b)
+		checkMemberships(t, st, b)
 		// Minimum requests: 3 user listings of 2 pages at most at 2,600
 		// users, and no call per group or role.
 		stats := b.sim.Stats(b.cred.AccountID)
@@ -209,12 +223,8 @@ func TestTenantChangesBetweenSyncs(t *testing.T) {
 		if len(got) != 1 || got[0][0] != activated.ID || got[0][1] != "active" || got[0][2] != pendingRowID[0] {
 			t.Fatalf("activated pending user %v, want one row with id %s first seen in run %v", got, activated.ID, pendingRowID)
 		}
-		if got, want := statusCounts(t, st), wantCounts(b); !equalCounts(got, want) {
-			t.Fatalf("users by status %v, simulator %v", got, want)
-		}
-		if got, want := storeMemberships(t, st), simMemberships(b); strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Fatalf("%d memberships stored, simulator has %d", len(got), len(want))
-		}
+		checkUsers(t, st, b)
+		checkMemberships(t, st, b)
 	})
 }
 
@@ -250,9 +260,7 @@ func TestSyncUnderFaultsLosesNothing(t *testing.T) {
 		if run.Status != store.RunOK {
 			t.Fatalf("run %s %s stale %v", run.Status, run.Error, run.Stale)
 		}
-		if got, want := statusCounts(t, st), wantCounts(b); !equalCounts(got, want) {
-			t.Fatalf("users by status %v, simulator %v", got, want)
-		}
+		checkUsers(t, st, b)
 	})
 }
 
@@ -281,9 +289,7 @@ func TestCancelledSyncResumes(t *testing.T) {
 		if run.ID != first.ID {
 			t.Fatalf("resumed as run %d, want the unfinished run %d", run.ID, first.ID)
 		}
-		if got, want := statusCounts(t, st), wantCounts(b); !equalCounts(got, want) {
-			t.Fatalf("users by status %v, simulator %v", got, want)
-		}
+		checkUsers(t, st, b)
 		// The resumed run did not list the finished pages again: 2,500
 		// users take at most 5 pages in all (2 active, 1 inactive, 1
 		// pending, plus one page replayed at most).

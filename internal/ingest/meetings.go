@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -584,8 +585,7 @@ func (c *mcollector) participants(ctx context.Context, p *store.PendingMeeting) 
 		ep   string
 		list func() error
 	}
-	var rows []store.Participant
-	flush := func() error {
+	put := func(rows []store.Participant) error {
 		if len(rows) == 0 {
 			return nil
 		}
@@ -597,7 +597,6 @@ func (c *mcollector) participants(ctx context.Context, p *store.PendingMeeting) 
 		}
 		c.rep.Participants += len(rows)
 		c.SyncRun.Rows["participants"] += len(rows)
-		rows = rows[:0]
 		return nil
 	}
 	sources := []source{
@@ -606,46 +605,18 @@ func (c *mcollector) participants(ctx context.Context, p *store.PendingMeeting) 
 			if p.OnePerson {
 				typ = zoom.DashboardPastOne
 			}
-			for page, err := range c.Client.Dashboard.ParticipantsPages(ctx, p.UUID, &zoom.DashboardParticipantsOptions{Type: typ}) {
-				if err != nil {
-					return err
-				}
-				for i := range page.Items {
-					rows = append(rows, dashboardParticipant(p.UUID, &page.Items[i], "dashboard"))
-				}
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			return nil
+			return storeParticipantPages(c.Client.Dashboard.ParticipantsPages(ctx, p.UUID, &zoom.DashboardParticipantsOptions{Type: typ}),
+				func(d *zoom.DashboardParticipant) store.Participant {
+					return dashboardParticipant(p.UUID, d, "dashboard")
+				}, put)
 		}},
 		{epReportPart, func() error {
-			for page, err := range c.Client.Reports.MeetingParticipantsPages(ctx, p.UUID, nil) {
-				if err != nil {
-					return err
-				}
-				for i := range page.Items {
-					rows = append(rows, reportParticipant(p.UUID, &page.Items[i]))
-				}
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			return nil
+			return storeParticipantPages(c.Client.Reports.MeetingParticipantsPages(ctx, p.UUID, nil),
+				func(r *zoom.ReportParticipant) store.Participant { return reportParticipant(p.UUID, r) }, put)
 		}},
 		{epPastPart, func() error {
-			for page, err := range c.Client.Meetings.PastParticipantsPages(ctx, p.UUID, nil) {
-				if err != nil {
-					return err
-				}
-				for i := range page.Items {
-					rows = append(rows, pastParticipant(p.UUID, &page.Items[i]))
-				}
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			return nil
+			return storeParticipantPages(c.Client.Meetings.PastParticipantsPages(ctx, p.UUID, nil),
+				func(r *zoom.PastParticipant) store.Participant { return pastParticipant(p.UUID, r) }, put)
 		}},
 	}
 	var notes []string
@@ -673,6 +644,25 @@ func (c *mcollector) participants(ctx context.Context, p *store.PendingMeeting) 
 		}
 	}
 	return store.WorkUnavailable, strings.Join(notes, "; "), nil
+}
+
+// storeParticipantPages converts each page of a participant listing and
+// stores it before the next page is fetched.
+func storeParticipantPages[T any](pages iter.Seq2[*zoom.Page[T], error], conv func(*T) store.Participant, put func([]store.Participant) error) error {
+	var rows []store.Participant
+	for page, err := range pages {
+		if err != nil {
+			return err
+		}
+		for i := range page.Items {
+			rows = append(rows, conv(&page.Items[i]))
+		}
+		if err := put(rows); err != nil {
+			return err
+		}
+		rows = rows[:0]
+	}
+	return nil
 }
 
 // qos collects a meeting's per-minute QoS, a page (10 participants) at a

@@ -100,6 +100,24 @@ type licenceUser struct {
 	largeCap, webCap                                                  int
 }
 
+// heldAddOn is an add-on plan and capacity a user holds.
+type heldAddOn struct {
+	plan string
+	cap  int
+}
+
+// addOns lists the add-ons u holds: large meetings, then webinars.
+func (u licenceUser) addOns() []heldAddOn {
+	var h []heldAddOn
+	if u.large {
+		h = append(h, heldAddOn{"large_meeting", u.largeCap})
+	}
+	if u.webinar {
+		h = append(h, heldAddOn{"webinar", u.webCap})
+	}
+	return h
+}
+
 // Licences computes the licence insight from the zoom_user,
 // zoom_user_last_activity, zoom_user_feature, zoom_plan and zoom_account
 // views (licence_insight is the same per user, for queries of your own).
@@ -250,17 +268,11 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 				f.Detail = fmt.Sprintf("no sign-in since %s, no meeting hosted since %s", day(u.lastSignIn), orNever(u.lastMeeting))
 				f.MonthlyCost = price(u.account)
 				add(f)
-				for _, a := range []struct {
-					on   bool
-					plan string
-					cap  int
-				}{{u.large, "large_meeting", u.largeCap}, {u.webinar, "webinar", u.webCap}} {
-					if a.on {
-						idle[addKey{u.account, a.plan, a.cap}]++
-						g := base
-						g.Finding, g.Detail, g.MonthlyCost = FindingIdleAddOn, fmt.Sprintf("%s %d held by an inactive user", a.plan, a.cap), addOnPrice(a.plan, a.cap)
-						add(g)
-					}
+				for _, a := range u.addOns() {
+					idle[addKey{u.account, a.plan, a.cap}]++
+					g := base
+					g.Finding, g.Detail, g.MonthlyCost = FindingIdleAddOn, fmt.Sprintf("%s %d held by an inactive user", a.plan, a.cap), addOnPrice(a.plan, a.cap)
+					add(g)
 				}
 			}
 		case "pending":
@@ -274,17 +286,11 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 				add(f)
 			}
 		case "inactive":
-			for _, a := range []struct {
-				on   bool
-				plan string
-				cap  int
-			}{{u.large, "large_meeting", u.largeCap}, {u.webinar, "webinar", u.webCap}} {
-				if a.on {
-					deact[addKey{u.account, a.plan, a.cap}]++
-					f := base
-					f.Finding, f.Detail, f.MonthlyCost = FindingDeactivatedAddOn, fmt.Sprintf("deactivated, still holds %s %d", a.plan, a.cap), addOnPrice(a.plan, a.cap)
-					add(f)
-				}
+			for _, a := range u.addOns() {
+				deact[addKey{u.account, a.plan, a.cap}]++
+				f := base
+				f.Finding, f.Detail, f.MonthlyCost = FindingDeactivatedAddOn, fmt.Sprintf("deactivated, still holds %s %d", a.plan, a.cap), addOnPrice(a.plan, a.cap)
+				add(f)
 			}
 		}
 	}

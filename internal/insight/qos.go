@@ -157,8 +157,6 @@ type qosQuery struct {
 	t  store.QoSThresholds
 }
 
-func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // sqlNum formats a threshold for a SQL literal.
 func sqlNum(f float64) string { return fmt.Sprintf("%g", f) }
 
@@ -173,13 +171,13 @@ func (q *qosQuery) minutes(extra string) string {
 		END`, sqlNum(t.CPUPct), bad, sqlNum(t.RSSIDBm), sqlNum(t.LatencyMS), sqlNum(t.LossPct))
 	var where []string
 	if q.o.Account != "" {
-		where = append(where, "a.name = "+lit(q.o.Account))
+		where = append(where, "a.name = "+quote(q.o.Account))
 	}
 	if !q.o.From.IsZero() {
-		where = append(where, "q.ts >= "+lit(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))
+		where = append(where, "q.ts >= "+quote(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))
 	}
 	if !q.o.To.IsZero() {
-		where = append(where, "q.ts < "+lit(q.o.To.UTC().Format("2006-01-02T15:04:05Z")))
+		where = append(where, "q.ts < "+quote(q.o.To.UTC().Format("2006-01-02T15:04:05Z")))
 	}
 	if extra != "" {
 		where = append(where, extra)
@@ -204,21 +202,11 @@ func (q *qosQuery) siteFilter() string {
 	if q.o.Site == OffNetwork {
 		return "p.site = ''"
 	}
-	return "p.site = " + lit(q.o.Site)
+	return "p.site = " + quote(q.o.Site)
 }
 
 func (q *qosQuery) rows(ctx context.Context, sql string, fn func(r []any)) error {
 	return q.st.Query(ctx, sql, func(_ []string, r []any) error { fn(r); return nil })
-}
-
-func toInt(v any) int {
-	switch x := v.(type) {
-	case int64:
-		return int(x)
-	case float64:
-		return int(x)
-	}
-	return 0
 }
 
 func toFloat(v any) *float64 {
@@ -264,9 +252,9 @@ func (q *qosQuery) sites(ctx context.Context, r *QoSReport) error {
 	sql += " FROM (" + m + ") m GROUP BY site"
 	err := q.rows(ctx, sql, func(row []any) {
 		s := get(str(row[0]))
-		s.Minutes, s.Participants = toInt(row[1]), toInt(row[2])
+		s.Minutes, s.Participants = num(row[1]), num(row[2])
 		for i, c := range causes {
-			if n := toInt(row[3+i]); n > 0 {
+			if n := num(row[3+i]); n > 0 {
 				s.Causes[c] = n
 				s.BadMinutes += n
 			}
@@ -338,7 +326,7 @@ func (q *qosQuery) users(ctx context.Context, r *QoSReport) error {
 			u = &acc{UserQoS: UserQoS{User: k, Name: str(row[1])}, causes: map[string]int{}, sites: map[string]bool{}, devices: map[string]bool{}, nettype: map[string]bool{}}
 			byUser[k] = u
 		}
-		n := toInt(row[6])
+		n := num(row[6])
 		u.Minutes += n
 		u.sites[str(row[2])] = true
 		if d := str(row[3]); d != "" {
@@ -392,7 +380,7 @@ func (q *qosQuery) users(ctx context.Context, r *QoSReport) error {
 func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, error) {
 	mq := &MeetingQoS{UUID: q.o.Meeting}
 	found := false
-	err := q.rows(ctx, "SELECT topic, start_time FROM zoom_meetings WHERE uuid = "+lit(q.o.Meeting), func(row []any) {
+	err := q.rows(ctx, "SELECT topic, start_time FROM zoom_meetings WHERE uuid = "+quote(q.o.Meeting), func(row []any) {
 		mq.Topic, mq.Start, found = str(row[0]), str(row[1]), true
 	})
 	if err != nil {
@@ -412,7 +400,7 @@ func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, erro
 	var order []string
 	byKey := map[string]*acc{}
 	sql := `SELECT key, name, site, access_point, device, network_type, ts, cause FROM (` +
-		q.minutes("p.meeting_uuid = "+lit(q.o.Meeting)) + `) m ORDER BY key, ts`
+		q.minutes("p.meeting_uuid = "+quote(q.o.Meeting)) + `) m ORDER BY key, ts`
 	err = q.rows(ctx, sql, func(row []any) {
 		k := str(row[0])
 		p := byKey[k]

@@ -176,6 +176,7 @@ func (db *DB) PutPlan(ctx context.Context, runID, accountID int64, source string
 	return nil
 }
 
+// b2i is a bool as the 0/1 INTEGER the schema stores flags as.
 func b2i(b bool) int64 {
 	if b {
 		return 1

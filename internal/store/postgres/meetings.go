@@ -81,13 +81,6 @@ func insertChunked(ctx context.Context, tx pgx.Tx, head, tail string, cols, n in
 
 func tsValue(t time.Time) any { return ts(t) }
 
-func flag01(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // UpsertMeetings writes listed meetings (see store.Meetings).
 func (db *DB) UpsertMeetings(ctx context.Context, runID, accountID int64, ms []store.Meeting) error {
 	ms = lastByKey(ms, func(m *store.Meeting) string { return m.UUID })
@@ -107,8 +100,8 @@ func (db *DB) UpsertMeetings(ctx context.Context, runID, accountID int64, ms []s
 			func(dst []any, i int) []any {
 				m := &ms[i]
 				return append(dst, accountID, m.UUID, m.MeetingID, m.Topic, m.HostID, m.HostName, m.HostEmail,
-					m.Dept, ts(m.StartTime), ts(m.EndTime), m.Duration, m.Participants, flag01(m.OnePerson),
-					flag01(m.HasVideo), flag01(m.HasScreenShare), flag01(m.HasRecording), flag01(m.HasPSTN), flag01(m.HasSIP),
+					m.Dept, ts(m.StartTime), ts(m.EndTime), m.Duration, m.Participants, b2i(m.OnePerson),
+					b2i(m.HasVideo), b2i(m.HasScreenShare), b2i(m.HasRecording), b2i(m.HasPSTN), b2i(m.HasSIP),
 					m.AudioQuality, m.VideoQuality, m.ScreenShareQuality,
 					store.QualityRank(m.AudioQuality, m.VideoQuality, m.ScreenShareQuality), m.Source, jsonDoc(m.Raw), runID, runID)
 			}, nil)

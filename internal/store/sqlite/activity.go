@@ -50,37 +50,6 @@ func (db *DB) AddSignInEvents(ctx context.Context, runID, accountID int64, event
 	return added, nil
 }
 
-// insertCounted is insertChunked that returns how many rows were inserted.
-func insertCounted(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int, args func(dst []any, i int) []any) (int, error) {
-	per := maxParams / cols
-	total := 0
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		var b strings.Builder
-		b.WriteString(head)
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-		vals := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
-			vals = args(vals, i)
-		}
-		b.WriteString(tail)
-		res, err := tx.ExecContext(ctx, b.String(), vals...)
-		if err != nil {
-			return total, err
-		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
-		total += int(k)
-	}
-	return total, nil
-}
-
 // AddOperationLogs stores operation-log lines, skipping stored ones.
 func (db *DB) AddOperationLogs(ctx context.Context, runID, accountID int64, logs []store.OperationLog) (int, error) {
 	if len(logs) == 0 {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/zoomsight/zoomsight/internal/store"
 )
@@ -90,18 +89,18 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 // participantKey is the key upsertParticipants dedupes ps by.
 func participantKey(p *store.Participant) string { return p.MeetingUUID + "\x00" + p.Key }
 
-// participantsReturning is the statement upsertParticipants runs, with ids,
-// for n participants.
-func participantsReturning(n int) string {
-	cols := len(store.ParticipantColumns) + 1
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	return "INSERT INTO zoom_participants (account_id, " + strings.Join(store.ParticipantColumns, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ") + store.ParticipantMerge + " RETURNING id, meeting_uuid, key"
+// participantsReturning is the participant upsert that returns each
+// written row's id (see upsertParticipants).
+var participantsReturning = &upsert{
+	head: "INSERT INTO zoom_participants (account_id, " + strings.Join(store.ParticipantColumns, ", ") + ") VALUES ",
+	row:  params(len(store.ParticipantColumns) + 1),
+	tail: store.ParticipantMerge + " RETURNING id, meeting_uuid, key",
+	cols: len(store.ParticipantColumns) + 1,
 }
 
 // upsertParticipants writes ps; with ids it returns each written row's id
 // by meeting UUID and key. prep, if not nil, is participantsReturning
-// prepared for len(ps) after deduplication, which ps then already is.
+// prepared for len(ps) rows after deduplication, which ps then already is.
 func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64, ps []store.Participant, ids bool, prep *sql.Stmt) (map[[2]string]int64, error) {
 	ps = lastByKey(ps, participantKey)
 	for i := range ps {
@@ -109,10 +108,9 @@ func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64,
 			return nil, fmt.Errorf("participant %q has no meeting UUID or key", ps[i].Name)
 		}
 	}
-	cols := len(store.ParticipantColumns) + 1
-	head := "INSERT INTO zoom_participants (account_id, " + strings.Join(store.ParticipantColumns, ", ") + ") VALUES "
+	cols := participantsReturning.cols
 	if !ids {
-		return nil, insertChunked(ctx, tx, head, store.ParticipantMerge, cols, len(ps), func(dst []any, i int) []any {
+		return nil, insertChunked(ctx, tx, participantsReturning.head, store.ParticipantMerge, cols, len(ps), func(dst []any, i int) []any {
 			return store.AppendParticipant(append(dst, accountID), &ps[i], runID, timeValue)
 		})
 	}
@@ -130,7 +128,7 @@ func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64,
 		if prep != nil && start == 0 && end == len(ps) {
 			rows, err = tx.StmtContext(ctx, prep).QueryContext(ctx, vals...)
 		} else {
-			rows, err = tx.QueryContext(ctx, participantsReturning(end-start), vals...)
+			rows, err = tx.QueryContext(ctx, participantsReturning.sql(end-start), vals...)
 		}
 		if err != nil {
 			return nil, err
@@ -154,89 +152,55 @@ func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64,
 	return out, nil
 }
 
-// qosInsert is the head and conflict clause of a QoS minute insert.
-var qosInsert = func() [2]string {
-	head := "INSERT INTO zoom_qos_minutes (account_id, participant_id, " + strings.Join(store.QoSMinuteColumns, ", ") + ") VALUES "
+// qosMinutes is the QoS minute upsert.
+var qosMinutes = func() *upsert {
 	var set []string
 	for _, c := range store.QoSMinuteColumns[1:] {
 		set = append(set, c+" = excluded."+c)
 	}
-	return [2]string{head, " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", ")}
+	return &upsert{
+		head: "INSERT INTO zoom_qos_minutes (account_id, participant_id, " + strings.Join(store.QoSMinuteColumns, ", ") + ") VALUES ",
+		row:  params(len(store.QoSMinuteColumns) + 2),
+		tail: " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", "),
+		cols: len(store.QoSMinuteColumns) + 2,
+	}
 }()
 
-// qosStmts are the QoS minute inserts, prepared once per database: one
-// statement per power of two from qosChunk rows down to one, so that any
-// page's rows take a few executions (qosChunk-row ones, then at most one
-// of each smaller size). Parsing a statement of thousands of parameters for
-// every page would cost more than the insert itself. parts[n] is the
-// participant upsert of n rows (a QoS page has at most
-// qosPageParticipants), prepared when first needed.
-type qosStmts struct {
-	mu    sync.Mutex
-	rows  [qosSizes]*sql.Stmt // rows[k] inserts qosChunk>>k rows
-	parts [qosPageParticipants + 1]*sql.Stmt
-	vals  []any // the writer's argument buffer, reused across pages
-}
-
-// qosPageParticipants is Zoom's QoS page size.
+// qosPageParticipants is Zoom's QoS page size: UpsertQoS uses a prepared
+// participantsReturning for up to that many participants.
 const qosPageParticipants = 10
 
-// participants returns the prepared participant upsert of n rows, or nil
-// for more rows than a QoS page has.
-func (q *qosStmts) participants(ctx context.Context, w *sql.DB, n int) (*sql.Stmt, error) {
-	if n < 1 || n > qosPageParticipants {
-		return nil, nil
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.parts[n] == nil {
-		st, err := w.PrepareContext(ctx, participantsReturning(n))
-		if err != nil {
-			return nil, err
-		}
-		q.parts[n] = st
-	}
-	return q.parts[n], nil
-}
-
+// The QoS minute upserts are prepared (see DB.stmt) for each power of two
+// from qosChunk rows down to one, so that any page's rows take a few
+// executions (qosChunk-row ones, then at most one of each smaller size).
+// Parsing a statement of thousands of parameters for every page would
+// cost more than the insert itself.
 const (
 	qosChunk = 64
 	qosSizes = 7 // 64, 32, ..., 1
 )
 
-func (q *qosStmts) prepare(ctx context.Context, w *sql.DB) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.rows[qosSizes-1] != nil {
-		return nil
-	}
-	cols := len(store.QoSMinuteColumns) + 2
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	for k := range q.rows {
-		if q.rows[k] != nil {
-			continue
+// qosStmts returns the prepared QoS minute upserts: [k] writes qosChunk>>k
+// rows. It must be called outside a transaction (see DB.stmt).
+func (db *DB) qosStmts(ctx context.Context) ([qosSizes]*sql.Stmt, error) {
+	var stmts [qosSizes]*sql.Stmt
+	for k := range stmts {
+		var err error
+		if stmts[k], err = db.stmt(ctx, qosMinutes, qosChunk>>k); err != nil {
+			return stmts, err
 		}
-		st, err := w.PrepareContext(ctx, qosInsert[0]+strings.TrimSuffix(strings.Repeat(tuple+", ", qosChunk>>k), ", ")+qosInsert[1])
-		if err != nil {
-			return err
-		}
-		q.rows[k] = st
 	}
-	return nil
+	return stmts, nil
 }
 
-// insert writes n rows in tx with the prepared statements: whole chunks,
-// then at most one statement of each smaller size. The caller holds the
-// writer (tx), so q.vals is its own.
-func (q *qosStmts) insert(ctx context.Context, tx *sql.Tx, n int, args func(dst []any, i int) []any) error {
-	q.mu.Lock()
-	stmts := q.rows
-	q.mu.Unlock()
-	cols := len(store.QoSMinuteColumns) + 2
-	if q.vals == nil {
-		q.vals = make([]any, 0, qosChunk*cols)
+// insertQoS writes n rows in tx with stmts (see DB.qosStmts): whole
+// chunks, then at most one statement of each smaller size. The caller
+// holds the writer (tx), so db.qosVals is its own.
+func (db *DB) insertQoS(ctx context.Context, tx *sql.Tx, stmts *[qosSizes]*sql.Stmt, n int, args func(dst []any, i int) []any) error {
+	if db.qosVals == nil {
+		db.qosVals = make([]any, 0, qosChunk*qosMinutes.cols)
 	}
-	vals := q.vals
+	vals := db.qosVals
 	defer func() {
 		clear(vals[:cap(vals)]) // drop references to the page's values
 	}()
@@ -273,13 +237,16 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 	}
 	// Prepared before the transaction: the writer has one connection,
 	// which the transaction holds.
-	if err := db.qos.prepare(ctx, db.w); err != nil {
+	stmts, err := db.qosStmts(ctx)
+	if err != nil {
 		return 0, fmt.Errorf("writing QoS: %w", err)
 	}
 	ps = lastByKey(ps, participantKey)
-	prep, err := db.qos.participants(ctx, db.w, len(ps))
-	if err != nil {
-		return 0, fmt.Errorf("writing QoS: %w", err)
+	var prep *sql.Stmt
+	if len(ps) <= qosPageParticipants {
+		if prep, err = db.stmt(ctx, participantsReturning, len(ps)); err != nil {
+			return 0, fmt.Errorf("writing QoS: %w", err)
+		}
 	}
 	type ref struct{ p, s int }
 	refs := make([]ref, 0, total)
@@ -305,7 +272,7 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 			}
 		}
 		written = len(refs)
-		return db.qos.insert(ctx, tx, len(refs), func(dst []any, k int) []any {
+		return db.insertQoS(ctx, tx, &stmts, len(refs), func(dst []any, k int) []any {
 			r := refs[k]
 			s := &qps[r.p].Samples[r.s]
 			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, timeValue(s.Time))

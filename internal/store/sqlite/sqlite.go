@@ -61,7 +61,7 @@ type DB struct {
 	stmts     map[stmtKey]*sql.Stmt // prepared upserts (see DB.stmt)
 	closeOnce sync.Once
 	closeErr  error
-	qos       qosStmts // prepared QoS inserts (meetings.go)
+	qosVals   []any // the writer's QoS argument buffer (DB.insertQoS)
 }
 
 var _ store.Store = (*DB)(nil)

@@ -181,14 +181,7 @@ func (a *App) limiter(ctx context.Context, acct *store.Account) *zoom.RateLimite
 
 // storedPlan reads the account's plan from its last synced account record.
 func (a *App) storedPlan(ctx context.Context, acct *store.Account) (zoom.Plan, bool) {
-	var typ string
-	// acct.ID is an integer from the store, so formatting it into the
-	// statement is safe.
-	q := fmt.Sprintf("SELECT account_type FROM zoom_account_info WHERE account_id = %d", acct.ID)
-	err := a.Store.Query(ctx, q, func(_ []string, row []any) error {
-		typ = fmt.Sprint(row[0])
-		return nil
-	})
+	typ, err := a.Store.AccountType(ctx, acct.ID)
 	if err != nil || typ == "" {
 		return 0, false
 	}

@@ -77,6 +77,9 @@ type Store interface {
 	// UserCounts counts an account's live users by status and type, from
 	// an index, so a sync's summary costs milliseconds at any size.
 	UserCounts(ctx context.Context, accountID int64) ([]UserCount, error)
+	// AccountType is the plan type the account's last synced record gave
+	// ("Pro", "Business", …), or "" before any sync stored one.
+	AccountType(ctx context.Context, accountID int64) (string, error)
 
 	// Query runs one read-only SQL statement and streams its rows to fn.
 	Query(ctx context.Context, sql string, fn func(columns []string, row []any) error) error

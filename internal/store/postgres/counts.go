@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -22,4 +23,17 @@ func (db *DB) UserCounts(ctx context.Context, accountID int64) ([]store.UserCoun
 		return nil, fmt.Errorf("counting users of account %d: %w", accountID, err)
 	}
 	return out, nil
+}
+
+// AccountType is the plan type of the account's synced record, or "".
+func (db *DB) AccountType(ctx context.Context, accountID int64) (string, error) {
+	var typ string
+	err := db.pool.QueryRow(ctx, "SELECT account_type FROM zoom_account_info WHERE account_id = $1", accountID).Scan(&typ)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the plan of account %d: %w", accountID, err)
+	}
+	return typ, nil
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/zoomsight/zoomsight/internal/store"
@@ -27,4 +29,17 @@ func (db *DB) UserCounts(ctx context.Context, accountID int64) ([]store.UserCoun
 		return nil, fmt.Errorf("counting users of account %d: %w", accountID, err)
 	}
 	return out, nil
+}
+
+// AccountType is the plan type of the account's synced record, or "".
+func (db *DB) AccountType(ctx context.Context, accountID int64) (string, error) {
+	var typ string
+	err := db.r.QueryRowContext(ctx, "SELECT account_type FROM zoom_account_info WHERE account_id = ?", accountID).Scan(&typ)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the plan of account %d: %w", accountID, err)
+	}
+	return typ, nil
 }

@@ -41,3 +41,22 @@ func testUserCounts(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatalf("UserCounts = %v, want %v (swept and other accounts' users excluded)", got, want)
 	}
 }
+
+// testAccountType: "" before a sync stored the account's record, then its type.
+func testAccountType(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	ctx := t.Context()
+	a := mustAccount(t, st, "acme", "ZA1")
+	b := mustAccount(t, st, "beta", "ZB1")
+	if typ, err := st.AccountType(ctx, a.ID); err != nil || typ != "" {
+		t.Fatalf("before any sync: %q, %v; want \"\"", typ, err)
+	}
+	run := mustBegin(t, st, a.ID, day(1, 0))
+	must(t, st.PutAccountInfo(ctx, run.ID, a.ID, &store.AccountInfo{ZoomAccountID: "ZA1", AccountType: "Business"}))
+	if typ, err := st.AccountType(ctx, a.ID); err != nil || typ != "Business" {
+		t.Fatalf("after a sync: %q, %v; want Business", typ, err)
+	}
+	if typ, err := st.AccountType(ctx, b.ID); err != nil || typ != "" {
+		t.Fatalf("another account: %q, %v; want \"\"", typ, err)
+	}
+}

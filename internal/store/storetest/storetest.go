@@ -43,9 +43,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"QueryValueTypes", testQueryValueTypes},
 		{"LargeBatch", testLargeBatch},
 		{"DuplicateKeysInBatch", testDuplicateKeysInBatch},
-		{"Activity", testActivity},     // activity.go
-		{"UserCounts", testUserCounts}, // counts.go
-		{"Meetings", testMeetings},     // meetings.go
+		{"Activity", testActivity}, // activity.go
+		{"UserCounts", testUserCounts},
+		{"AccountType", testAccountType}, // counts.go
+		{"Meetings", testMeetings},       // meetings.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

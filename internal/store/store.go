@@ -77,6 +77,9 @@ type Store interface {
 	// UserCounts counts an account's live users by status and type, from
 	// an index, so a sync's summary costs milliseconds at any size.
 	UserCounts(ctx context.Context, accountID int64) ([]UserCount, error)
+	// IdentityCounts counts an account's live groups, roles and group
+	// memberships: what the database holds, whatever a run saw.
+	IdentityCounts(ctx context.Context, accountID int64) (IdentityCounts, error)
 	// AccountType is the plan type the account's last synced record gave
 	// ("Pro", "Business", …), or "" before any sync stored one.
 	AccountType(ctx context.Context, accountID int64) (string, error)
@@ -235,6 +238,11 @@ type SubAccount struct {
 	Seats         int
 	CreatedAt     time.Time // zero if unknown
 	Raw           []byte    // the sub-account as Zoom sent it (JSON)
+}
+
+// IdentityCounts are an account's live groups, roles and memberships.
+type IdentityCounts struct {
+	Groups, Roles, GroupMembers int64
 }
 
 // UserCount is how many live users of an account have a status and type.

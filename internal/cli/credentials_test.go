@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/store/storetest"
 	"github.com/zoomsight/zoomsight/zoomsim"
 )
 
@@ -156,5 +157,18 @@ func breakRuns(t *testing.T, db string) {
 	defer c.Close()
 	if _, err := c.ExecContext(ctx, "DROP TABLE sync_runs"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestQueryAsSuperuserIsRefused: typed SQL on PostgreSQL as a superuser is
+// refused with one line that says how to set up the read-only role.
+func TestQueryAsSuperuserIsRefused(t *testing.T) {
+	db := storetest.PostgresURL(t)
+	var o, e strings.Builder
+	// RunEnv rather than run, which would switch to the read-only role.
+	code := RunEnv(t.Context(), []string{"query", "--db", db, "SELECT pg_read_file('/etc/passwd')"}, &o, &e, func(string) string { return "" })
+	oneLineError(t, "query as the superuser", e.String(), code, "is a superuser; connect as a read-only role")
+	if o.Len() > 0 {
+		t.Errorf("query printed %q", o.String())
 	}
 }

@@ -316,6 +316,12 @@ func (db *DB) Query(ctx context.Context, q string, fn func(columns []string, row
 	return rows.Close()
 }
 
+// UserQuery is Query: SQLite has no server-side file or admin functions,
+// and the read-only connection cannot ATTACH or write.
+func (db *DB) UserQuery(ctx context.Context, q string, fn func(columns []string, row []any) error) error {
+	return db.Query(ctx, q, fn)
+}
+
 // queryError says what SQLite said, and turns a refused write (the
 // connection is read-only) into store.ErrReadOnly.
 func queryError(err error) error {

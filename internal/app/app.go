@@ -40,13 +40,19 @@ type Config struct {
 	Retry *zoom.RetryPolicy
 	// Meetings configures the meeting and QoS sync (meetings.go).
 	Meetings MeetingConfig
+	// InsecureHTTP lets client secrets and tokens go over plain HTTP to
+	// other machines (loopback needs no permission); Warn is told once
+	// per host.
+	InsecureHTTP bool
+	Warn         func(string)
 }
 
 // App is a running zoomsight.
 type App struct {
-	Store store.Store
-	keys  *secret.Keyring
-	cfg   Config
+	Store   store.Store
+	keyring keyring // credentials.go
+	cfg     Config
+	warned  sync.Map // hosts warned about plain HTTP
 	// Activity configures the collection after each identity sync (activity.go).
 	Activity ActivityOptions
 
@@ -60,8 +66,8 @@ func IsPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
-// Open opens the store (creating and migrating it if needed) and the
-// credential keyring.
+// Open opens the store (creating and migrating it if needed). The
+// credential key is loaded when a credential is first sealed or unsealed.
 func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Getenv == nil {
 		cfg.Getenv = os.Getenv
@@ -92,12 +98,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := secret.LoadKeyring(cfg.Getenv, cfg.KeyFile)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return &App{Store: st, keys: keys, cfg: cfg, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}, nil
+	a := &App{Store: st, cfg: cfg, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}
+	a.cfg.HTTPClient = a.guardClient(cfg.HTTPClient)
+	return a, nil
 }
 
 // Close closes the store.
@@ -121,7 +124,17 @@ func (a *App) AddS2S(ctx context.Context, in LinkS2S) (*store.Account, error) {
 	if in.Name == "" || in.AccountID == "" || in.ClientID == "" || in.ClientSecret == "" {
 		return nil, errors.New("an account needs a name, --account-id, --client-id and a client secret")
 	}
-	sealed, err := a.keys.Seal([]byte(in.ClientSecret.Reveal()))
+	if err := checkAccountName(in.Name); err != nil {
+		return nil, err
+	}
+	if err := a.checkURLs("--api-url", in.APIURL, "--oauth-url", in.OAuthURL); err != nil {
+		return nil, err
+	}
+	keys, err := a.sealingKeyring(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := keys.Seal([]byte(in.ClientSecret.Reveal()))
 	if err != nil {
 		return nil, err
 	}

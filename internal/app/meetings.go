@@ -96,7 +96,7 @@ type NetworkImport struct {
 // synced participant again. A file with any problem is refused whole
 // (*network.FileError lists every bad line) and nothing changes.
 func (a *App) ImportNetwork(ctx context.Context, name string, data []byte) (*NetworkImport, error) {
-	f, err := network.Parse(name, data)
+	f, err := network.Parse(ctx, name, data)
 	if err != nil {
 		return nil, err
 	}

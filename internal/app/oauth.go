@@ -73,6 +73,12 @@ func (a *App) LinkOAuth(ctx context.Context, in LinkOAuthApp, open func(authoriz
 	if in.RedirectPort < 0 || in.RedirectPort > 65535 {
 		return nil, fmt.Errorf("the redirect port must be between 1 and 65535, not %d", in.RedirectPort)
 	}
+	if err := checkAccountName(in.Name); err != nil {
+		return nil, err
+	}
+	if err := a.checkURLs("--api-url", in.APIURL, "--oauth-url", in.OAuthURL); err != nil {
+		return nil, err
+	}
 	if err := a.checkRelink(ctx, in.Name, ""); err != nil {
 		return nil, err
 	}
@@ -171,11 +177,15 @@ func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, tok *zoom.Token) 
 	if err := a.checkRelink(ctx, in.Name, zid); err != nil {
 		return nil, err
 	}
-	sealedSecret, err := a.keys.Seal([]byte(in.ClientSecret.Reveal()))
+	keys, err := a.sealingKeyring(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sealedTokens, err := a.sealTokens(tok)
+	sealedSecret, err := keys.Seal([]byte(in.ClientSecret.Reveal()))
+	if err != nil {
+		return nil, err
+	}
+	sealedTokens, err := a.sealTokens(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +351,11 @@ func writePage(w http.ResponseWriter, status int, title, msg string) {
 // tokenSource returns the account's token source: Server-to-Server mints,
 // or the OAuth app's refreshing source over the stored pair.
 func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
+	// Before anything is sent: the transport's own refusal would be
+	// retried as a network error.
+	if err := a.checkURLs("account "+strconv.Quote(acct.Name)+": API URL", acct.APIURL, "OAuth URL", acct.OAuthURL); err != nil {
+		return nil, err
+	}
 	sec, err := a.openSecret(acct)
 	if err != nil {
 		return nil, err
@@ -379,7 +394,11 @@ func (a *App) clientOptions(apiURL string) []zoom.Option {
 
 // openSecret unseals the account's client secret.
 func (a *App) openSecret(acct *store.Account) ([]byte, error) {
-	sec, err := a.keys.Open(acct.SealedSecret)
+	keys, err := a.openingKeyring(acct.Name)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := keys.Open(acct.SealedSecret)
 	if err != nil {
 		return nil, keyError(acct, err)
 	}
@@ -396,19 +415,27 @@ func (a *App) oauthApp(acct *store.Account, sec []byte) zoom.OAuthApp {
 	return zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}
 }
 
-func (a *App) sealTokens(tok *zoom.Token) ([]byte, error) {
+func (a *App) sealTokens(ctx context.Context, tok *zoom.Token) ([]byte, error) {
 	b, err := json.Marshal(tok)
 	if err != nil {
 		return nil, err
 	}
-	return a.keys.Seal(b)
+	keys, err := a.sealingKeyring(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return keys.Seal(b)
 }
 
 func (a *App) openTokens(acct *store.Account) (*zoom.Token, error) {
 	if len(acct.SealedTokens) == 0 {
 		return nil, fmt.Errorf("account %q has no OAuth tokens; link it again with: zoomsight account add %s --oauth-app …", acct.Name, acct.Name)
 	}
-	b, err := a.keys.Open(acct.SealedTokens)
+	keys, err := a.openingKeyring(acct.Name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := keys.Open(acct.SealedTokens)
 	if err != nil {
 		return nil, keyError(acct, err)
 	}
@@ -480,7 +507,7 @@ func (s *oauthSource) Invalidate(tok *zoom.Token) {
 }
 
 func (s *oauthSource) save(ctx context.Context, tok *zoom.Token) error {
-	sealed, err := s.a.sealTokens(tok)
+	sealed, err := s.a.sealTokens(ctx, tok)
 	if err != nil {
 		return err
 	}

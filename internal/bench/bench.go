@@ -33,6 +33,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/zoom"
 	"github.com/zoomsight/zoomsight/zoomsim"
 )
@@ -285,7 +286,7 @@ func syncOnce(ctx context.Context, cfg Config, sim *simProcess, tmp string, tena
 	// Create and migrate the store first, as installing does: a fresh
 	// PostgreSQL schema takes ~0.4 s to migrate, once, which is not what
 	// the sync's pace is about. It is reported as setup.
-	setup := exec.CommandContext(ctx, cfg.Exe, "query", "--db", db, "SELECT 1 AS ok")
+	setup := exec.CommandContext(ctx, cfg.Exe, "account", "list", "--db", db)
 	setup.Env = env
 	setupStart := time.Now()
 	if out, err := setup.CombinedOutput(); err != nil {
@@ -320,26 +321,45 @@ func syncOnce(ctx context.Context, cfg Config, sim *simProcess, tmp string, tena
 		}
 	}
 	r.Limited = after.ByStatus["429"] - before.ByStatus["429"]
-	return readRows(ctx, cfg, env, db, tenant, r)
+	return readRows(ctx, env, db, tenant, r)
 }
 
-// readRows asks the store, through `zoomsight query`, what the sync wrote,
-// and checks that every user arrived.
-func readRows(ctx context.Context, cfg Config, env []string, db string, tenant Tenant, r *Result) error {
-	var out, errOut bytes.Buffer
-	cmd := exec.CommandContext(ctx, cfg.Exe, "query", "--db", db, "--format", "json",
-		"SELECT (SELECT count(*) FROM zoom_user) AS users, status, rows FROM sync_run ORDER BY id DESC LIMIT 1")
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &errOut
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("zoomsight query: %v: %s", err, lastLines(errOut.String(), 3))
+// readRows asks the store what the sync wrote, and checks that every user
+// arrived. It reads as the app does (zoomsight query would refuse the
+// PostgreSQL superuser the benchmark connects as).
+func readRows(ctx context.Context, env []string, db string, tenant Tenant, r *Result) error {
+	getenv := func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
 	}
-	var rows []struct {
-		Users  int    `json:"users"`
-		Status string `json:"status"`
-		Rows   string `json:"rows"`
+	a, err := app.Open(ctx, app.Config{DB: db, Getenv: getenv})
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(out.Bytes(), &rows); err != nil || len(rows) != 1 {
-		return fmt.Errorf("zoomsight query answered %q", out.String())
+	defer a.Close()
+	type row struct {
+		Users  int
+		Status string
+		Rows   string
+	}
+	var rows []row
+	err = a.Store.Query(ctx, "SELECT (SELECT count(*) FROM zoom_user) AS users, status, rows FROM sync_run ORDER BY id DESC LIMIT 1",
+		func(_ []string, v []any) error {
+			n, _ := v[0].(int64)
+			st, _ := v[1].(string)
+			js, _ := v[2].(string)
+			rows = append(rows, row{int(n), st, js})
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("reading what the sync wrote: %w", err)
+	}
+	if len(rows) != 1 {
+		return fmt.Errorf("the store holds %d sync runs, want 1", len(rows))
 	}
 	byResource := map[string]int{}
 	if err := json.Unmarshal([]byte(rows[0].Rows), &byResource); err != nil {

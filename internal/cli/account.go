@@ -190,8 +190,13 @@ func newAccountList(g *globals) *cobra.Command {
 			}
 			cols := []string{"name", "kind", "zoom_account_id", "client_id", "api_url", "interval", "last_sync", "status"}
 			for _, ac := range accts {
+				// A database that cannot say is an error, not "never synced".
+				runs, err := a.Store.Runs(cmd.Context(), ac.ID, 1)
+				if err != nil {
+					return fmt.Errorf("reading the syncs of account %q: %w", ac.Name, err)
+				}
 				last, status := "", "never synced"
-				if runs, err := a.Store.Runs(cmd.Context(), ac.ID, 1); err == nil && len(runs) > 0 {
+				if len(runs) > 0 {
 					last, status = runs[0].StartedAt.UTC().Format(time.RFC3339), runs[0].Status
 				}
 				iv := "disabled"

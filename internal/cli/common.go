@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -15,6 +17,9 @@ type globals struct {
 	getenv func(string) string
 	// meetings configures the meeting sync (sync's --meeting-* flags).
 	meetings app.MeetingConfig
+	// insecureHTTP is --insecure-http; warnings about it go to stderr.
+	insecureHTTP bool
+	stderr       io.Writer
 }
 
 func (g *globals) dbPath() string {
@@ -28,7 +33,8 @@ func (g *globals) dbPath() string {
 }
 
 func (g *globals) open(ctx context.Context) (*app.App, error) {
-	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings})
+	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings, InsecureHTTP: g.insecureHTTP,
+		Warn: func(msg string) { fmt.Fprintf(g.stderr, "zoomsight: warning: %s\n", msg) }})
 }
 
 // isTerminal reports whether w is an interactive terminal.
@@ -43,4 +49,6 @@ func isTerminal(w any) bool {
 
 func withGlobals(cmd *cobra.Command, g *globals) {
 	cmd.PersistentFlags().StringVar(&g.db, "db", "", "SQLite file or postgres:// URL (env ZOOMSIGHT_DB; default ./zoomsight.db)")
+	cmd.PersistentFlags().BoolVar(&g.insecureHTTP, "insecure-http", false,
+		"allow sending client secrets and tokens over plain http:// to another machine (loopback is always allowed)")
 }

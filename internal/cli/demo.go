@@ -84,6 +84,9 @@ resyncs on an interval while the simulated tenant changes.`,
 				}
 			}
 			fmt.Fprintf(out, "\nQuery it yourself:\n  go run ./cmd/zoomsight query --db %s \"SELECT email, status, license FROM zoom_user LIMIT 5\"\n", g.dbPath())
+			if app.IsPostgres(g.dbPath()) {
+				fmt.Fprintln(out, "  (on PostgreSQL, as a read-only role: docs/schema.md, \"A read-only role for queries\")")
+			}
 			if once {
 				return nil
 			}

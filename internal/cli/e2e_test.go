@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,9 +16,19 @@ import (
 	"github.com/zoomsight/zoomsight/zoomsim"
 )
 
-// run executes the CLI in-process with its own environment.
+// run executes the CLI in-process with its own environment. On a test's
+// PostgreSQL schema, zoomsight query runs as the read-only role, the way
+// docs/schema.md has users run it: as the superuser it is refused.
 func run(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	if len(args) > 0 && args[0] == "query" {
+		args = slices.Clone(args)
+		for i := 1; i+1 < len(args); i++ {
+			if args[i] == "--db" && app.IsPostgres(args[i+1]) && strings.Contains(args[i+1], "search_path=zstest_") {
+				args[i+1] = storetest.ReaderURL(t, args[i+1])
+			}
+		}
+	}
 	var o, e strings.Builder
 	code = RunEnv(t.Context(), args, &o, &e, func(k string) string { return env[k] })
 	return o.String(), e.String(), code

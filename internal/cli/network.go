@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +43,8 @@ CSV (header required; kind is egress, internal, mac or threshold):
 
 Participants match by longest prefix on internal IPs first, then the public
 IP, then the MAC; those that match nothing are off-network. A file with any
-bad line is refused whole, with every bad line listed.`,
+bad line is refused whole, with the first 100 bad lines listed and the rest
+counted.`,
 		Example: `  zoomsight network import sites.yaml
   zoomsight sim network --seed 1 | zoomsight network import -`,
 		Args: cobra.ExactArgs(1),
@@ -66,8 +68,8 @@ bad line is refused whole, with every bad line listed.`,
 			defer a.Close()
 			res, err := a.ImportNetwork(cmd.Context(), name, data)
 			if err != nil {
-				if fe, ok := err.(*network.FileError); ok {
-					// Every bad line on stderr; the command's one-line error last.
+				if fe := (*network.FileError)(nil); errors.As(err, &fe) {
+					// The first bad lines on stderr; the command's one-line error last.
 					fmt.Fprintln(cmd.ErrOrStderr(), fe.Error())
 					return fmt.Errorf("%s: %d problem(s), nothing imported", fe.Name, len(fe.Problems))
 				}

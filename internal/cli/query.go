@@ -12,7 +12,10 @@ func newQueryCommand(g *globals) *cobra.Command {
 		Long: `Run one read-only SQL statement (SELECT, WITH, VALUES, EXPLAIN) against the
 documented views: zoom_account, zoom_user, zoom_group, zoom_role,
 zoom_group_member, entities, relationships, sync_run (docs/schema.md).
-Writes are refused. The same queries work on SQLite and PostgreSQL.`,
+Writes are refused. The same queries work on SQLite and PostgreSQL. It
+needs no credential key. On PostgreSQL it refuses a superuser (or a role
+that may read server files): connect as a read-only role, see
+docs/schema.md "A read-only role for queries".`,
 		Example: `  zoomsight query "SELECT status, count(*) FROM zoom_user GROUP BY status"
   zoomsight query --format csv "SELECT email, last_login_time FROM zoom_user WHERE license = 'licensed'"`,
 		Args: cobra.ExactArgs(1),
@@ -26,7 +29,7 @@ Writes are refused. The same queries work on SQLite and PostgreSQL.`,
 				return err
 			}
 			defer a.Close()
-			if err := a.Store.Query(cmd.Context(), args[0], w.Row); err != nil {
+			if err := a.Store.UserQuery(cmd.Context(), args[0], w.Row); err != nil {
 				return err
 			}
 			return w.Close()

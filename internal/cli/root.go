@@ -34,7 +34,7 @@ func RunEnv(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 
 // NewRoot returns the zoomsight command tree writing to stdout and stderr.
 func NewRoot(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
-	g := &globals{getenv: getenv}
+	g := &globals{getenv: getenv, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "zoomsight",
 		Short: "Keep a queryable model of your Zoom accounts and watch it",

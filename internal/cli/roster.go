@@ -32,7 +32,8 @@ employee_id are required. Name the file's own columns with --map or in
 Zoom users match employees by employee_unique_id, else by e-mail
 (case-insensitive; --alias-domain corp.example.com=example.com makes the
 two domains one). A roster with a missing column, a bad e-mail or date, or
-an employee or address given twice is refused whole, every bad line listed.`,
+an employee or address given twice is refused whole, with the first 100
+bad lines listed and the rest counted.`,
 		Example: `  zoomsight roster import hr.csv --map "email=Work Email,employee_id=Employee ID,termination_date=Termination Date"`,
 		Args:    cobra.ExactArgs(1),
 	}
@@ -61,11 +62,14 @@ an employee or address given twice is refused whole, every bad line listed.`,
 			return err
 		}
 		defer f.Close()
-		ro, err := insight.ParseRoster(f, cfg.Roster, filepath.Base(args[0]), time.Now())
+		ro, err := insight.ParseRoster(cmd.Context(), f, cfg.Roster, filepath.Base(args[0]), time.Now())
 		var re *insight.RosterError
 		if errors.As(err, &re) {
-			for _, p := range re.Problems {
+			for _, p := range re.Problems[:min(len(re.Problems), insight.MaxListed)] {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", args[0], p)
+			}
+			if n := len(re.Problems) - insight.MaxListed; n > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: and %d more\n", args[0], n)
 			}
 			return fmt.Errorf("%s: %d problem(s), nothing imported; fix the lines above", args[0], len(re.Problems))
 		}

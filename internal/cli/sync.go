@@ -144,16 +144,19 @@ func printProgress(w io.Writer, tty bool, name string, p ingest.Progress) {
 
 func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Account, run *store.Run, took time.Duration) {
 	fmt.Fprintf(w, "account %s: sync %s in %s\n", acct.Name, run.Status, took.Round(time.Millisecond))
-	// Counted from an index rather than the zoom_user view: at 100,000
-	// users the view's GROUP BY took longer than a page of the sync.
-	counts, _ := a.Store.UserCounts(ctx, acct.ID)
+	// What the database holds, not what this process saw: a resumed run
+	// saw only the rest. Users are counted from an index rather than the
+	// zoom_user view: at 100,000 users the view's GROUP BY took longer
+	// than a page of the sync.
+	counts, err := a.Store.UserCounts(ctx, acct.ID)
 	for _, c := range counts {
 		fmt.Fprintf(w, "  users %-20s %d\n", c.Status+" "+licenseName(c.Type), c.Users)
 	}
-	for _, r := range []string{"groups", "roles", "group_members"} {
-		if n, ok := run.Rows[r]; ok {
-			fmt.Fprintf(w, "  %-26s %d\n", r, n)
-		}
+	ic, ierr := a.Store.IdentityCounts(ctx, acct.ID)
+	if err = errors.Join(err, ierr); err != nil {
+		fmt.Fprintf(w, "  counts unavailable: %v\n", err)
+	} else {
+		fmt.Fprintf(w, "  %-26s %d\n  %-26s %d\n  %-26s %d\n", "groups", ic.Groups, "roles", ic.Roles, "group_members", ic.GroupMembers)
 	}
 	labels := make([]string, 0, len(run.Requests))
 	for l := range run.Requests {

@@ -22,14 +22,23 @@ var requiredFields = []string{"email", "employee_id"}
 // ErrBadRoster is wrapped by RosterError.
 var ErrBadRoster = errors.New("the roster was not imported")
 
-// RosterError lists every problem of a roster file; nothing of it was
-// imported.
+// RosterError lists every problem of a roster file, in line order; nothing
+// of it was imported.
 type RosterError struct {
 	Problems []string // "line 7: termination date \"31/02/2024\" is not yyyy-mm-dd"
 }
 
+// MaxListed is how many problems RosterError.Error (and the CLI) list; the
+// rest are counted.
+const MaxListed = 100
+
 func (e *RosterError) Error() string {
-	return fmt.Sprintf("%s: %d problem(s): %s", ErrBadRoster, len(e.Problems), strings.Join(e.Problems, "; "))
+	listed := e.Problems[:min(len(e.Problems), MaxListed)]
+	more := ""
+	if n := len(e.Problems) - len(listed); n > 0 {
+		more = fmt.Sprintf("; and %d more", n)
+	}
+	return fmt.Sprintf("%s: %d problem(s): %s%s", ErrBadRoster, len(e.Problems), strings.Join(listed, "; "), more)
 }
 
 func (e *RosterError) Unwrap() error { return ErrBadRoster }
@@ -42,8 +51,9 @@ var dateLayouts = []string{time.DateOnly, "2006/01/02", time.RFC3339}
 // file's own column name. A missing required column, an e-mail that is
 // not one, a date that does not parse, or an employee id or address given
 // twice is an error: ParseRoster then returns a *RosterError naming every
-// bad line, and no roster.
-func ParseRoster(r io.Reader, cfg RosterConfig, source string, now time.Time) (*store.Roster, error) {
+// bad line, and no roster. It takes time linear in the file's size and
+// returns ctx's error soon after ctx is cancelled.
+func ParseRoster(ctx context.Context, r io.Reader, cfg RosterConfig, source string, now time.Time) (*store.Roster, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -83,7 +93,12 @@ func ParseRoster(r io.Reader, cfg RosterConfig, source string, now time.Time) (*
 	ro := &store.Roster{Source: source, ImportedAt: now.UTC(), AliasDomains: alias}
 	ids := map[string]int{}
 	keys := map[string]int{}
-	for {
+	for n := 1; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break

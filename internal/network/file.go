@@ -2,11 +2,14 @@ package network
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,22 +32,29 @@ type Problem struct {
 	Msg  string
 }
 
-// FileError lists every problem found in a network file. A file with any
-// problem is refused as a whole.
+// FileError lists every problem found in a network file, in line order.
+// A file with any problem is refused as a whole.
 type FileError struct {
 	Name     string
 	Problems []Problem
 }
 
+// MaxListed is how many problems FileError.Error lists; the rest are
+// counted, so a file of 80,000 bad lines gives a readable answer.
+const MaxListed = 100
+
 func (e *FileError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d problem(s), nothing imported:", e.Name, len(e.Problems))
-	for _, p := range e.Problems {
+	for _, p := range e.Problems[:min(len(e.Problems), MaxListed)] {
 		if p.Line > 0 {
 			fmt.Fprintf(&b, "\n  line %d: %s", p.Line, p.Msg)
 		} else {
 			fmt.Fprintf(&b, "\n  %s", p.Msg)
 		}
+	}
+	if n := len(e.Problems) - MaxListed; n > 0 {
+		fmt.Fprintf(&b, "\n  and %d more", n)
 	}
 	return b.String()
 }
@@ -57,9 +67,10 @@ func errf(format string, args ...any) error { return simpleError(fmt.Sprintf(for
 
 // Parse reads a network file: YAML (.yaml, .yml) or CSV (.csv), chosen by
 // name, or by content when the name says neither. Every problem is
-// reported in one *FileError.
-func Parse(name string, data []byte) (*File, error) {
-	var b builder
+// reported in one *FileError. It takes time linear in the file's size and
+// returns ctx's error soon after ctx is cancelled.
+func Parse(ctx context.Context, name string, data []byte) (*File, error) {
+	b := builder{ctx: ctx}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
 		b.csv(data)
@@ -72,6 +83,9 @@ func Parse(name string, data []byte) (*File, error) {
 			b.yaml(data)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	b.check()
 	if len(b.problems) > 0 {
 		return nil, &FileError{Name: name, Problems: b.problems}
@@ -80,7 +94,7 @@ func Parse(name string, data []byte) (*File, error) {
 }
 
 func firstLine(data []byte) string {
-	for _, l := range bytes.Split(data, []byte("\n")) {
+	for l := range bytes.Lines(data) {
 		if s := strings.TrimSpace(string(l)); s != "" && !strings.HasPrefix(s, "#") {
 			return s
 		}
@@ -90,6 +104,8 @@ func firstLine(data []byte) string {
 
 // builder collects a file's contents and problems.
 type builder struct {
+	ctx      context.Context
+	items    int // entries read, to poll ctx now and then
 	file     File
 	problems []Problem
 	sites    map[string]int            // name → index
@@ -103,6 +119,12 @@ type builder struct {
 type prefixOwner struct {
 	site string
 	line int
+}
+
+// cancelled reports, every 1024 entries, whether the import was cancelled.
+func (b *builder) cancelled() bool {
+	b.items++
+	return b.items%1024 == 0 && b.ctx.Err() != nil
 }
 
 func (b *builder) add(line int, format string, args ...any) {
@@ -185,13 +207,13 @@ func (b *builder) check() {
 			}
 		}
 	}
+	macSite := make(map[string]bool, len(b.file.Network.MACs))
+	for _, m := range b.file.Network.MACs {
+		macSite[m.Site] = true
+	}
 	for _, s := range b.file.Network.Sites {
 		if len(s.Egress) == 0 && len(s.Internal) == 0 && !b.badSites[s.Name] {
-			used := false
-			for _, m := range b.file.Network.MACs {
-				used = used || m.Site == s.Name
-			}
-			if !used {
+			if !macSite[s.Name] {
 				b.add(b.siteLine[s.Name], "site %q has no egress or internal prefixes and no MAC entries, so nothing can match it", s.Name)
 			}
 		}
@@ -199,15 +221,8 @@ func (b *builder) check() {
 	if len(b.file.Network.Sites) == 0 && len(b.file.Network.MACs) == 0 && len(b.problems) == 0 {
 		b.add(0, "no sites and no MAC entries: an empty network file would make every participant off-network")
 	}
-	sortProblems(b.problems)
-}
-
-func sortProblems(ps []Problem) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].Line < ps[j-1].Line; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
+	// Stable: problems of one line keep the order they were found in.
+	slices.SortStableFunc(b.problems, func(x, y Problem) int { return cmp.Compare(x.Line, y.Line) })
 }
 
 // threshold sets one threshold from its name and text value.
@@ -322,6 +337,9 @@ func (b *builder) yamlSites(v *yaml.Node) {
 		return
 	}
 	for _, s := range v.Content {
+		if b.cancelled() {
+			return
+		}
 		if s.Kind != yaml.MappingNode {
 			b.add(s.Line, "a site must be a mapping with name, egress and internal")
 			continue
@@ -367,6 +385,9 @@ func (b *builder) yamlMACs(v *yaml.Node) {
 		return
 	}
 	for _, e := range v.Content {
+		if b.cancelled() {
+			return
+		}
 		if e.Kind != yaml.MappingNode {
 			b.add(e.Line, "a MAC entry must be a mapping with mac, site, access_point, switch_port")
 			continue
@@ -411,6 +432,9 @@ func (b *builder) csv(data []byte) {
 	r.TrimLeadingSpace = true
 	col := map[string]int{}
 	for {
+		if b.cancelled() {
+			return
+		}
 		rec, err := r.Read()
 		if err == io.EOF {
 			break

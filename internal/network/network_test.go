@@ -42,11 +42,11 @@ Berlin,mac,02:aa:bb,BER-AP-01,
 `
 
 func TestParseYAMLAndCSVAgree(t *testing.T) {
-	y, err := network.Parse("sites.yaml", []byte(goodYAML))
+	y, err := network.Parse(t.Context(), "sites.yaml", []byte(goodYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := network.Parse("sites.csv", []byte(goodCSV))
+	c, err := network.Parse(t.Context(), "sites.csv", []byte(goodCSV))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestParseYAMLAndCSVAgree(t *testing.T) {
 		}
 	}
 	// What YAML writes, Parse reads back.
-	again, err := network.Parse("x.yaml", network.YAML(&y.Network, y.Thresholds))
+	again, err := network.Parse(t.Context(), "x.yaml", network.YAML(&y.Network, y.Thresholds))
 	if err != nil || !reflect.DeepEqual(again.Network, want) || *again.Thresholds != *y.Thresholds {
 		t.Errorf("round trip: %+v %v", again, err)
 	}
@@ -122,7 +122,7 @@ Berlin,vlan,12
 		{"broken.yaml", "sites:\n  - name: [\n", []string{"not valid YAML"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := network.Parse(tc.name, []byte(tc.file))
+			_, err := network.Parse(t.Context(), tc.name, []byte(tc.file))
 			var fe *network.FileError
 			if !errors.As(err, &fe) {
 				t.Fatalf("Parse: %v, want a *FileError", err)
@@ -144,7 +144,7 @@ Berlin,vlan,12
 }
 
 func TestMatchOrder(t *testing.T) {
-	f, err := network.Parse("sites.yaml", []byte(goodYAML))
+	f, err := network.Parse(t.Context(), "sites.yaml", []byte(goodYAML))
 	if err != nil {
 		t.Fatal(err)
 	}

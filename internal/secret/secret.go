@@ -1,7 +1,7 @@
 // Package secret keeps credentials secret: a string type that never prints
 // its value, and a keyring that seals values with AES-256-GCM before they
 // are stored. The key comes from ZOOMSIGHT_KEY or from a key file created
-// with mode 0600 beside the database.
+// with mode 0600 beside the database when the first secret is sealed.
 package secret
 
 import (
@@ -100,9 +100,13 @@ func (k *Keyring) Open(sealed []byte) ([]byte, error) {
 	return pt, nil
 }
 
-// LoadKeyring finds the key: ZOOMSIGHT_KEY if set, else keyFile, which is
-// created with a new random key (mode 0600) if it does not exist. getenv is
-// os.Getenv in production.
+// ErrNoKey means neither ZOOMSIGHT_KEY nor the key file holds a key.
+var ErrNoKey = errors.New("secret: no key")
+
+// LoadKeyring finds the key: ZOOMSIGHT_KEY if set, else keyFile. A missing
+// key file is an error wrapping ErrNoKey: only the caller knows whether a
+// new key would do (a fresh database) or lose every sealed value
+// (CreateKeyring makes one). getenv is os.Getenv in production.
 func LoadKeyring(getenv func(string) string, keyFile string) (*Keyring, error) {
 	if v := strings.TrimSpace(getenv(KeyEnv)); v != "" {
 		key, err := decodeKey(v)
@@ -114,29 +118,7 @@ func LoadKeyring(getenv func(string) string, keyFile string) (*Keyring, error) {
 	b, err := os.ReadFile(keyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
-			return nil, fmt.Errorf("secret: creating key file: %w", err)
-		}
-		// O_EXCL: if another process created it meanwhile, use theirs.
-		f, err := os.OpenFile(keyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			return LoadKeyring(getenv, keyFile)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("secret: creating key file %s: %w", keyFile, err)
-		}
-		if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("secret: writing key file %s: %w", keyFile, err)
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-		return NewKeyring(key)
+		return nil, fmt.Errorf("%w: %s is unset and the key file %s does not exist", ErrNoKey, KeyEnv, keyFile)
 	case err != nil:
 		return nil, fmt.Errorf("secret: reading key file %s: %w", keyFile, err)
 	}
@@ -146,6 +128,42 @@ func LoadKeyring(getenv func(string) string, keyFile string) (*Keyring, error) {
 	key, err := decodeKey(strings.TrimSpace(string(b)))
 	if err != nil {
 		return nil, fmt.Errorf("secret: key file %s: %w", keyFile, err)
+	}
+	return NewKeyring(key)
+}
+
+// CreateKeyring is LoadKeyring, except that a missing key file is created
+// with a new random key, mode 0600 (its directory 0700).
+func CreateKeyring(getenv func(string) string, keyFile string) (*Keyring, error) {
+	k, err := LoadKeyring(getenv, keyFile)
+	if !errors.Is(err, ErrNoKey) {
+		return k, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		return nil, fmt.Errorf("secret: creating key file: %w", err)
+	}
+	// O_EXCL: if another process created it meanwhile, use theirs.
+	f, err := os.OpenFile(keyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return LoadKeyring(getenv, keyFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret: creating key file %s: %w", keyFile, err)
+	}
+	// The mode again, whatever the umask (which can only have narrowed it).
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret: writing key file %s: %w", keyFile, err)
 	}
 	return NewKeyring(key)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -65,7 +66,15 @@ func TestSealOpen(t *testing.T) {
 func TestLoadKeyring(t *testing.T) {
 	noEnv := func(string) string { return "" }
 	path := filepath.Join(t.TempDir(), "zoomsight.key")
-	k1, err := LoadKeyring(noEnv, path)
+	// Loading never makes a key: a new one could not open what an
+	// earlier one sealed.
+	if _, err := LoadKeyring(noEnv, path); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("LoadKeyring without a key file: %v, want ErrNoKey", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("LoadKeyring created the key file: %v", err)
+	}
+	k1, err := CreateKeyring(noEnv, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +83,7 @@ func TestLoadKeyring(t *testing.T) {
 		t.Fatalf("key file mode %v, %v; want 0600", st.Mode().Perm(), err)
 	}
 	sealed, _ := k1.Seal([]byte("x"))
-	k2, err := LoadKeyring(noEnv, path)
+	k2, err := CreateKeyring(noEnv, path)
 	if err != nil {
 		t.Fatal(err)
 	}

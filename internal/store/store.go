@@ -20,6 +20,10 @@ import (
 // ErrNotFound is returned when a named org, account or run does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrUnsafeRole is returned by UserQuery on a database connection whose
+// role could read the server's files or change its settings.
+var ErrUnsafeRole = errors.New("store: refusing to run typed SQL as a role that can read server files or change server settings")
+
 // ErrReadOnly is returned by Query for statements that would write.
 var ErrReadOnly = errors.New("store: query must be read-only (SELECT, WITH, EXPLAIN, VALUES)")
 
@@ -77,12 +81,22 @@ type Store interface {
 	// UserCounts counts an account's live users by status and type, from
 	// an index, so a sync's summary costs milliseconds at any size.
 	UserCounts(ctx context.Context, accountID int64) ([]UserCount, error)
+	// IdentityCounts counts an account's live groups, roles and group
+	// memberships: what the database holds, whatever a run saw.
+	IdentityCounts(ctx context.Context, accountID int64) (IdentityCounts, error)
 	// AccountType is the plan type the account's last synced record gave
 	// ("Pro", "Business", …), or "" before any sync stored one.
 	AccountType(ctx context.Context, accountID int64) (string, error)
 
 	// Query runs one read-only SQL statement and streams its rows to fn.
 	Query(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
+	// UserQuery is Query for SQL a person typed (zoomsight query). On
+	// PostgreSQL it also refuses, with ErrUnsafeRole, to run on a
+	// connection whose role is a superuser or may read server files or
+	// reload the configuration: within one statement such a role can take
+	// back any privilege (set_config('role', …)), so no SET ROLE contains
+	// it. Connect as a read-only role instead (docs/schema.md).
+	UserQuery(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 }
@@ -235,6 +249,11 @@ type SubAccount struct {
 	Seats         int
 	CreatedAt     time.Time // zero if unknown
 	Raw           []byte    // the sub-account as Zoom sent it (JSON)
+}
+
+// IdentityCounts are an account's live groups, roles and memberships.
+type IdentityCounts struct {
+	Groups, Roles, GroupMembers int64
 }
 
 // UserCount is how many live users of an account have a status and type.

@@ -37,3 +37,16 @@ func (db *DB) AccountType(ctx context.Context, accountID int64) (string, error) 
 	}
 	return typ, nil
 }
+
+// IdentityCounts counts an account's live groups, roles and memberships
+// (the rows of zoom_group_member).
+func (db *DB) IdentityCounts(ctx context.Context, accountID int64) (store.IdentityCounts, error) {
+	var c store.IdentityCounts
+	if err := db.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM zoom_groups WHERE account_id = $1 AND deleted_run IS NULL),
+		(SELECT count(*) FROM zoom_roles WHERE account_id = $1 AND deleted_run IS NULL),
+		(SELECT coalesce(sum(json_array_length(group_ids::json)), 0) FROM zoom_users WHERE account_id = $1 AND deleted_run IS NULL)`, accountID).Scan(&c.Groups, &c.Roles, &c.GroupMembers); err != nil {
+		return c, fmt.Errorf("counting groups and roles of account %d: %w", accountID, err)
+	}
+	return c, nil
+}

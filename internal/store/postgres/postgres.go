@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +82,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(files)
+	if db.migrated(ctx, files) {
+		return nil
+	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// Held to the end of the transaction: a second process waits here,
 		// then finds the migrations applied.
@@ -130,8 +134,53 @@ func (db *DB) migrate(ctx context.Context) error {
 	})
 }
 
+// migrated reports whether every migration has been applied, read without
+// the lock or any privilege beyond SELECT, so that a read-only role (see
+// UserQuery) can open the database. Any error (no table yet, no
+// privilege) means "look again under the lock".
+func (db *DB) migrated(ctx context.Context, files []string) bool {
+	rows, _ := db.pool.Query(ctx, "SELECT version FROM schema_migrations")
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return false
+	}
+	for _, f := range files {
+		v, err := strconv.ParseInt(strings.SplitN(strings.TrimPrefix(f, "migrations/"), "_", 2)[0], 10, 64)
+		if err != nil || !slices.Contains(applied, v) {
+			return false
+		}
+	}
+	return true
+}
+
 // Query runs one read-only statement in a READ ONLY transaction.
 func (db *DB) Query(ctx context.Context, q string, fn func(columns []string, row []any) error) error {
+	return db.query(ctx, q, fn, false)
+}
+
+// UserQuery is Query for typed SQL: it first checks, in the same
+// transaction, that the session's role holds none of the privileges that
+// typed SQL must not have (see unsafeRole).
+func (db *DB) UserQuery(ctx context.Context, q string, fn func(columns []string, row []any) error) error {
+	return db.query(ctx, q, fn, true)
+}
+
+// unsafeRole finds a role the session user is, or may become, that is a
+// superuser, may read or write server files or run programs, or may call
+// the file and admin functions. SET ROLE cannot fence such a session in:
+// set_config('role', …) and session_authorization follow the session
+// user, not the current role, so one statement could switch back.
+const unsafeRole = `SELECT r.rolname, r.rolsuper FROM pg_roles r
+WHERE pg_has_role(session_user, r.oid, 'MEMBER')
+  AND (r.rolsuper
+    OR r.rolname IN ('pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program')
+    OR EXISTS (SELECT 1 FROM pg_proc p
+      WHERE p.pronamespace = 'pg_catalog'::regnamespace
+        AND p.proname IN ('pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'pg_reload_conf', 'lo_import', 'lo_export')
+        AND has_function_privilege(r.oid, p.oid, 'EXECUTE')))
+ORDER BY r.rolsuper DESC, r.rolname LIMIT 1`
+
+func (db *DB) query(ctx context.Context, q string, fn func(columns []string, row []any) error, typed bool) error {
 	if err := readonly.Check(q); err != nil {
 		return err
 	}
@@ -140,6 +189,22 @@ func (db *DB) Query(ctx context.Context, q string, fn func(columns []string, row
 		return fmt.Errorf("query: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only: nothing to lose
+	if typed {
+		var role string
+		var super bool
+		err := tx.QueryRow(ctx, unsafeRole).Scan(&role, &super)
+		switch {
+		case err == nil:
+			what := "may read server files or change server settings"
+			if super {
+				what = "is a superuser"
+			}
+			return fmt.Errorf("%w: the connection's role %q %s; connect as a read-only role, e.g. --db postgres://zoomsight_reader@host/db (docs/schema.md, \"A read-only role for queries\")",
+				store.ErrUnsafeRole, role, what)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("query: checking the connection's role: %w", err)
+		}
+	}
 	// The extended protocol (not cached: user SQL would crowd the
 	// statement cache) also makes the server refuse a second statement.
 	rows, err := tx.Query(ctx, q, pgx.QueryExecModeDescribeExec)

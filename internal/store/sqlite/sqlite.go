@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,6 +72,9 @@ var _ store.Store = (*DB)(nil)
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("cannot open database: the path is empty")
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, openError(path, err)
 	}
 	uri := "file:" + (&url.URL{Path: path}).EscapedPath()
 	pragmas := "&_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMS) + ")&_pragma=foreign_keys(1)"
@@ -135,6 +139,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.ck, db.kick, db.stop, db.ckDone = ck, make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go db.checkpointer()
 	return db, nil
+}
+
+// createPrivate creates the database file, if it does not exist, readable
+// and writable by its owner only (0600, whatever the umask): it holds sealed
+// credentials and everyone's data. SQLite gives the -wal and -shm files it
+// creates the database file's mode. An existing file keeps its mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o600)
+	return errors.Join(err, f.Close())
 }
 
 // checkpointer copies committed WAL pages into the database file whenever
@@ -294,6 +314,12 @@ func (db *DB) Query(ctx context.Context, q string, fn func(columns []string, row
 		return queryError(err)
 	}
 	return rows.Close()
+}
+
+// UserQuery is Query: SQLite has no server-side file or admin functions,
+// and the read-only connection cannot ATTACH or write.
+func (db *DB) UserQuery(ctx context.Context, q string, fn func(columns []string, row []any) error) error {
+	return db.Query(ctx, q, fn)
 }
 
 // queryError says what SQLite said, and turns a refused write (the

@@ -45,8 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DuplicateKeysInBatch", testDuplicateKeysInBatch},
 		{"Activity", testActivity}, // activity.go
 		{"UserCounts", testUserCounts},
-		{"AccountType", testAccountType}, // counts.go
-		{"Meetings", testMeetings},       // meetings.go
+		{"AccountType", testAccountType},
+		{"IdentityCounts", testIdentityCounts}, // counts.go
+		{"Meetings", testMeetings},             // meetings.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,12 @@ type globals struct {
 	getenv func(string) string
 	// meetings configures the meeting sync (sync's --meeting-* flags).
 	meetings app.MeetingConfig
+	// guard is sync's --shrink-limit, --accept-shrink and --strict.
+	guard struct {
+		shrinkLimit  float64
+		acceptShrink bool
+		strict       bool
+	}
 }
 
 func (g *globals) dbPath() string {
@@ -28,7 +34,8 @@ func (g *globals) dbPath() string {
 }
 
 func (g *globals) open(ctx context.Context) (*app.App, error) {
-	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings})
+	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings,
+		ShrinkLimit: g.guard.shrinkLimit, AcceptShrink: g.guard.acceptShrink, Strict: g.guard.strict})
 }
 
 // isTerminal reports whether w is an interactive terminal.

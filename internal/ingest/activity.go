@@ -67,8 +67,9 @@ type ActivityResult struct {
 	// Rows counts rows written (new log lines, usage rows, …) by source.
 	Rows map[string]int
 	// Stale lists sources that failed, as "activity:<source>: reason";
-	// unavailable sources are not stale: they are how the account is.
-	Stale []string
+	// unavailable sources are not stale: they are how the account is, and
+	// Unavailable lists them the same way.
+	Stale, Unavailable []string
 }
 
 type activityRun struct {
@@ -151,8 +152,11 @@ func (a *Activity) Collect(ctx context.Context) (*ActivityResult, error) {
 		store.SourceHostUsage, store.SourceDailyUsage, store.SourceFeatures} {
 		s := r.sources[name]
 		res.Sources = append(res.Sources, s)
-		if s.Status == store.SourceFailed {
+		switch s.Status {
+		case store.SourceFailed:
 			res.Stale = append(res.Stale, "activity:"+name+": "+s.Reason)
+		case store.SourceUnavailable:
+			res.Unavailable = append(res.Unavailable, "activity:"+name+": "+s.Reason)
 		}
 	}
 	return res, nil

@@ -307,6 +307,7 @@ func testRuns(t *testing.T, open func(t *testing.T) store.Store) {
 	r1.Requests = map[string]int{"Light": 12, "Medium": 3}
 	r1.Rows = map[string]int{"users": 40}
 	r1.Stale = []string{"roles: 502 Bad Gateway"}
+	r1.Unavailable = []string{"groups: not available: Only available for Paid account."}
 	r1.Error = ""
 	mustEnd(t, st, r1, store.RunPartial, start.Add(5*time.Minute))
 
@@ -326,7 +327,7 @@ func testRuns(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	got := runs[2]
 	want := &store.Run{ID: r1.ID, AccountID: a.ID, StartedAt: start.UTC(), FinishedAt: start.Add(5 * time.Minute).UTC(),
-		Status: store.RunPartial, Requests: r1.Requests, Rows: r1.Rows, Stale: r1.Stale}
+		Status: store.RunPartial, Requests: r1.Requests, Rows: r1.Rows, Stale: r1.Stale, Unavailable: r1.Unavailable}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("stored run:\n got %+v\nwant %+v", got, want)
 	}

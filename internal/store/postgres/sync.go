@@ -342,7 +342,10 @@ func (db *DB) SweepPreview(ctx context.Context, runID, accountID int64, resource
 		return c, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+		err = fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+	}
+	if err != nil || len(out) == 0 {
+		return nil, err
 	}
 	return out, nil
 }

@@ -662,11 +662,16 @@ func (r *activityRun) readFeatures(ctx context.Context, list []store.FeatureStat
 					errs[i] = err
 					return
 				}
-				f := store.UserFeatures{UserKey: s.Key, Source: store.FeaturesFromAPI, UserType: s.Type, UserStatus: s.Status, CheckedAt: r.now}
-				if uf := set.Feature; uf != nil {
-					f.MeetingCapacity, f.LargeMeeting, f.LargeMeetingCapacity = uf.MeetingCapacity, uf.LargeMeeting, uf.LargeMeetingCapacity
-					f.Webinar, f.WebinarCapacity, f.ZoomPhone = uf.Webinar, uf.WebinarCapacity, uf.ZoomPhone
+				uf := set.Feature
+				if uf == nil {
+					// Without its feature section the answer says nothing
+					// about add-ons: storing it would erase what we know.
+					errs[i] = &IncompleteError{"features", "settings of user " + s.ZoomID + " without their feature section"}
+					return
 				}
+				f := store.UserFeatures{UserKey: s.Key, Source: store.FeaturesFromAPI, UserType: s.Type, UserStatus: s.Status, CheckedAt: r.now}
+				f.MeetingCapacity, f.LargeMeeting, f.LargeMeetingCapacity = uf.MeetingCapacity, uf.LargeMeeting, uf.LargeMeetingCapacity
+				f.Webinar, f.WebinarCapacity, f.ZoomPhone = uf.Webinar, uf.WebinarCapacity, uf.ZoomPhone
 				out[i] = &f
 			})
 		}

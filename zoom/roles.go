@@ -33,6 +33,18 @@ type ListRolesOptions struct {
 
 // List returns the account's roles. The endpoint is not paginated.
 func (s *RolesService) List(ctx context.Context, opts *ListRolesOptions) ([]Role, *Response, error) {
+	p, err := s.ListPage(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.Items, p.Response, nil
+}
+
+// ListPage returns the account's roles as the single page the endpoint
+// answers, with the total_records Zoom announced beside them, so a caller
+// can check that the answer is whole. Items is nil when the answer had no
+// roles array at all (as opposed to an empty one).
+func (s *RolesService) ListPage(ctx context.Context, opts *ListRolesOptions) (*Page[Role], error) {
 	q := url.Values{}
 	if opts != nil {
 		setNonEmpty(q, "type", opts.Type)
@@ -43,9 +55,9 @@ func (s *RolesService) List(ctx context.Context, opts *ListRolesOptions) ([]Role
 	}
 	resp, err := s.client.get(ctx, Medium, "/roles", q, &body)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return body.Roles, resp, nil
+	return &Page[Role]{Items: body.Roles, TotalRecords: body.TotalRecords, Response: resp}, nil
 }
 
 type roleMembersPage struct {

@@ -45,15 +45,20 @@ func (s *Server) registerAdmin() {
 	})
 	m.HandleFunc("POST /_sim/faults/next", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
-			Match  string `json:"match"`
-			Count  int    `json:"count"`
-			Status int    `json:"status"`
+			Match  string          `json:"match"`
+			Count  int             `json:"count"`
+			Status int             `json:"status"`
+			Body   json.RawMessage `json:"body"` // a JSON null arrives as "null"
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Count <= 0 {
-			adminError(w, http.StatusBadRequest, "body must be {\"match\":\"/users\",\"count\":2,\"status\":502} (status 0 truncates)")
+			adminError(w, http.StatusBadRequest, "body must be {\"match\":\"/users\",\"count\":2,\"status\":502} (status 0 truncates), or {\"match\":\"status=active\",\"count\":1,\"body\":{}} to answer 200 with that body")
 			return
 		}
-		s.FailNext(in.Match, in.Count, in.Status)
+		if in.Body != nil {
+			s.AnswerNext(in.Match, in.Count, in.Body)
+		} else {
+			s.FailNext(in.Match, in.Count, in.Status)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	m.HandleFunc("POST /_sim/accounts/{accountId}/revoke-tokens", func(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,10 +76,11 @@ func ParseFaults(s string) (Faults, error) {
 	return f, nil
 }
 
-// scripted is a fault for the next n requests whose path contains match.
+// scripted is a fault for the next n requests that match (see matches).
 type scripted struct {
 	match      string
-	status     int // 0: truncate the body
+	body       []byte // answer 200 with this body instead
+	status     int    // 0: truncate the body
 	n          int
 	retryAfter time.Duration // for 429s: send Retry-After this far ahead
 	timestamp  bool          // … as a UTC timestamp rather than seconds
@@ -103,6 +105,7 @@ type fault struct {
 	retryAfter time.Duration
 	timestamp  bool
 	revoke     bool
+	body       []byte
 }
 
 func (fs *faultState) draw(path string) fault {
@@ -110,10 +113,13 @@ func (fs *faultState) draw(path string) fault {
 	defer fs.mu.Unlock()
 	out := fault{latency: fs.f.Latency}
 	for i, sc := range fs.next {
-		if strings.Contains(path, sc.match) {
-			if sc.status == 0 {
+		if matches(path, sc.match) {
+			switch {
+			case sc.body != nil:
+				out.body = sc.body
+			case sc.status == 0:
 				out.truncate = true
-			} else {
+			default:
 				out.status, out.retryAfter, out.timestamp = sc.status, sc.retryAfter, sc.timestamp
 			}
 			if sc.n--; sc.n <= 0 {
@@ -159,9 +165,27 @@ func (s *Server) Faults() Faults {
 // with status (a 5xx, or 429 for a per-second limit). Status 0 truncates
 // their bodies instead.
 func (s *Server) FailNext(match string, n, status int) {
-	s.faults.mu.Lock()
-	s.faults.next = append(s.faults.next, &scripted{match: match, status: status, n: n})
-	s.faults.mu.Unlock()
+	s.faults.script(&scripted{match: match, status: status, n: n})
+}
+
+// AnswerNext makes the next n API requests whose path and query contain
+// match answer 200 with body, whatever it is: an empty, null, short or
+// malformed answer, as a broken proxy or a confused server might give.
+// Authentication and rate limits still apply first.
+// n <= 0 drops what is left of earlier faults scripted with the same match.
+func (s *Server) AnswerNext(match string, n int, body []byte) {
+	s.faults.script(&scripted{match: match, body: body, n: n})
+}
+
+// script queues sc, or with sc.n <= 0 drops the queued faults of its match.
+func (fs *faultState) script(sc *scripted) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if sc.n > 0 {
+		fs.next = append(fs.next, sc)
+		return
+	}
+	fs.next = slices.DeleteFunc(fs.next, func(x *scripted) bool { return x.match == sc.match })
 }
 
 // ThrottleNext makes the next n API requests whose path contains match
@@ -172,4 +196,15 @@ func (s *Server) ThrottleNext(match string, n int, d time.Duration, timestamp bo
 	s.faults.mu.Lock()
 	s.faults.next = append(s.faults.next, &scripted{match: match, status: http.StatusTooManyRequests, n: n, retryAfter: d, timestamp: timestamp})
 	s.faults.mu.Unlock()
+}
+
+// matches reports whether a request's path and query (uri) contain match;
+// a match ending in "$" must end the path instead, so that
+// "/v2/accounts/me$" names that call alone and not /accounts/me/settings.
+func matches(uri, match string) bool {
+	if m, ok := strings.CutSuffix(match, "$"); ok {
+		path, _, _ := strings.Cut(uri, "?")
+		return strings.HasSuffix(path, m)
+	}
+	return strings.Contains(uri, match)
 }

@@ -295,7 +295,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // scope, plan, rate limit, then the handler.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt *route) {
 	now := s.opts.Now()
-	f := s.faults.draw(r.URL.Path)
+	f := s.faults.draw(r.URL.RequestURI())
 	if f.latency > 0 {
 		select {
 		case <-time.After(f.latency):
@@ -337,6 +337,9 @@ func (s *Server) answer(r *http.Request, rt *route, t *Tenant, tok *accessToken,
 	hdr, limited := s.limits.take(t, rt.label, now, s.faults.html429())
 	if limited != nil {
 		return http.StatusTooManyRequests, limited, limited.header
+	}
+	if f.body != nil {
+		return http.StatusOK, rawJSON(f.body), hdr
 	}
 	if f.status != 0 {
 		if f.status == http.StatusTooManyRequests {

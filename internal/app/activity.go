@@ -48,6 +48,7 @@ func (a *App) syncActivity(ctx context.Context, acct *store.Account, c *zoom.Cli
 			run.Rows["activity:"+source] += n
 		}
 		run.Stale = append(run.Stale, res.Stale...)
+		run.Unavailable = append(run.Unavailable, res.Unavailable...)
 	}
 	if len(run.Stale) > 0 && run.Status == store.RunOK {
 		run.Status = store.RunPartial

@@ -45,6 +45,16 @@ type Config struct {
 	// per host.
 	InsecureHTTP bool
 	Warn         func(string)
+	// ShrinkLimit is the share of a resource's stored rows a complete
+	// listing may delete before the sync holds it back (default
+	// ingest.DefaultShrinkLimit).
+	ShrinkLimit float64
+	// AcceptShrink lets syncs delete what a held-back listing would: a
+	// person confirmed that Zoom is right.
+	AcceptShrink bool
+	// Strict makes what the plan or scopes never allow fail a sync (the
+	// run is partial) instead of being reported as unavailable.
+	Strict bool
 }
 
 // App is a running zoomsight.
@@ -244,6 +254,7 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 		return nil, err
 	}
 	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
+		ShrinkLimit: a.cfg.ShrinkLimit, AcceptShrink: a.cfg.AcceptShrink,
 		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
 	// Then activity, licences and usage (activity.go): their gaps never fail identity.
 	if err == nil {
@@ -253,6 +264,12 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 	// failures never fail the identity sync (see meetings.go).
 	if err == nil {
 		err = a.syncMeetings(ctx, acct, c, run, progress)
+	}
+	if err == nil && a.cfg.Strict && len(run.Unavailable) > 0 && run.Status == store.RunOK {
+		run.Status = store.RunPartial
+		if endErr := a.Store.EndRun(context.WithoutCancel(ctx), run); endErr != nil {
+			return run, fmt.Errorf("recording the sync run: %w", endErr)
+		}
 	}
 	return run, err
 }

@@ -37,6 +37,11 @@ func (a *App) syncMeetings(ctx context.Context, acct *store.Account, c *zoom.Cli
 	rep, err := (&ingest.Meetings{Store: a.Store, Client: c, Account: acct, SyncRun: run, Now: a.cfg.Meetings.Now,
 		Options: a.cfg.Meetings.MeetingOptions, Progress: progress}).Run(ctx)
 	ingest.CountRequests(run, c, before)
+	if rep != nil {
+		for _, g := range rep.Gaps {
+			run.Unavailable = append(run.Unavailable, "meetings:"+g.What+": "+g.Why)
+		}
+	}
 	if err != nil && ctx.Err() == nil {
 		if progress != nil {
 			progress(ingest.Progress{Resource: "meetings", Err: err})

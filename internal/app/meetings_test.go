@@ -339,3 +339,30 @@ func TestMeetingSyncProPlan(t *testing.T) {
 		t.Errorf("%d QoS minutes on a Pro plan", q)
 	}
 }
+
+// TestMeetingSyncKeepsWorkOnEmptyAnswers: participant and QoS pages that
+// come back without their list do not mark a meeting's work done with
+// nothing; the next sync collects it all.
+func TestMeetingSyncKeepsWorkOnEmptyAnswers(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		e := setupMeetings(t, dsn, zoomsim.Options{Seed: 43, Users: 40, Plan: zoom.PlanBusiness, Days: 3, NoRateLimits: true},
+			app.MeetingConfig{MeetingOptions: ingest.MeetingOptions{Backfill: 2 * 24 * time.Hour}}, zoom.Unlimited())
+		e.sim.AnswerNext("/participants", 100000, []byte(`{}`))
+		run, err := e.app.Sync(t.Context(), e.acct, nil)
+		e.sim.AnswerNext("/participants", 0, nil)
+		if err != nil || run.Status != store.RunPartial {
+			t.Fatalf("sync on empty answers: %v, status %s", err, run.Status)
+		}
+		if n := e.count(t, "SELECT count(*) FROM zoom_meeting WHERE participants_state = 'done' OR qos_state = 'done'"); n != 0 {
+			t.Fatalf("%d meetings marked done on empty answers", n)
+		}
+		if _, err := e.app.Sync(t.Context(), e.acct, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := e.truth(time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC))
+		want.Minutes = 0
+		if got := e.stored(t); got != want || want.Meetings == 0 {
+			t.Fatalf("stored %+v after the next sync, simulator %+v", got, want)
+		}
+	})
+}

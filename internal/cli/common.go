@@ -20,6 +20,12 @@ type globals struct {
 	// insecureHTTP is --insecure-http; warnings about it go to stderr.
 	insecureHTTP bool
 	stderr       io.Writer
+	// guard is sync's --shrink-limit, --accept-shrink and --strict.
+	guard struct {
+		shrinkLimit  float64
+		acceptShrink bool
+		strict       bool
+	}
 }
 
 func (g *globals) dbPath() string {
@@ -34,7 +40,8 @@ func (g *globals) dbPath() string {
 
 func (g *globals) open(ctx context.Context) (*app.App, error) {
 	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings, InsecureHTTP: g.insecureHTTP,
-		Warn: func(msg string) { fmt.Fprintf(g.stderr, "zoomsight: warning: %s\n", msg) }})
+		Warn:        func(msg string) { fmt.Fprintf(g.stderr, "zoomsight: warning: %s\n", msg) },
+		ShrinkLimit: g.guard.shrinkLimit, AcceptShrink: g.guard.acceptShrink, Strict: g.guard.strict})
 }
 
 // isTerminal reports whether w is an interactive terminal.

@@ -33,6 +33,14 @@ account's daily API budget (the rest waits for the next run). A sync that
 fails or is interrupted keeps the earlier data and is resumed by the next
 one. --only names the parts to run; identity always runs first.
 
+Nothing is deleted on an answer that cannot be a complete listing: a
+listing counts only when its pages add up to the total Zoom announced, and
+one that would delete more than --shrink-limit of a resource's stored rows
+(or every user of a status) is held back, the run ends partial and says so;
+--accept-shrink lets that run delete them. What the account's plan or the
+app's scopes never allow is reported as unavailable and fails nothing,
+unless --strict.
+
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
 ZOOM_CLIENT_SECRET link one named "default".`,
 		RunE: func(cmd *cobra.Command, names []string) error {
@@ -47,6 +55,9 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 			if len(parts) > 0 && !parts["identity"] {
 				// Everything else hangs off the identity run.
 				return errors.New("--only must include identity: the other parts build on it")
+			}
+			if l := g.guard.shrinkLimit; l <= 0 || l > 1 {
+				return fmt.Errorf("--shrink-limit %g: want a share above 0 and at most 1, such as 0.5", l)
 			}
 			if len(parts) > 0 && !parts["meetings"] {
 				g.meetings.Disabled = true
@@ -86,6 +97,8 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 					return fmt.Errorf("sync of %q interrupted; run zoomsight sync again to resume it", acct.Name)
 				case err != nil:
 					failures = append(failures, fmt.Sprintf("sync of %q failed: %v", acct.Name, clarify(err)))
+				case run.Status != store.RunOK && len(run.Stale) == 0 && g.guard.strict:
+					failures = append(failures, fmt.Sprintf("sync of %q has gaps (--strict): %s", acct.Name, staleByReason(run.Unavailable)))
 				case run.Status != store.RunOK:
 					failures = append(failures, fmt.Sprintf("sync of %q incomplete, earlier data kept: %s", acct.Name, staleByReason(run.Stale)))
 				}
@@ -103,6 +116,10 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&only, "only", nil, "sync only these parts: "+strings.Join(syncParts, ", "))
+	cmd.Flags().Float64Var(&g.guard.shrinkLimit, "shrink-limit", ingest.DefaultShrinkLimit,
+		"hold back a listing that would delete more than this share of a resource's stored rows")
+	cmd.Flags().BoolVar(&g.guard.acceptShrink, "accept-shrink", false, "delete what a held-back listing would delete: Zoom is right")
+	cmd.Flags().BoolVar(&g.guard.strict, "strict", false, "fail (exit 1) when the plan or the app's scopes leave anything unavailable")
 	addMeetingFlags(cmd, g) // meetings.go
 	return cmd
 }
@@ -173,6 +190,12 @@ func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Acco
 	fmt.Fprintf(w, "  requests: %s\n", strings.Join(req, ", "))
 	printActivitySummary(ctx, w, a, acct, run) // sync_activity.go
 	printMeetingSummary(ctx, w, a, acct, run)  // meetings.go
+	for _, s := range run.Unavailable {
+		// Activity and meeting gaps have their own lines above.
+		if !strings.HasPrefix(s, "activity:") && !strings.HasPrefix(s, "meetings:") {
+			fmt.Fprintf(w, "  unavailable (plan or scopes): %s\n", s)
+		}
+	}
 	for _, s := range run.Stale {
 		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
 	}

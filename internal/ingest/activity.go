@@ -67,8 +67,9 @@ type ActivityResult struct {
 	// Rows counts rows written (new log lines, usage rows, …) by source.
 	Rows map[string]int
 	// Stale lists sources that failed, as "activity:<source>: reason";
-	// unavailable sources are not stale: they are how the account is.
-	Stale []string
+	// unavailable sources are not stale: they are how the account is, and
+	// Unavailable lists them the same way.
+	Stale, Unavailable []string
 }
 
 type activityRun struct {
@@ -151,8 +152,11 @@ func (a *Activity) Collect(ctx context.Context) (*ActivityResult, error) {
 		store.SourceHostUsage, store.SourceDailyUsage, store.SourceFeatures} {
 		s := r.sources[name]
 		res.Sources = append(res.Sources, s)
-		if s.Status == store.SourceFailed {
+		switch s.Status {
+		case store.SourceFailed:
 			res.Stale = append(res.Stale, "activity:"+name+": "+s.Reason)
+		case store.SourceUnavailable:
+			res.Unavailable = append(res.Unavailable, "activity:"+name+": "+s.Reason)
 		}
 	}
 	return res, nil
@@ -658,11 +662,16 @@ func (r *activityRun) readFeatures(ctx context.Context, list []store.FeatureStat
 					errs[i] = err
 					return
 				}
-				f := store.UserFeatures{UserKey: s.Key, Source: store.FeaturesFromAPI, UserType: s.Type, UserStatus: s.Status, CheckedAt: r.now}
-				if uf := set.Feature; uf != nil {
-					f.MeetingCapacity, f.LargeMeeting, f.LargeMeetingCapacity = uf.MeetingCapacity, uf.LargeMeeting, uf.LargeMeetingCapacity
-					f.Webinar, f.WebinarCapacity, f.ZoomPhone = uf.Webinar, uf.WebinarCapacity, uf.ZoomPhone
+				uf := set.Feature
+				if uf == nil {
+					// Without its feature section the answer says nothing
+					// about add-ons: storing it would erase what we know.
+					errs[i] = &IncompleteError{"features", "settings of user " + s.ZoomID + " without their feature section"}
+					return
 				}
+				f := store.UserFeatures{UserKey: s.Key, Source: store.FeaturesFromAPI, UserType: s.Type, UserStatus: s.Status, CheckedAt: r.now}
+				f.MeetingCapacity, f.LargeMeeting, f.LargeMeetingCapacity = uf.MeetingCapacity, uf.LargeMeeting, uf.LargeMeetingCapacity
+				f.Webinar, f.WebinarCapacity, f.ZoomPhone = uf.Webinar, uf.WebinarCapacity, uf.ZoomPhone
 				out[i] = &f
 			})
 		}

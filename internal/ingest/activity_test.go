@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,42 @@ func TestActivityGaps(t *testing.T) {
 		}
 		if s := source(res, store.SourceHostUsage); s.Status != store.SourceOK {
 			t.Errorf("a failing source stopped another: %+v", s)
+		}
+	})
+}
+
+// TestEmptyFeatureAnswerKeepsFeatures: a user's settings answered without
+// their feature section say nothing about add-ons; what was read before
+// stays, and the source is stale rather than "no add-ons".
+func TestEmptyFeatureAnswerKeepsFeatures(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		now := time.Now().UTC()
+		b := newBundle(t, st, zoomsim.Options{Seed: 72, Users: 120, Plan: zoom.PlanPro, Days: 5, NoRateLimits: true, Now: func() time.Time { return now }})
+		b.collect(t, 5)
+		q := "SELECT meeting_capacity, large_meeting, large_meeting_capacity, webinar, webinar_capacity, zoom_phone, source FROM zoom_user_feature WHERE email = '%s'"
+		var victim *zoomsim.User
+		for _, u := range b.sim.Tenant(b.cred.AccountID).UsersByStatus("active") {
+			if u.Type == 2 && u.ID != b.sim.Tenant(b.cred.AccountID).OwnerID && len(query(t, st, fmt.Sprintf(q+" AND large_meeting = 1", u.Email))) == 1 {
+				victim = u
+				break
+			}
+		}
+		if victim == nil {
+			t.Fatal("no active licensed user with a large-meeting add-on in the tenant")
+		}
+		before := query(t, st, fmt.Sprintf(q, victim.Email))
+		// The user changes, so the next collection reads their settings
+		// again; the answer lacks its feature section.
+		if _, err := b.sim.DeactivateUser(b.cred.AccountID, victim.ID); err != nil {
+			t.Fatal(err)
+		}
+		b.sim.AnswerNext("/users/"+victim.ID+"/settings", 5, []byte(`{}`))
+		res, _ := b.collect(t, 5)
+		if got := query(t, st, fmt.Sprintf(q, victim.Email)); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Fatalf("features after an empty answer %v, before %v", got, before)
+		}
+		if s := source(res, store.SourceFeatures); s.Status != store.SourceFailed || !strings.Contains(s.Reason, "without their feature section") {
+			t.Fatalf("features source %s %q, want failed", s.Status, s.Reason)
 		}
 	})
 }

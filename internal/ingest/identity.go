@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -46,6 +47,14 @@ type Identity struct {
 	// resumed (default 6 hours); an older one is closed as failed and a new
 	// run starts, so rows seen long ago do not count as seen now.
 	ResumeWithin time.Duration
+	// ShrinkLimit is the share (0–1) of a resource's stored rows that a
+	// complete listing may delete before it is held back as suspicious
+	// (default DefaultShrinkLimit). A listing that empties a resource or a
+	// user status is always held back.
+	ShrinkLimit float64
+	// AcceptShrink sweeps what a held-back listing would delete: a person
+	// has confirmed that Zoom is right.
+	AcceptShrink bool
 }
 
 // userStatuses are listed one by one: GET /users without status returns
@@ -92,7 +101,7 @@ func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
 		run.Rows = map[string]int{}
 	}
 	usedBefore := s.Client.RateLimiter().Used()
-	c := &collector{Identity: s, run: run, stale: map[string]string{}}
+	c := &collector{Identity: s, run: run, stale: map[string]string{}, unavailable: map[string]string{}}
 
 	err = c.all(ctx)
 
@@ -100,6 +109,10 @@ func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
 	run.Stale = run.Stale[:0]
 	for _, r := range slices.Sorted(maps.Keys(c.stale)) {
 		run.Stale = append(run.Stale, r+": "+c.stale[r])
+	}
+	run.Unavailable = run.Unavailable[:0]
+	for _, r := range slices.Sorted(maps.Keys(c.unavailable)) {
+		run.Unavailable = append(run.Unavailable, r+": "+c.unavailable[r])
 	}
 	if ctx.Err() != nil {
 		// Leave the run open: the next sync resumes it from its checkpoints.
@@ -132,8 +145,9 @@ func CountRequests(run *store.Run, c *zoom.Client, before map[zoom.Label]int) {
 
 type collector struct {
 	*Identity
-	run   *store.Run
-	stale map[string]string // resource → why
+	run         *store.Run
+	stale       map[string]string // resource → why
+	unavailable map[string]string // resource → why the plan or scopes never allow it
 }
 
 func (c *collector) report(p Progress) {
@@ -170,6 +184,12 @@ func (c *collector) all(ctx context.Context) error {
 		if isFatal(err) {
 			return err
 		}
+		if why, ok := Unavailable(err); ok && st.name != "users" {
+			// How the account is, not a failure: its stored data is
+			// kept, and the run is not partial for it.
+			c.unavailable[st.name] = why
+			continue
+		}
 		c.report(Progress{Resource: st.name, Err: err})
 		if _, ok := c.stale[st.name]; !ok {
 			c.stale[st.name] = reason(err)
@@ -189,7 +209,10 @@ func isFatal(err error) bool {
 func reason(err error) string {
 	var se *zoom.ScopeError
 	var rl *zoom.RateLimitError
+	var ie *IncompleteError
 	switch {
+	case errors.As(err, &ie):
+		return "Zoom's answer does not prove the listing complete (" + ie.Why + ")"
 	case errors.As(err, &se):
 		if len(se.Scopes) > 0 {
 			return "missing scope " + strings.Join(se.Scopes, " or ")
@@ -218,11 +241,19 @@ func (c *collector) step(ctx context.Context, resource string, fn func() (int, e
 	}
 	c.run.Rows[resource] += n
 	c.report(Progress{Resource: resource, Rows: n, Done: true})
-	return c.done(ctx, resource, "")
+	return c.done(ctx, resource)
 }
 
-func (c *collector) done(ctx context.Context, resource, token string) error {
-	err := c.Store.SaveCheckpoint(ctx, &store.Checkpoint{RunID: c.run.ID, Resource: resource, Done: token == "", PageToken: token, SavedAt: time.Now()})
+// done records that a one-shot resource is complete in this run.
+func (c *collector) done(ctx context.Context, resource string) error {
+	return c.save(ctx, resource, "", true, newTally(resource))
+}
+
+// save records a listing's progress: where it resumes and what its pages
+// added up to so far.
+func (c *collector) save(ctx context.Context, resource, token string, done bool, t tally) error {
+	err := c.Store.SaveCheckpoint(ctx, &store.Checkpoint{RunID: c.run.ID, Resource: resource, Done: done, PageToken: token,
+		SavedAt: time.Now(), Rows: t.rows, Total: t.total})
 	if err != nil {
 		return fatalError{fmt.Errorf("saving checkpoint: %w", err)}
 	}
@@ -235,11 +266,16 @@ func (c *collector) accountInfo(ctx context.Context) error {
 		if err != nil {
 			return 0, err
 		}
+		// A blank record must not blank the stored one, nor may another
+		// account's record replace this one's.
+		switch {
+		case a.ID == "":
+			return 0, &IncompleteError{"account", "an account record without an id"}
+		case c.Account.ZoomAccountID != "" && !strings.EqualFold(a.ID, c.Account.ZoomAccountID):
+			return 0, &IncompleteError{"account", "the record of account " + a.ID + ", not of the linked " + c.Account.ZoomAccountID}
+		}
 		raw, _ := json.Marshal(a)
 		info := &store.AccountInfo{ZoomAccountID: a.ID, Name: a.AccountName, AccountType: a.AccountType, OwnerEmail: a.OwnerEmail, Seats: a.Seats, CreatedAt: a.CreatedAt, Raw: raw}
-		if info.ZoomAccountID == "" {
-			info.ZoomAccountID = c.Account.ZoomAccountID
-		}
 		if err := c.Store.PutAccountInfo(ctx, c.run.ID, c.Account.ID, info); err != nil {
 			return 0, fatalError{err}
 		}
@@ -267,9 +303,11 @@ func (c *collector) users(ctx context.Context) error {
 		if cp != nil && cp.Done {
 			continue
 		}
-		l := listing{status: status, resource: resource}
-		if cp != nil {
-			l.start = cp.PageToken
+		l := listing{status: status, resource: resource, tally: newTally(resource)}
+		if cp != nil && cp.PageToken != "" {
+			// Carry on counting where the listing stopped; a listing
+			// without a token to resume starts again from the top.
+			l.start, l.tally.rows, l.tally.total = cp.PageToken, cp.Rows, cp.Total
 		}
 		todo = append(todo, l)
 	}
@@ -286,16 +324,14 @@ func (c *collector) users(ctx context.Context) error {
 		// did not get to: sweep nothing.
 		return nil
 	}
-	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, store.ResourceUsers); err != nil {
-		return fatalError{fmt.Errorf("sweeping %s: %w", store.ResourceUsers, err)}
-	}
-	return nil
+	return c.sweep(ctx, store.ResourceUsers)
 }
 
 // listing is one status's user listing still to do, from its checkpoint.
 type listing struct {
 	status, resource string
 	start            string // page token to resume from; "" for the top
+	tally            tally  // what the pages before start added up to
 }
 
 // userPage is one page of users, converted for the store.
@@ -305,6 +341,9 @@ type userPage struct {
 	members  int    // group memberships among users (stored with them)
 	next     string // the page's next_page_token: where the listing resumes after it
 	total    int
+	keyless  int  // users with neither an id nor an e-mail: a malformed page
+	restart  bool // the listing did not add up and starts again from the top
+	tally    tally
 	err      error // this status's listing failed here; nothing of it follows
 }
 
@@ -334,7 +373,7 @@ func (c *collector) userPages(ctx context.Context, todo []listing, failed func(r
 			}
 		}
 		for _, l := range todo {
-			start, restarted := l.start, false
+			start, restarted, relisted, t := l.start, false, 0, l.tally
 		list:
 			for {
 				opts := &zoom.ListUsersOptions{Status: l.status, ListOptions: zoom.ListOptions{NextPageToken: start}}
@@ -342,17 +381,38 @@ func (c *collector) userPages(ctx context.Context, todo []listing, failed func(r
 					if err == nil {
 						p := toUserPage(page)
 						p.resource = l.resource
-						if !send(p) {
-							return
+						err = t.page(page.Items != nil, len(page.Items), page.TotalRecords, p.keyless, page.NextPageToken == "")
+						if errors.Is(err, errDrift) && relisted < relists {
+							// The tenant changed while it was listed: keep
+							// the page's rows (upserts are harmless) and
+							// list again from the top, proving it anew.
+							relisted++
+							t, start = newTally(l.resource), ""
+							p.next, p.restart, p.tally = "", true, t
+							if !send(p) {
+								return
+							}
+							continue list
 						}
-						continue
+						if errors.Is(err, errDrift) {
+							err = t.stale(err)
+						}
+						if err == nil {
+							p.tally = t
+							if !send(p) {
+								return
+							}
+							continue
+						}
+						// A malformed page is not written: nothing of it
+						// can be trusted.
 					}
 					var pte *zoom.PageTokenError
 					if errors.As(err, &pte) && !restarted && ctx.Err() == nil {
 						// The saved or current token expired: list again
 						// from the top. Rows already written are simply
 						// written again.
-						restarted, start = true, ""
+						restarted, start, t = true, "", newTally(l.resource)
 						continue list
 					}
 					if !send(userPage{resource: l.resource, err: err}) || isFatal(err) {
@@ -390,10 +450,11 @@ func (c *collector) userPages(ctx context.Context, todo []listing, failed func(r
 		c.run.Rows["group_members"] += p.members
 		// Saved after the page is written: a crash replays at most one
 		// page, and upserts make the replay harmless.
-		if err := c.done(ctx, p.resource, p.next); err != nil {
+		done := p.next == "" && !p.restart
+		if err := c.save(ctx, p.resource, p.next, done, p.tally); err != nil {
 			return err
 		}
-		c.report(Progress{Resource: p.resource, Rows: rows[p.resource], Total: p.total, Done: p.next == ""})
+		c.report(Progress{Resource: p.resource, Rows: rows[p.resource], Total: p.total, Done: done})
 	}
 	// The listings ended: either they are complete, or ctx ended while a
 	// page was waiting to be handed over.
@@ -407,6 +468,9 @@ func toUserPage(page *zoom.Page[zoom.User]) userPage {
 	p := userPage{users: make([]store.User, 0, len(page.Items)), next: page.NextPageToken, total: page.TotalRecords}
 	for i := range page.Items {
 		u := toStoreUser(&page.Items[i])
+		if u.ZoomID == "" && u.Email == "" {
+			p.keyless++
+		}
 		p.users = append(p.users, u)
 		p.members += len(u.DistinctGroupIDs())
 	}
@@ -442,11 +506,13 @@ func toStoreUser(u *zoom.User) store.User {
 
 func (c *collector) groups(ctx context.Context) error {
 	err := c.step(ctx, "groups", func() (int, error) {
-		var batch []store.Group
-		for g, err := range c.Client.Groups.List(ctx, nil) {
-			if err != nil {
-				return 0, err
-			}
+		groups, err := listAll("groups", func() iter.Seq2[*zoom.Page[zoom.Group], error] { return c.Client.Groups.ListPages(ctx, nil) },
+			func(g *zoom.Group) bool { return g.ID == "" })
+		if err != nil {
+			return 0, err
+		}
+		batch := make([]store.Group, 0, len(groups))
+		for _, g := range groups {
 			batch = append(batch, store.Group{ZoomID: g.ID, Name: g.Name, TotalMembers: g.TotalMembers})
 		}
 		if err := c.Store.UpsertGroups(ctx, c.run.ID, c.Account.ID, batch); err != nil {
@@ -459,7 +525,8 @@ func (c *collector) groups(ctx context.Context) error {
 
 func (c *collector) roles(ctx context.Context) error {
 	err := c.step(ctx, "roles", func() (int, error) {
-		roles, _, err := c.Client.Roles.List(ctx, nil)
+		roles, err := listAll("roles", onePage(func() (*zoom.Page[zoom.Role], error) { return c.Client.Roles.ListPage(ctx, nil) }),
+			func(r *zoom.Role) bool { return r.ID == "" })
 		if err != nil {
 			return 0, err
 		}
@@ -480,10 +547,7 @@ func (c *collector) sweepAfter(ctx context.Context, resource string, err error) 
 	if err != nil {
 		return err
 	}
-	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, resource); err != nil {
-		return fatalError{err}
-	}
-	return nil
+	return c.sweep(ctx, resource)
 }
 
 func (c *collector) settings(ctx context.Context) error {
@@ -491,6 +555,9 @@ func (c *collector) settings(ctx context.Context) error {
 		set, _, err := c.Client.Accounts.Settings(ctx, "me", nil)
 		if err != nil {
 			return 0, err
+		}
+		if len(set.Raw) == 0 {
+			return 0, &IncompleteError{"settings", "an empty settings object"}
 		}
 		doc, err := json.Marshal(set)
 		if err != nil {
@@ -503,6 +570,9 @@ func (c *collector) settings(ctx context.Context) error {
 		lock, _, err := c.Client.Accounts.LockSettings(ctx, "me", nil)
 		if err != nil {
 			return n, err
+		}
+		if len(lock.Raw) == 0 {
+			return n, &IncompleteError{"settings", "an empty lock settings object"}
 		}
 		if doc, err = json.Marshal(lock); err != nil {
 			return n, err

@@ -654,6 +654,11 @@ func storeParticipantPages[T any](pages iter.Seq2[*zoom.Page[T], error], conv fu
 		if err != nil {
 			return err
 		}
+		if page.Items == nil {
+			// Not an empty meeting: an answer without its list, which must
+			// not mark the meeting's participants done.
+			return &IncompleteError{"participants", "a page without its list of participants"}
+		}
 		for i := range page.Items {
 			rows = append(rows, conv(&page.Items[i]))
 		}
@@ -685,9 +690,12 @@ func (c *mcollector) qos(ctx context.Context, p *store.PendingMeeting) (state, n
 		var parser qosParser
 		for pg, err := range c.Client.Dashboard.ParticipantsQOSPages(ctx, p.UUID, &zoom.DashboardQOSOptions{Type: zoom.DashboardPast}) {
 			var out page
-			if err != nil {
+			switch {
+			case err != nil:
 				out.err = err
-			} else {
+			case pg.Items == nil:
+				out.err = &IncompleteError{"qos", "a page without its list of participants"}
+			default:
 				out.qps = make([]store.QoSParticipant, len(pg.Items))
 				for i := range pg.Items {
 					out.qps[i] = parser.participant(p.UUID, &pg.Items[i])
@@ -700,7 +708,7 @@ func (c *mcollector) qos(ctx context.Context, p *store.PendingMeeting) (state, n
 			case <-done:
 				return
 			}
-			if err != nil {
+			if out.err != nil {
 				return
 			}
 		}

@@ -78,6 +78,11 @@ type Store interface {
 	// Sweep marks deleted the rows of resource (ResourceUsers, …) that
 	// runID did not see. Call it only after the whole resource was listed.
 	Sweep(ctx context.Context, runID, accountID int64, resource string) (int64, error)
+	// SweepPreview counts, without changing anything, the live rows of
+	// resource that runID saw and those a Sweep would mark deleted; for
+	// users one count per stored status, for other resources one with
+	// Status "".
+	SweepPreview(ctx context.Context, runID, accountID int64, resource string) ([]SweepCount, error)
 	// UserCounts counts an account's live users by status and type, from
 	// an index, so a sync's summary costs milliseconds at any size.
 	UserCounts(ctx context.Context, accountID int64) ([]UserCount, error)
@@ -108,6 +113,13 @@ const (
 	ResourceRoles       = "roles"
 	ResourceSubAccounts = "sub_accounts"
 )
+
+// SweepCount is what a Sweep would do to the live rows of one status.
+type SweepCount struct {
+	Status string
+	Seen   int64 // live rows the run saw
+	Unseen int64 // live rows the run did not see: a Sweep deletes them
+}
 
 // Org is a customer organisation.
 type Org struct {
@@ -146,6 +158,10 @@ type Run struct {
 	// Stale lists resources this run could not complete; their earlier data
 	// stays as it was.
 	Stale []string
+	// Unavailable lists what the account's plan or the app's scopes will
+	// never allow, as "resource: why, and what would enable it". Such gaps
+	// are how the account is, not failures: they leave the run ok.
+	Unavailable []string
 }
 
 // Run statuses.
@@ -164,6 +180,11 @@ type Checkpoint struct {
 	// PageToken resumes the listing (Zoom keeps tokens 15 minutes).
 	PageToken string
 	SavedAt   time.Time
+	// Rows counts the rows received so far in this listing, and Total is
+	// the total_records its pages announced (-1 before the first page), so
+	// that a listing resumed by another process can still prove it is
+	// complete.
+	Rows, Total int
 }
 
 // User is a synced Zoom user. Key identifies it within the account: its

@@ -319,3 +319,33 @@ func (db *DB) Sweep(ctx context.Context, runID, accountID int64, resource string
 	}
 	return tag.RowsAffected(), nil
 }
+
+// SweepPreview counts the live rows of resource that runID saw and did not
+// see, by status for users.
+func (db *DB) SweepPreview(ctx context.Context, runID, accountID int64, resource string) ([]store.SweepCount, error) {
+	table, ok := sweepTables[resource]
+	if !ok {
+		return nil, fmt.Errorf("sweep preview: unknown resource %q", resource)
+	}
+	status := "''::text"
+	if resource == store.ResourceUsers {
+		status = "status"
+	}
+	rows, err := db.pool.Query(ctx, "SELECT "+status+", count(*) FILTER (WHERE last_seen_run >= $1), count(*) FILTER (WHERE last_seen_run < $1) FROM "+
+		table+" WHERE account_id = $2 AND deleted_run IS NULL GROUP BY 1 ORDER BY 1", runID, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.SweepCount, error) {
+		var c store.SweepCount
+		err := r.Scan(&c.Status, &c.Seen, &c.Unseen)
+		return c, err
+	})
+	if err != nil {
+		err = fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+	}
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return out, nil
+}

@@ -12,13 +12,13 @@ import (
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
-const runColumns = `id, account_id, started_at, finished_at, status, error, requests, "rows", stale`
+const runColumns = `id, account_id, started_at, finished_at, status, error, requests, "rows", stale, unavailable`
 
 func scanRun(row interface{ Scan(...any) error }) (*store.Run, error) {
 	r := &store.Run{}
 	var started, finished sql.NullString
-	var requests, rows, stale string
-	if err := row.Scan(&r.ID, &r.AccountID, &started, &finished, &r.Status, &r.Error, &requests, &rows, &stale); err != nil {
+	var requests, rows, stale, unavailable string
+	if err := row.Scan(&r.ID, &r.AccountID, &started, &finished, &r.Status, &r.Error, &requests, &rows, &stale, &unavailable); err != nil {
 		return nil, err
 	}
 	var err error
@@ -36,6 +36,9 @@ func scanRun(row interface{ Scan(...any) error }) (*store.Run, error) {
 	}
 	if err := json.Unmarshal([]byte(stale), &r.Stale); err != nil {
 		return nil, fmt.Errorf("run %d stale: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(unavailable), &r.Unavailable); err != nil {
+		return nil, fmt.Errorf("run %d unavailable: %w", r.ID, err)
 	}
 	return r, nil
 }
@@ -86,8 +89,12 @@ func (db *DB) EndRun(ctx context.Context, run *store.Run) error {
 	if err != nil {
 		return fmt.Errorf("ending run %d: %w", run.ID, err)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE sync_runs SET finished_at = ?, status = ?, error = ?, requests = ?, "rows" = ?, stale = ? WHERE id = ?`,
-		timeValue(run.FinishedAt), run.Status, run.Error, requests, rows, stale, run.ID)
+	unavailable, err := jsonText(run.Unavailable, "[]")
+	if err != nil {
+		return fmt.Errorf("ending run %d: %w", run.ID, err)
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE sync_runs SET finished_at = ?, status = ?, error = ?, requests = ?, "rows" = ?, stale = ?, unavailable = ? WHERE id = ?`,
+		timeValue(run.FinishedAt), run.Status, run.Error, requests, rows, stale, unavailable, run.ID)
 	if err == nil {
 		err = affected(res)
 	}
@@ -126,8 +133,8 @@ func (db *DB) Runs(ctx context.Context, accountID int64, limit int) ([]*store.Ru
 func (db *DB) Checkpoint(ctx context.Context, runID int64, resource string) (*store.Checkpoint, error) {
 	c := &store.Checkpoint{RunID: runID, Resource: resource}
 	var saved sql.NullString
-	err := db.r.QueryRowContext(ctx, "SELECT done, page_token, saved_at FROM checkpoints WHERE run_id = ? AND resource = ?",
-		runID, resource).Scan(&c.Done, &c.PageToken, &saved)
+	err := db.r.QueryRowContext(ctx, "SELECT done, page_token, saved_at, rows_seen, total FROM checkpoints WHERE run_id = ? AND resource = ?",
+		runID, resource).Scan(&c.Done, &c.PageToken, &saved, &c.Rows, &c.Total)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -142,9 +149,10 @@ func (db *DB) Checkpoint(ctx context.Context, runID int64, resource string) (*st
 
 // SaveCheckpoint saves a resource's progress within a run.
 func (db *DB) SaveCheckpoint(ctx context.Context, c *store.Checkpoint) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO checkpoints (run_id, resource, done, page_token, saved_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (run_id, resource) DO UPDATE SET done = excluded.done, page_token = excluded.page_token, saved_at = excluded.saved_at`,
-		c.RunID, c.Resource, c.Done, c.PageToken, timeValue(c.SavedAt))
+	_, err := db.w.ExecContext(ctx, `INSERT INTO checkpoints (run_id, resource, done, page_token, saved_at, rows_seen, total) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, resource) DO UPDATE SET done = excluded.done, page_token = excluded.page_token, saved_at = excluded.saved_at,
+			rows_seen = excluded.rows_seen, total = excluded.total`,
+		c.RunID, c.Resource, c.Done, c.PageToken, timeValue(c.SavedAt), c.Rows, c.Total)
 	if err != nil {
 		return fmt.Errorf("saving checkpoint %s of run %d: %w", c.Resource, c.RunID, err)
 	}

@@ -417,3 +417,34 @@ func (db *DB) Sweep(ctx context.Context, runID, accountID int64, resource string
 	}
 	return n, nil
 }
+
+// SweepPreview counts the live rows of resource that runID saw and did not
+// see, by status for users.
+func (db *DB) SweepPreview(ctx context.Context, runID, accountID int64, resource string) ([]store.SweepCount, error) {
+	table, ok := sweepTables[resource]
+	if !ok {
+		return nil, fmt.Errorf("sweep preview: unknown resource %q", resource)
+	}
+	status := "''"
+	if resource == store.ResourceUsers {
+		status = "status"
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT "+status+", sum(CASE WHEN last_seen_run >= ? THEN 1 ELSE 0 END), sum(CASE WHEN last_seen_run < ? THEN 1 ELSE 0 END) FROM "+
+		table+" WHERE account_id = ? AND deleted_run IS NULL GROUP BY 1 ORDER BY 1", runID, runID, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+	}
+	defer rows.Close()
+	var out []store.SweepCount
+	for rows.Next() {
+		var c store.SweepCount
+		if err := rows.Scan(&c.Status, &c.Seen, &c.Unseen); err != nil {
+			return nil, fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sweep preview of %s of account %d: %w", resource, accountID, err)
+	}
+	return out, nil
+}

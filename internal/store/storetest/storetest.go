@@ -308,6 +308,7 @@ func testRuns(t *testing.T, open func(t *testing.T) store.Store) {
 	r1.Requests = map[string]int{"Light": 12, "Medium": 3}
 	r1.Rows = map[string]int{"users": 40}
 	r1.Stale = []string{"roles: 502 Bad Gateway"}
+	r1.Unavailable = []string{"groups: not available: Only available for Paid account."}
 	r1.Error = ""
 	mustEnd(t, st, r1, store.RunPartial, start.Add(5*time.Minute))
 
@@ -327,7 +328,7 @@ func testRuns(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	got := runs[2]
 	want := &store.Run{ID: r1.ID, AccountID: a.ID, StartedAt: start.UTC(), FinishedAt: start.Add(5 * time.Minute).UTC(),
-		Status: store.RunPartial, Requests: r1.Requests, Rows: r1.Rows, Stale: r1.Stale}
+		Status: store.RunPartial, Requests: r1.Requests, Rows: r1.Rows, Stale: r1.Stale, Unavailable: r1.Unavailable}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("stored run:\n got %+v\nwant %+v", got, want)
 	}
@@ -365,11 +366,11 @@ func testCheckpoints(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatalf("Checkpoint before any save = %+v, %v; want nil, nil", cp, err)
 	}
 	saved := time.Date(2024, 3, 1, 9, 30, 15, 0, time.FixedZone("PST", -8*3600))
-	must(t, st.SaveCheckpoint(ctx, &store.Checkpoint{RunID: run.ID, Resource: "users:active", PageToken: "tok1", SavedAt: saved}))
-	must(t, st.SaveCheckpoint(ctx, &store.Checkpoint{RunID: run.ID, Resource: "groups", Done: true, SavedAt: saved}))
+	must(t, st.SaveCheckpoint(ctx, &store.Checkpoint{RunID: run.ID, Resource: "users:active", PageToken: "tok1", SavedAt: saved, Rows: 2000, Total: 4321}))
+	must(t, st.SaveCheckpoint(ctx, &store.Checkpoint{RunID: run.ID, Resource: "groups", Done: true, SavedAt: saved, Total: -1}))
 	cp, err = st.Checkpoint(ctx, run.ID, "users:active")
 	must(t, err)
-	want := &store.Checkpoint{RunID: run.ID, Resource: "users:active", PageToken: "tok1", SavedAt: saved.UTC()}
+	want := &store.Checkpoint{RunID: run.ID, Resource: "users:active", PageToken: "tok1", SavedAt: saved.UTC(), Rows: 2000, Total: 4321}
 	if !reflect.DeepEqual(cp, want) {
 		t.Errorf("Checkpoint = %+v, want %+v", cp, want)
 	}
@@ -379,7 +380,7 @@ func testCheckpoints(t *testing.T, open func(t *testing.T) store.Store) {
 	if !cp.Done || cp.PageToken != "" || !cp.SavedAt.Equal(saved.Add(time.Minute)) {
 		t.Errorf("updated Checkpoint = %+v", cp)
 	}
-	if cp, _ := st.Checkpoint(ctx, run.ID, "groups"); cp == nil || !cp.Done {
+	if cp, _ := st.Checkpoint(ctx, run.ID, "groups"); cp == nil || !cp.Done || cp.Rows != 0 || cp.Total != -1 {
 		t.Errorf("groups checkpoint = %+v", cp)
 	}
 }
@@ -500,12 +501,32 @@ func testSweepScope(t *testing.T, open func(t *testing.T) store.Store) {
 	// acme's second run sees fewer of everything.
 	ra2 := mustBegin(t, st, a.ID, day(2, 0))
 	load(ra2, a, []string{"a1"}, []string{"g1"}, []string{"r2"})
+	must(t, st.UpsertUsers(ctx, ra1.ID, a.ID, []store.User{user("pending:p@x.test", "p@x.test", "pending")}))
+	// What a sweep would do, before it does it: per status for users.
+	for _, tc := range []struct {
+		resource string
+		want     []store.SweepCount
+	}{
+		{store.ResourceUsers, []store.SweepCount{{Status: "active", Seen: 1, Unseen: 2}, {Status: "pending", Unseen: 1}}},
+		{store.ResourceGroups, []store.SweepCount{{Seen: 1, Unseen: 1}}},
+		{store.ResourceRoles, []store.SweepCount{{Seen: 1, Unseen: 1}}},
+		{store.ResourceSubAccounts, nil},
+	} {
+		got, err := st.SweepPreview(ctx, ra2.ID, a.ID, tc.resource)
+		must(t, err)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SweepPreview(%s) = %+v, want %+v", tc.resource, got, tc.want)
+		}
+	}
+	if _, err := st.SweepPreview(ctx, ra2.ID, a.ID, "meetings"); err == nil {
+		t.Error("SweepPreview of an unknown resource succeeded")
+	}
 	// A failed run sweeps nothing, so its partial view deletes nothing yet.
 	count := func(view, account string) any {
 		return one(t, st, "SELECT count(*) FROM "+view+" WHERE account = '"+account+"'")
 	}
-	if got := count("zoom_user", "acme"); got != int64(3) {
-		t.Errorf("before sweep: %v acme users, want 3", got)
+	if got := count("zoom_user", "acme"); got != int64(4) {
+		t.Errorf("before sweep: %v acme users, want 4", got)
 	}
 	for _, tc := range []struct {
 		resource string
@@ -513,7 +534,7 @@ func testSweepScope(t *testing.T, open func(t *testing.T) store.Store) {
 		deleted  int64
 		left     int64
 	}{
-		{store.ResourceUsers, "zoom_user", 2, 1},
+		{store.ResourceUsers, "zoom_user", 3, 1},
 		{store.ResourceGroups, "zoom_group", 1, 1},
 		{store.ResourceRoles, "zoom_role", 1, 1},
 	} {

@@ -147,11 +147,11 @@ func testViews(t *testing.T, open func(t *testing.T) store.Store) {
 		})
 
 	checkView(t, st, "SELECT * FROM sync_run",
-		[]string{"id", "account", "started_at", "finished_at", "status", "error", "requests", "rows", "stale"},
+		[]string{"id", "account", "started_at", "finished_at", "status", "error", "requests", "rows", "stale", "unavailable"},
 		[][]any{
-			{r1.ID, "acme", "2024-03-01T00:00:00Z", "2024-03-01T01:00:00Z", "ok", "", `{"Light":3}`, `{"users":2}`, `[]`},
-			{r2.ID, "acme", "2024-03-02T00:00:00Z", "2024-03-02T01:00:00Z", "partial", "", `{}`, `{}`, `["settings: 403"]`},
-			{r3.ID, "other", "2024-03-03T00:00:00Z", nil, "running", "", `{}`, `{}`, `[]`},
+			{r1.ID, "acme", "2024-03-01T00:00:00Z", "2024-03-01T01:00:00Z", "ok", "", `{"Light":3}`, `{"users":2}`, `[]`, `[]`},
+			{r2.ID, "acme", "2024-03-02T00:00:00Z", "2024-03-02T01:00:00Z", "partial", "", `{}`, `{}`, `["settings: 403"]`, `[]`},
+			{r3.ID, "other", "2024-03-03T00:00:00Z", nil, "running", "", `{}`, `{}`, `[]`, `[]`},
 		})
 
 	// The questions docs/schema.md shows, with the same answers on every

@@ -486,22 +486,41 @@ func TestDailyLimitStopsTheLabelWithoutSpinning(t *testing.T) {
 }
 
 func TestPerSecondLimitsAreRespected(t *testing.T) {
-	// A client pacing at the simulator's own limit never draws a 429, even
-	// past the burst.
-	limits := zoom.Limits{PerSecond: map[zoom.Label]float64{zoom.Medium: 50}}
+	// Eight goroutines ask for 2×50+1 Medium requests at once, against a
+	// simulator that admits at most 50 in any second: a client that did
+	// not pace (or paced by a window shorter than the server's, or let a
+	// burst straddle the server's window edge) draws 429s, which the
+	// simulator counts even though the client retries them.
+	const perSecond, requests = 50, 2*50 + 1
+	limits := zoom.Limits{PerSecond: map[zoom.Label]float64{zoom.Medium: perSecond}}
 	b := setup(t, zoomsim.Options{Seed: 1, Limits: &limits}, zoom.WithRateLimiter(zoom.NewRateLimiter(limits)))
-	for p, err := range b.client.Users.ListPages(t.Context(), &zoom.ListUsersOptions{ListOptions: zoom.ListOptions{PageSize: 5}}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = p
+	work := make(chan struct{}, requests)
+	for range requests {
+		work <- struct{}{}
+	}
+	close(work)
+	var wg sync.WaitGroup
+	errs := make(chan error, requests)
+	for range 8 {
+		wg.Go(func() {
+			for range work {
+				if _, _, err := b.client.Roles.List(t.Context(), nil); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	st := b.sim.Stats(b.cred.AccountID)
 	if st.ByStatus["429"] != 0 {
-		t.Fatalf("client drew %d 429s while pacing at the published rate", st.ByStatus["429"])
+		t.Fatalf("the client drew %d 429s while pacing by the published limit", st.ByStatus["429"])
 	}
-	if st.Requests < 20 {
-		t.Fatalf("only %d requests; the test needs enough to exceed the burst", st.Requests)
+	if st.ByLabel["Medium"] != requests {
+		t.Fatalf("the simulator saw %d Medium requests, want %d", st.ByLabel["Medium"], requests)
 	}
 }
 

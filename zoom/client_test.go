@@ -162,23 +162,43 @@ func TestRevokedTokenIsReplacedOnce(t *testing.T) {
 	}
 }
 
-func TestNewS2SMintInvalidatesTheOldToken(t *testing.T) {
-	b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true})
-	ctx := t.Context()
-	if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
-		t.Fatal(err)
-	}
-	// Another process of the same app mints its own token, which makes
-	// Zoom drop ours; the client recovers by minting again.
-	other := zoom.ServerToServer{AccountID: b.cred.AccountID, ClientID: b.cred.ClientID, ClientSecret: b.cred.ClientSecret, OAuthURL: b.sim.OAuthURL}.TokenSource()
-	if _, err := other.Token(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
-		t.Fatal(err)
-	}
-	if got := b.sim.Stats(b.cred.AccountID).ByStatus["401"] + b.sim.Stats("").ByStatus["401"]; got != 1 {
-		t.Fatalf("saw %d refused requests, want exactly 1 before the re-mint", got)
+func TestAnotherS2SMint(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		single  bool
+		refused int
+	}{
+		// Today's Zoom keeps several tokens of one app valid at once.
+		{"today's Zoom: both tokens stay valid", false, 0},
+		// Before multiple-token support, a new mint dropped ours; the
+		// client recovers by minting again, after exactly one 401.
+		{"single-token Zoom: the client re-mints once", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true, S2SSingleToken: tc.single})
+			ctx := t.Context()
+			if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
+				t.Fatal(err)
+			}
+			// Another process of the same app mints its own token.
+			other := zoom.ServerToServer{AccountID: b.cred.AccountID, ClientID: b.cred.ClientID, ClientSecret: b.cred.ClientSecret, OAuthURL: b.sim.OAuthURL}.TokenSource()
+			otherClient, err := zoom.NewClient(other, zoom.WithBaseURL(b.sim.APIURL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := otherClient.Accounts.Get(ctx, "me"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.sim.Stats(b.cred.AccountID).ByStatus["401"] + b.sim.Stats("").ByStatus["401"]; got != tc.refused {
+				t.Fatalf("saw %d refused requests, want %d", got, tc.refused)
+			}
+			if got, want := b.sim.Mints(b.cred.AccountID), 2+tc.refused; got != want {
+				t.Fatalf("%d mints, want %d", got, want)
+			}
+		})
 	}
 }
 
@@ -673,7 +693,7 @@ func TestTokenReplacedShortlyBeforeExpiry(t *testing.T) {
 		{"a nearly expired token is replaced", 90 * time.Second, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true, TokenTTL: tc.ttl, ConcurrentS2STokens: true})
+			b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true, TokenTTL: tc.ttl})
 			for range 3 {
 				if _, _, err := b.client.Accounts.Get(t.Context(), "me"); err != nil {
 					t.Fatal(err)

@@ -174,6 +174,9 @@ func TestConformanceWithZoomOpenAPI(t *testing.T) {
 				if err := schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse(), openapi3.EnableFormatValidation()); err != nil {
 					t.Errorf("GET %s does not match the %s schema in %s:\n%s", path, rt.op, so.file, trimErr(err))
 				}
+				if probs := strictProblems(schema, v); len(probs) > 0 {
+					t.Errorf("GET %s: %d strict problem(s) against %s in %s:\n%s", path, len(probs), rt.op, so.file, trimErr(fmt.Errorf("%s", strings.Join(probs, "\n"))))
+				}
 			}
 		})
 	}
@@ -189,16 +192,19 @@ func specLabel(op *openapi3.Operation) string {
 	return ""
 }
 
-// looseOneOf turns oneOf into anyOf throughout a schema. Zoom's oneOf
-// branches (settings variants above all) have no required fields or
-// discriminator, so any object matches several of them and a strict oneOf
-// would reject every answer; anyOf still demands that one branch fits.
+// looseOneOf turns oneOf into anyOf throughout a schema for kin-openapi's
+// validation, and remembers each oneOf in specOneOf. Zoom's oneOf branches
+// (settings variants above all) have no required fields or discriminator,
+// so under plain JSON Schema any object matches several of them; closed to
+// the properties the spec defines (strictProblems), exactly one must fit.
 func looseOneOf(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
 	if s == nil || seen[s] {
 		return
 	}
 	seen[s] = true
 	if len(s.OneOf) > 0 {
+		// strictProblems still holds the answer to exactly one branch.
+		specOneOf[s] = s.OneOf
 		s.AnyOf = append(s.AnyOf, s.OneOf...)
 		s.OneOf = nil
 	}

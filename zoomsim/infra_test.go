@@ -271,8 +271,9 @@ func TestPageTokensAreBoundAndExpire(t *testing.T) {
 
 func TestPageSizeIsCapped(t *testing.T) {
 	s := newTestServer(t, Options{Seed: 1, Users: 400, NoRateLimits: true})
-	a := do(t, http.MethodGet, s.APIURL+"/groups?page_size=5000", s.IssueToken(s.Credentials()[0].AccountID), nil)
-	if a.status != 200 || jsonField(t, a.body, "page_size") != float64(300) {
+	g := s.Tenants()[0].Groups[0].ID
+	a := do(t, http.MethodGet, s.APIURL+"/groups/"+g+"/members?page_size=5000", s.IssueToken(s.Credentials()[0].AccountID), nil)
+	if a.status != 200 || jsonField(t, a.body, "page_size") != float64(2000) {
 		t.Fatalf("%d page_size=%v", a.status, jsonField(t, a.body, "page_size"))
 	}
 }

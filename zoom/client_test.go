@@ -162,23 +162,43 @@ func TestRevokedTokenIsReplacedOnce(t *testing.T) {
 	}
 }
 
-func TestNewS2SMintInvalidatesTheOldToken(t *testing.T) {
-	b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true})
-	ctx := t.Context()
-	if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
-		t.Fatal(err)
-	}
-	// Another process of the same app mints its own token, which makes
-	// Zoom drop ours; the client recovers by minting again.
-	other := zoom.ServerToServer{AccountID: b.cred.AccountID, ClientID: b.cred.ClientID, ClientSecret: b.cred.ClientSecret, OAuthURL: b.sim.OAuthURL}.TokenSource()
-	if _, err := other.Token(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
-		t.Fatal(err)
-	}
-	if got := b.sim.Stats(b.cred.AccountID).ByStatus["401"] + b.sim.Stats("").ByStatus["401"]; got != 1 {
-		t.Fatalf("saw %d refused requests, want exactly 1 before the re-mint", got)
+func TestAnotherS2SMint(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		single  bool
+		refused int
+	}{
+		// Today's Zoom keeps several tokens of one app valid at once.
+		{"today's Zoom: both tokens stay valid", false, 0},
+		// Before multiple-token support, a new mint dropped ours; the
+		// client recovers by minting again, after exactly one 401.
+		{"single-token Zoom: the client re-mints once", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true, S2SSingleToken: tc.single})
+			ctx := t.Context()
+			if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
+				t.Fatal(err)
+			}
+			// Another process of the same app mints its own token.
+			other := zoom.ServerToServer{AccountID: b.cred.AccountID, ClientID: b.cred.ClientID, ClientSecret: b.cred.ClientSecret, OAuthURL: b.sim.OAuthURL}.TokenSource()
+			otherClient, err := zoom.NewClient(other, zoom.WithBaseURL(b.sim.APIURL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := otherClient.Accounts.Get(ctx, "me"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := b.client.Accounts.Get(ctx, "me"); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.sim.Stats(b.cred.AccountID).ByStatus["401"] + b.sim.Stats("").ByStatus["401"]; got != tc.refused {
+				t.Fatalf("saw %d refused requests, want %d", got, tc.refused)
+			}
+			if got, want := b.sim.Mints(b.cred.AccountID), 2+tc.refused; got != want {
+				t.Fatalf("%d mints, want %d", got, want)
+			}
+		})
 	}
 }
 
@@ -486,22 +506,41 @@ func TestDailyLimitStopsTheLabelWithoutSpinning(t *testing.T) {
 }
 
 func TestPerSecondLimitsAreRespected(t *testing.T) {
-	// A client pacing at the simulator's own limit never draws a 429, even
-	// past the burst.
-	limits := zoom.Limits{PerSecond: map[zoom.Label]float64{zoom.Medium: 50}}
+	// Eight goroutines ask for 2×50+1 Medium requests at once, against a
+	// simulator that admits at most 50 in any second: a client that did
+	// not pace (or paced by a window shorter than the server's, or let a
+	// burst straddle the server's window edge) draws 429s, which the
+	// simulator counts even though the client retries them.
+	const perSecond, requests = 50, 2*50 + 1
+	limits := zoom.Limits{PerSecond: map[zoom.Label]float64{zoom.Medium: perSecond}}
 	b := setup(t, zoomsim.Options{Seed: 1, Limits: &limits}, zoom.WithRateLimiter(zoom.NewRateLimiter(limits)))
-	for p, err := range b.client.Users.ListPages(t.Context(), &zoom.ListUsersOptions{ListOptions: zoom.ListOptions{PageSize: 5}}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = p
+	work := make(chan struct{}, requests)
+	for range requests {
+		work <- struct{}{}
+	}
+	close(work)
+	var wg sync.WaitGroup
+	errs := make(chan error, requests)
+	for range 8 {
+		wg.Go(func() {
+			for range work {
+				if _, _, err := b.client.Roles.List(t.Context(), nil); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	st := b.sim.Stats(b.cred.AccountID)
 	if st.ByStatus["429"] != 0 {
-		t.Fatalf("client drew %d 429s while pacing at the published rate", st.ByStatus["429"])
+		t.Fatalf("the client drew %d 429s while pacing by the published limit", st.ByStatus["429"])
 	}
-	if st.Requests < 20 {
-		t.Fatalf("only %d requests; the test needs enough to exceed the burst", st.Requests)
+	if st.ByLabel["Medium"] != requests {
+		t.Fatalf("the simulator saw %d Medium requests, want %d", st.ByLabel["Medium"], requests)
 	}
 }
 
@@ -654,7 +693,7 @@ func TestTokenReplacedShortlyBeforeExpiry(t *testing.T) {
 		{"a nearly expired token is replaced", 90 * time.Second, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true, TokenTTL: tc.ttl, ConcurrentS2STokens: true})
+			b := setup(t, zoomsim.Options{Seed: 1, NoRateLimits: true, TokenTTL: tc.ttl})
 			for range 3 {
 				if _, _, err := b.client.Accounts.Get(t.Context(), "me"); err != nil {
 					t.Fatal(err)

@@ -2,10 +2,9 @@ package zoom
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limits are an account's rate limits. A zero or negative rate means no
@@ -14,10 +13,11 @@ type Limits struct {
 	// PerSecond is the request rate each label allows. Resource-intensive
 	// limits are per minute in Zoom's table: 10/min is 10.0/60 here.
 	PerSecond map[Label]float64
-	// Burst is how many requests of a label may go at once (default 1:
-	// evenly spaced requests stay under Zoom's limit even when network
-	// jitter bunches their arrival).
-	Burst map[Label]int
+	// Slack lengthens every window the client keeps (default
+	// DefaultSlack), so that requests sent exactly one window apart cannot
+	// arrive less than a window apart when the network delays the first
+	// more than the second. It is the jitter the pacing tolerates.
+	Slack time.Duration
 	// Daily caps one label's requests per UTC day (Free accounts).
 	Daily map[Label]int
 	// SharedDaily caps Heavy and Resource-intensive requests together per
@@ -46,6 +46,38 @@ func DefaultLimits(p Plan) Limits {
 	}
 }
 
+// DefaultSlack is the jitter between sending and arrival that the client's
+// windows absorb: 50 ms on a one-second window costs 5% of the rate in a
+// long run and nothing in a short one.
+const DefaultSlack = 50 * time.Millisecond
+
+// Window is how Zoom counts one label: at most N requests in any Per. Zoom
+// publishes the limits per second (per minute for Resource-intensive), so
+// a whole second's worth may go at once; a rate below one a second becomes
+// one request per 1/rate. N is 0 when the label is not limited.
+func (l Limits) Window(lb Label) (n int, per time.Duration) {
+	ps := l.PerSecond[lb]
+	if ps <= 0 {
+		return 0, 0
+	}
+	per = time.Second
+	if lb == ResourceIntensive {
+		per = time.Minute
+	}
+	n = int(math.Floor(ps*per.Seconds() + 1e-9))
+	if n < 1 {
+		return 1, time.Duration(float64(time.Second) / ps)
+	}
+	return n, per
+}
+
+func (l Limits) slack() time.Duration {
+	if l.Slack > 0 {
+		return l.Slack
+	}
+	return DefaultSlack
+}
+
 // Unlimited is Limits with no limit at all, for simulators with rate limits
 // off and for benchmarks.
 func Unlimited() Limits { return Limits{} }
@@ -57,7 +89,7 @@ type RateLimiter struct {
 
 	mu      sync.Mutex
 	limits  Limits // SetLimits changes them
-	perSec  map[Label]*rate.Limiter
+	sent    map[Label]*window
 	day     time.Time // the UTC day the counters below belong to
 	used    map[Label]int
 	shared  int                 // Heavy+RI used today
@@ -71,29 +103,75 @@ func NewRateLimiter(l Limits) *RateLimiter {
 	r := &RateLimiter{
 		limits:  l,
 		now:     time.Now,
-		perSec:  map[Label]*rate.Limiter{},
+		sent:    map[Label]*window{},
 		used:    map[Label]int{},
 		blocked: map[Label]time.Time{},
 		paused:  map[Label]time.Time{},
 		remain:  map[Label]int{},
 	}
 	for _, lb := range Labels {
-		r.perSec[lb] = rate.NewLimiter(l.pace(lb))
+		r.sent[lb] = newWindow(l, lb)
 	}
 	return r
 }
 
-// pace is the token-bucket rate and burst for one label.
-func (l Limits) pace(lb Label) (rate.Limit, int) {
-	ps := l.PerSecond[lb]
-	if ps <= 0 {
-		return rate.Inf, 0
+// window is a sliding window over the send times of one label's last n
+// requests: the next may go once the oldest of them is a window (plus
+// slack) old. A sequence it admits has at most n requests in any interval
+// of length per, wherever the server starts its windows, and is admitted
+// as well by a token bucket of n every per; so bursts at a server's window
+// edge cannot exceed its limit.
+type window struct {
+	n    int
+	span time.Duration // per + slack
+	at   []time.Time   // ring of the last n send times, oldest at next
+	next int
+}
+
+func newWindow(l Limits, lb Label) *window {
+	n, per := l.Window(lb)
+	if n == 0 {
+		return &window{}
 	}
-	burst := l.Burst[lb]
-	if burst <= 0 {
-		burst = 1
+	return &window{n: n, span: per + l.slack(), at: make([]time.Time, 0, n)}
+}
+
+// reserve books the earliest send time at or after now and returns it.
+// Times come out in order, so the ring's oldest entry is the one reused.
+func (w *window) reserve(now time.Time) time.Time {
+	if w.n == 0 {
+		return now
 	}
-	return rate.Limit(ps), burst
+	if len(w.at) < w.n {
+		if k := len(w.at); k > 0 && w.at[k-1].After(now) {
+			now = w.at[k-1]
+		}
+		w.at = append(w.at, now)
+		return now
+	}
+	t := now
+	if earliest := w.at[w.next].Add(w.span); earliest.After(t) {
+		t = earliest
+	}
+	if last := w.at[(w.next+w.n-1)%w.n]; last.After(t) {
+		t = last
+	}
+	w.at[w.next] = t
+	w.next = (w.next + 1) % w.n
+	return t
+}
+
+// resize keeps the newest send times under new limits.
+func (w *window) resize(l Limits, lb Label) *window {
+	nw := newWindow(l, lb)
+	if nw.n == 0 || w.n == 0 {
+		return nw
+	}
+	k := min(len(w.at), nw.n)
+	for i := len(w.at) - k; i < len(w.at); i++ {
+		nw.at = append(nw.at, w.at[(w.next+i)%len(w.at)])
+	}
+	return nw
 }
 
 // Limits returns the limits the limiter enforces.
@@ -111,9 +189,7 @@ func (r *RateLimiter) SetLimits(l Limits) {
 	defer r.mu.Unlock()
 	r.limits = l
 	for _, lb := range Labels {
-		lim, burst := l.pace(lb)
-		r.perSec[lb].SetLimit(lim)
-		r.perSec[lb].SetBurst(burst)
+		r.sent[lb] = r.sent[lb].resize(l, lb)
 	}
 }
 
@@ -151,29 +227,23 @@ func (r *RateLimiter) Wait(ctx context.Context, label Label) error {
 			return err
 		}
 		pause := r.paused[label].Sub(now)
-		r.mu.Unlock()
 		if pause > 0 {
+			r.mu.Unlock()
 			if err := sleep(ctx, pause); err != nil {
 				return err
 			}
 			continue
 		}
-		break
-	}
-	if err := r.perSec[label].Wait(ctx); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		// Book the slot and count the request now: a slot booked but not
+		// used (the caller gave up) only makes later requests wait longer.
+		at := r.sent[label].reserve(now)
+		r.used[label]++
+		if sharesDaily(label) {
+			r.shared++
 		}
-		return err
+		r.mu.Unlock()
+		return sleep(ctx, at.Sub(now))
 	}
-	r.mu.Lock()
-	r.rollDay(r.now())
-	r.used[label]++
-	if sharesDaily(label) {
-		r.shared++
-	}
-	r.mu.Unlock()
-	return nil
 }
 
 func (r *RateLimiter) dailyExhausted(label Label, now time.Time) error {

@@ -665,7 +665,7 @@ func (g *generator) dashMeetingRow(t *Tenant, m *meeting, now int64) dashMeeting
 type dashParticipant struct {
 	ID                  string   `json:"id"`
 	UserID              string   `json:"user_id"`
-	ParticipantUserID   string   `json:"participant_user_id"`
+	ParticipantUserID   string   `json:"participant_user_id,omitempty"` // not in either QoS answer's schema
 	ParticipantUUID     string   `json:"participant_uuid,omitempty"`
 	UserName            string   `json:"user_name"`
 	Email               string   `json:"email,omitempty"`
@@ -737,6 +737,8 @@ func (g *generator) participantRow(m *meeting, s *session, now int64, qos bool) 
 	}
 	q := g.qualityOf(m, s, now)
 	if qos {
+		// The QoS answers' schemas have no participant_user_id.
+		row.ParticipantUserID = ""
 		row.Health = q.health()
 		row.IssueList = issuesOf(p.cause, q)
 		return row
@@ -806,6 +808,9 @@ func (g *generator) appendQoSParticipant(b []byte, m *meeting, s *session, now i
 	row := g.participantRow(m, s, now, true)
 	if single {
 		row.MeetingNumber = strconv.FormatInt(m.id, 10)
+	} else {
+		// Only the single participant's QoS schema has the devices.
+		row.Microphone, row.Speaker, row.Camera = "", "", ""
 	}
 	j, err := json.Marshal(row)
 	if err != nil {

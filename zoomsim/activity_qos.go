@@ -5,53 +5,40 @@ import (
 	"time"
 )
 
-// QoS thresholds. Every bad minute the simulator generates crosses at least
-// one of them in a field its cause affects (see QoSCauses), and no good
-// minute crosses any, so an analysis using these limits recovers exactly
-// the bad minutes that the ground truth counts.
+// QoS thresholds: the product's documented rule (docs/schema.md,
+// "Thresholds", store.DefaultQoSThresholds), one rule for both sides. A
+// minute is bad when a stream's latency is above QoSBadLatencyMS, its jitter
+// at or above QoSBadJitterMS or its average loss above QoSBadLossPct, or the
+// system CPU at or above QoSBadCPUPct; Wi-Fi is weak below QoSBadRSSI. Every
+// bad minute the simulator generates crosses at least one of them in a
+// field its cause affects, and no good minute crosses any, so an analysis
+// using these limits recovers exactly the bad minutes the ground truth
+// counts. (The values drawn keep well clear of each limit, so which side an
+// exact limit falls on never decides a generated minute.)
 const (
-	QoSBadLatencyMS = 150  // audio/video/as latency, ms: at or above is bad
-	QoSBadJitterMS  = 40   // jitter, ms: at or above is bad
-	QoSBadLossPct   = 2.0  // avg_loss, percent: at or above is bad
-	QoSBadRSSI      = -75  // wifi_rssi avg_rssi, dBm: below is bad
-	QoSBadCPUPct    = 90   // cpu_usage system_max_cpu_usage, percent: at or above is bad
-	QoSBadFrameRate = 10.0 // video_output frame_rate when sending video, fps: below is bad
+	QoSBadLatencyMS = 150 // audio/video/as latency, ms: above is bad
+	QoSBadJitterMS  = 30  // jitter, ms: at or above is bad
+	QoSBadLossPct   = 2.0 // avg_loss, percent: above is bad
+	QoSBadRSSI      = -75 // wifi_rssi avg_rssi, dBm: below is weak
+	QoSBadCPUPct    = 90  // cpu_usage system_max_cpu_usage, percent: at or above is bad
 )
 
-// QoSCause documents what one degradation cause does to a bad minute.
-type QoSCause struct {
-	Name string // CauseWifi, CauseLoss, CauseLatency or CauseCPU
-	// Site is true for causes a Site can have, false for device causes.
-	Site bool
-	// Networks the cause applies to at a degraded site ("" = all but Phone).
-	Networks string
-	// BadShare is the expected share of an affected session's minutes that
-	// are bad.
-	BadShare float64
-	// Fields lists the user_qos fields that cross a threshold in a bad
-	// minute, with the ranges drawn.
-	Fields []string
-}
-
-// QoSCauses returns the mapping from cause to bad values. Good minutes
-// have latency 10-95 ms, jitter 0-12 ms, avg_loss 0-0.5%, max_loss under
-// 2%, avg_rssi -45 to -65 dBm, system CPU 25-70% with pressure normal or
-// fair, video at 20-30 fps. Everyone also has a background of
-// badShareBackground (1%) bad minutes of loss or latency, and phones on
-// Cellular 6% of loss.
-func QoSCauses() []QoSCause {
-	return []QoSCause{
-		{Name: CauseWifi, Site: true, Networks: "Wifi", BadShare: badShareSite, Fields: []string{
-			"wifi_rssi.avg_rssi -78..-90 dBm", "*.avg_loss 3-12%", "*.max_loss avg+5-15%", "*.jitter 40-100 ms", "*.latency +40-120 ms", "video_output.frame_rate 5-11 fps"}},
-		{Name: CauseLoss, Site: true, BadShare: badShareSite, Fields: []string{
-			"*.avg_loss 4-15%", "*.max_loss avg+6-20%", "video_output.frame_rate 8-15 fps"}},
-		{Name: CauseLatency, Site: true, BadShare: badShareSite, Fields: []string{
-			"*.latency 220-480 ms", "*.jitter 45-130 ms"}},
-		{Name: CauseCPU, Site: false, BadShare: badShareCPU, Fields: []string{
-			"cpu_usage.system_max_cpu_usage 92-100%", "cpu_usage.zoom_avg_cpu_usage 35-70%",
-			"cpu_pressure_level serious/critical", "video_output.frame_rate 2-8 fps", "as_output.frame_rate 1-3 fps"}},
-	}
-}
+// What each cause does to a bad minute (documentation only; the values
+// are drawn below). Good minutes have latency 10-95 ms, jitter 0-12 ms,
+// avg_loss 0-0.5%, max_loss under 2%, avg_rssi -45 to -65 dBm, system CPU
+// 25-70% with pressure normal or fair, video at 20-30 fps. Everyone also has
+// a background of badShareBackground (1%) bad minutes of loss or latency,
+// and phones on Cellular 6% of loss.
+//
+//	CauseWifi     site, Wifi only, badShareSite: avg_rssi -78..-90 dBm,
+//	              avg_loss 3-12%, max_loss avg+5-15%, jitter 40-100 ms,
+//	              latency +40-120 ms, video_output frame_rate 5-11 fps
+//	CauseLoss     site, badShareSite: avg_loss 4-15%, max_loss avg+6-20%,
+//	              video_output frame_rate 8-15 fps
+//	CauseLatency  site, badShareSite: latency 220-480 ms, jitter 45-130 ms
+//	CauseCPU      device, badShareCPU: system_max_cpu_usage 92-100%,
+//	              zoom_avg_cpu_usage 35-70%, pressure serious/critical,
+//	              video_output 2-8 fps, as_output 1-3 fps
 
 // affects reports whether a cause degrades a stream ("audio", "video",
 // "as"). CPU starvation shows in frame rates, not in audio.

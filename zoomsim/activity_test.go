@@ -281,19 +281,14 @@ func badSample(t *testing.T, s map[string]any) bool {
 	}
 	for _, stream := range []string{"audio_input", "audio_output", "video_input", "video_output", "as_input", "as_output"} {
 		m, _ := s[stream].(map[string]any)
-		if v, ok := num(m["latency"]); ok && v >= QoSBadLatencyMS {
+		if v, ok := num(m["latency"]); ok && v > QoSBadLatencyMS {
 			return true
 		}
 		if v, ok := num(m["jitter"]); ok && v >= QoSBadJitterMS {
 			return true
 		}
-		if v, ok := num(m["avg_loss"]); ok && v >= QoSBadLossPct {
+		if v, ok := num(m["avg_loss"]); ok && v > QoSBadLossPct {
 			return true
-		}
-		if stream == "video_output" {
-			if v, ok := num(m["frame_rate"]); ok && v < QoSBadFrameRate {
-				return true
-			}
 		}
 	}
 	if c, ok := s["cpu_usage"].(map[string]any); ok {

@@ -43,7 +43,7 @@ type ParticipantInfo struct {
 	Device     string // Windows, Mac, iOS, Android, Phone, H.323/SIP
 	IPAddress  string
 	MACAddr    string
-	Cause      string // what this session's bad minutes are made of (see QoSCauses)
+	Cause      string // what this session's bad minutes are made of (see activity_qos.go)
 	Join       time.Time
 	Leave      time.Time
 	Samples    int // user_qos samples

@@ -168,7 +168,7 @@ func (a *authServer) serveToken(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid account_id")
 			return
 		}
-		if !a.opts.ConcurrentS2STokens {
+		if a.opts.S2SSingleToken {
 			// A new mint replaces the app's previous token.
 			if old, ok := a.tokens[a.latest[c.ClientID]]; ok {
 				old.revoked = true

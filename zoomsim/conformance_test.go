@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -95,11 +96,22 @@ type fixture struct {
 
 func (fx *fixture) get(t *testing.T, path string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fx.s.APIURL+path, nil)
+	status, _, b := fx.getAs(t, path, fx.token)
+	return status, b
+}
+
+func (fx *fixture) getAs(t *testing.T, path, token string) (int, http.Header, []byte) {
+	t.Helper()
+	return getFrom(t, fx.s.APIURL+path, token)
+}
+
+func getFrom(t *testing.T, u, token string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+fx.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +121,66 @@ func (fx *fixture) get(t *testing.T, path string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp.StatusCode, resp.Header, b
+}
+
+// unknownID is a case's path with its first id placeholder (not "me")
+// replaced by an id no tenant has.
+func (fx *fixture) unknownID(t *testing.T, c string) (string, bool) {
+	for _, k := range []string{"{ownerId}", "{ownerEmail}", "{groupId}", "{roleId}", "{subAccountId}", "{meetingId}", "{participantId}"} {
+		if i := strings.Index(c, k); i >= 0 {
+			bogus := "NoSuchId0000000000000"
+			if k == "{ownerEmail}" {
+				bogus = "nobody%40example.invalid"
+			}
+			return fx.expand(t, c[:i]+bogus+c[i+len(k):]), true
+		}
+	}
+	return "", false
+}
+
+// withQuery sets one query parameter of a path.
+func withQuery(path, key, value string) string {
+	p, q, _ := strings.Cut(path, "?")
+	vals, _ := url.ParseQuery(q)
+	vals.Set(key, value)
+	return p + "?" + vals.Encode()
+}
+
+// specParam reports whether an operation takes a query parameter.
+func specParam(op *openapi3.Operation, name string) bool {
+	for _, p := range op.Parameters {
+		if p.Value != nil && p.Value.In == "query" && p.Value.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// errorBodyProblems checks a body against Zoom's error shape (CONTRACT.md
+// §1): {"code": <int>, "message": "<text>"}, with "errors" for validation
+// errors, nothing else; code is want unless want is 0.
+func errorBodyProblems(body []byte, want int) []string {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return []string{"not a JSON object: " + err.Error()}
+	}
+	var out []string
+	for k := range m {
+		if k != "code" && k != "message" && k != "errors" {
+			out = append(out, "unexpected property "+k)
+		}
+	}
+	code, ok := m["code"].(float64)
+	if !ok || code != float64(int(code)) {
+		out = append(out, "code is not an integer")
+	} else if want != 0 && int(code) != want {
+		out = append(out, fmt.Sprintf("code %d, want %d", int(code), want))
+	}
+	if msg, ok := m["message"].(string); !ok || msg == "" {
+		out = append(out, "no message")
+	}
+	return out
 }
 
 // conformanceCases lists, per operationId, the requests whose answers are
@@ -146,7 +217,7 @@ func TestConformanceWithZoomOpenAPI(t *testing.T) {
 			if lbl := specLabel(so.op); lbl != "" && !strings.EqualFold(lbl, categoryName(rt.label)) && !(strings.EqualFold(lbl, "RESOURCE-INTENSIVE") && rt.label == zoom.ResourceIntensive) {
 				t.Errorf("route label %s, spec says %s", categoryName(rt.label), lbl)
 			}
-			cases := conformanceCases[rt.op]
+			cases := slices.Clone(conformanceCases[rt.op])
 			if len(cases) == 0 {
 				t.Fatalf("no conformance request for %s; add one with addCase", rt.op)
 			}
@@ -158,24 +229,134 @@ func TestConformanceWithZoomOpenAPI(t *testing.T) {
 			if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
 				schema = mt.Schema.Value
 			}
-			for _, c := range cases {
-				path := fx.expand(t, c)
-				status, body := fx.get(t, path)
+			// check validates one 200 answer and returns it decoded.
+			check := func(path string) map[string]any {
+				status, hdr, body := fx.getAs(t, path, fx.token)
 				if status != http.StatusOK {
 					t.Fatalf("GET %s: %d %s", path, status, body)
 				}
-				if schema == nil {
-					continue
+				if got := hdr.Get("X-RateLimit-Category"); got != "" && got != categoryName(rt.label) {
+					t.Errorf("GET %s: X-RateLimit-Category %q, want %q", path, got, categoryName(rt.label))
 				}
 				var v any
 				if err := json.Unmarshal(body, &v); err != nil {
 					t.Fatalf("GET %s: body is not JSON: %v", path, err)
 				}
+				if schema == nil {
+					return nil
+				}
 				if err := schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse(), openapi3.EnableFormatValidation()); err != nil {
 					t.Errorf("GET %s does not match the %s schema in %s:\n%s", path, rt.op, so.file, trimErr(err))
 				}
+				if miss := missingRequired(rt.op, schema, v); len(miss) > 0 {
+					t.Errorf("GET %s lacks %v, which the spec defines (see mayOmit)", path, miss)
+				}
+				if strings.Contains(rt.path, "/qos") {
+					if probs := qosStringProblems(v); len(probs) > 0 {
+						t.Errorf("GET %s: %d QoS value(s) not in a recorded format:\n%s", path, len(probs), strings.Join(probs[:min(len(probs), 20)], "\n"))
+					}
+				}
+				if probs := strictProblems(schema, v); len(probs) > 0 {
+					t.Errorf("GET %s: %d strict problem(s) against %s in %s:\n%s", path, len(probs), rt.op, so.file, trimErr(fmt.Errorf("%s", strings.Join(probs, "\n"))))
+				}
+				m, _ := v.(map[string]any)
+				return m
+			}
+			paged := specParam(so.op, "next_page_token")
+			later := 0
+			for i := 0; i < len(cases); i++ {
+				c := cases[i]
+				path := fx.expand(t, c)
+				if paged && i == 0 {
+					// A page of one, so that a later page exists.
+					cases = append(cases, withQuery(path, "page_size", "1"))
+				}
+				v := check(path)
+				if tok, _ := v["next_page_token"].(string); tok != "" {
+					check(withQuery(path, "next_page_token", tok))
+					later++
+				}
+			}
+			if paged && later == 0 {
+				t.Errorf("no later page of %s was checked: the simulator gave no next_page_token", rt.op)
+			}
+
+			// Error answers: Zoom's error body, and a status the spec lists
+			// (401 aside: the specs disagree on it, CONTRACT.md §1).
+			first := fx.expand(t, cases[0])
+			status, _, body := fx.getAs(t, first, "not-a-token")
+			if probs := errorBodyProblems(body, 124); status != http.StatusUnauthorized || len(probs) > 0 {
+				t.Errorf("GET %s with a bad token: %d %s %v", first, status, body, probs)
+			}
+			if paged {
+				p := withQuery(first, "next_page_token", "bogus")
+				status, _, body := fx.getAs(t, p, fx.token)
+				if probs := errorBodyProblems(body, 300); status != http.StatusBadRequest || len(probs) > 0 {
+					t.Errorf("GET %s: %d %s %v, want 400 code 300", p, status, body, probs)
+				}
+			}
+			if bad, ok := fx.unknownID(t, conformanceCases[rt.op][0]); ok {
+				status, _, body := fx.getAs(t, bad, fx.token)
+				if status < 400 || status >= 500 || so.op.Responses.Status(status) == nil {
+					t.Errorf("GET %s (an unknown id): %d, not a status the spec lists for %s", bad, status, rt.op)
+				}
+				if probs := errorBodyProblems(body, 0); len(probs) > 0 {
+					t.Errorf("GET %s (an unknown id): %s %v", bad, body, probs)
+				}
 			}
 		})
+	}
+}
+
+// TestConformance429 checks Zoom's two rate-limit answers (CONTRACT.md §5)
+// for every label: a successful answer's X-RateLimit-* headers, the
+// per-second 429 (X-RateLimit-Type QPS) and the daily 429 (Daily-limit,
+// X-RateLimit-Limit and -Remaining, Retry-After as the next 00:00 UTC
+// timestamp), each with Zoom's error body.
+func TestConformance429(t *testing.T) {
+	clock := time.Date(2026, 3, 18, 15, 30, 0, 0, time.UTC)
+	limits := zoom.Limits{
+		PerSecond: map[zoom.Label]float64{zoom.Light: 1, zoom.Medium: 1, zoom.Heavy: 1, zoom.ResourceIntensive: 1.0 / 60},
+		Daily:     map[zoom.Label]int{zoom.Light: 2, zoom.Medium: 2, zoom.Heavy: 2, zoom.ResourceIntensive: 2},
+	}
+	s, err := New(Options{Seed: 3, Users: 30, Plan: zoom.PlanBusiness, Limits: &limits, Days: 3, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tok := s.IssueToken(s.Tenants()[0].ID)
+	day := clock.Format("2006-01-02")
+	for _, c := range []struct {
+		label zoom.Label
+		path  string
+	}{
+		{zoom.Light, "/users/me"},
+		{zoom.Medium, "/users"},
+		{zoom.Heavy, "/report/daily"},
+		{zoom.ResourceIntensive, "/metrics/meetings?type=past&from=" + day + "&to=" + day},
+	} {
+		name := categoryName(c.label)
+		ok := func(remaining string) {
+			status, h, body := getFrom(t, s.APIURL+c.path, tok)
+			if status != http.StatusOK || h.Get("X-RateLimit-Category") != name || h.Get("X-RateLimit-Limit") != "2" || h.Get("X-RateLimit-Remaining") != remaining {
+				t.Errorf("%s: %d %v %s; want 200 with X-RateLimit-Category %s, -Limit 2, -Remaining %s", c.path, status, h, body, name, remaining)
+			}
+		}
+		ok("1")
+		status, h, body := getFrom(t, s.APIURL+c.path, tok)
+		if probs := errorBodyProblems(body, 429); status != http.StatusTooManyRequests || len(probs) > 0 ||
+			h.Get("X-RateLimit-Category") != name || h.Get("X-RateLimit-Type") != "QPS" {
+			t.Errorf("%s at once: %d %v %s %v; want a QPS 429", c.path, status, h, body, probs)
+		}
+		clock = clock.Add(61 * time.Second)
+		ok("0")
+		clock = clock.Add(61 * time.Second)
+		status, h, body = getFrom(t, s.APIURL+c.path, tok)
+		if probs := errorBodyProblems(body, 429); status != http.StatusTooManyRequests || len(probs) > 0 ||
+			h.Get("X-RateLimit-Category") != name || h.Get("X-RateLimit-Type") != "Daily-limit" ||
+			h.Get("X-RateLimit-Limit") != "2" || h.Get("X-RateLimit-Remaining") != "0" || h.Get("Retry-After") != "2026-03-19T00:00:00Z" {
+			t.Errorf("%s past the daily cap: %d %v %s %v; want a daily 429 with Retry-After 2026-03-19T00:00:00Z", c.path, status, h, body, probs)
+		}
 	}
 }
 
@@ -189,16 +370,19 @@ func specLabel(op *openapi3.Operation) string {
 	return ""
 }
 
-// looseOneOf turns oneOf into anyOf throughout a schema. Zoom's oneOf
-// branches (settings variants above all) have no required fields or
-// discriminator, so any object matches several of them and a strict oneOf
-// would reject every answer; anyOf still demands that one branch fits.
+// looseOneOf turns oneOf into anyOf throughout a schema for kin-openapi's
+// validation, and remembers each oneOf in specOneOf. Zoom's oneOf branches
+// (settings variants above all) have no required fields or discriminator,
+// so under plain JSON Schema any object matches several of them; closed to
+// the properties the spec defines (strictProblems), exactly one must fit.
 func looseOneOf(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
 	if s == nil || seen[s] {
 		return
 	}
 	seen[s] = true
 	if len(s.OneOf) > 0 {
+		// strictProblems still holds the answer to exactly one branch.
+		specOneOf[s] = s.OneOf
 		s.AnyOf = append(s.AnyOf, s.OneOf...)
 		s.OneOf = nil
 	}

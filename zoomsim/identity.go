@@ -250,13 +250,12 @@ func (identityAPI) groups(c *call) (any, error) {
 		Name         string `json:"name"`
 		TotalMembers int    `json:"total_members"`
 	}
-	// The spec lists no page_size here; Zoom's paged answers carry it.
+	// The spec defines no page_size in this answer, so none is sent.
 	out := struct {
 		Groups        []group `json:"groups"`
-		PageSize      int     `json:"page_size"`
 		TotalRecords  int     `json:"total_records"`
 		NextPageToken string  `json:"next_page_token"`
-	}{Groups: []group{}, PageSize: pr.Size, TotalRecords: len(t.Groups), NextPageToken: pr.Next}
+	}{Groups: []group{}, TotalRecords: len(t.Groups), NextPageToken: pr.Next}
 	for _, g := range t.Groups[pr.Lo:pr.Hi] {
 		out.Groups = append(out.Groups, group{g.ID, g.Name, len(ix.groupMembers[g.ID])})
 	}

@@ -168,9 +168,11 @@ func TestExpiredAccessToken(t *testing.T) {
 }
 
 func TestRateLimitHeadersAndDailyCap(t *testing.T) {
-	limits := zoom.DefaultLimits(zoom.PlanPro)
+	// Business, so that the Dashboard's Resource-intensive /metrics/meetings
+	// answers at all (on Pro it is a plan 400 before any rate limit).
+	limits := zoom.DefaultLimits(zoom.PlanBusiness)
 	limits.SharedDaily = 2
-	s := newTestServer(t, Options{Seed: 1, Limits: &limits})
+	s := newTestServer(t, Options{Seed: 1, Plan: zoom.PlanBusiness, Limits: &limits})
 	tok := s.IssueToken(s.Credentials()[0].AccountID)
 	for i := range 2 {
 		a := do(t, http.MethodGet, s.APIURL+"/accounts/me/plans/usage", tok, nil)
@@ -193,9 +195,11 @@ func TestRateLimitHeadersAndDailyCap(t *testing.T) {
 	if jsonField(t, a.body, "code") != float64(429) {
 		t.Fatalf("body %s", a.body)
 	}
-	// Resource-intensive shares the Heavy cap.
-	if a := do(t, http.MethodGet, s.APIURL+"/metrics/meetings?type=past&from=2026-01-01&to=2026-01-02", tok, nil); a.status != 429 && a.status != 400 {
-		t.Fatalf("resource-intensive after Heavy cap: %d", a.status)
+	// Resource-intensive shares the Heavy cap: a daily 429, not a 400.
+	today := time.Now().UTC().Format("2006-01-02")
+	if a := do(t, http.MethodGet, s.APIURL+"/metrics/meetings?type=past&from="+today+"&to="+today, tok, nil); a.status != 429 ||
+		a.header.Get("X-RateLimit-Type") != "Daily-limit" || a.header.Get("X-RateLimit-Category") != "Resource-intensive" {
+		t.Fatalf("resource-intensive after the Heavy cap: %d %v %s", a.status, a.header, a.body)
 	}
 	// Medium is not capped on Pro.
 	if a := do(t, http.MethodGet, s.APIURL+"/users", tok, nil); a.status != 200 {
@@ -267,8 +271,9 @@ func TestPageTokensAreBoundAndExpire(t *testing.T) {
 
 func TestPageSizeIsCapped(t *testing.T) {
 	s := newTestServer(t, Options{Seed: 1, Users: 400, NoRateLimits: true})
-	a := do(t, http.MethodGet, s.APIURL+"/groups?page_size=5000", s.IssueToken(s.Credentials()[0].AccountID), nil)
-	if a.status != 200 || jsonField(t, a.body, "page_size") != float64(300) {
+	g := s.Tenants()[0].Groups[0].ID
+	a := do(t, http.MethodGet, s.APIURL+"/groups/"+g+"/members?page_size=5000", s.IssueToken(s.Credentials()[0].AccountID), nil)
+	if a.status != 200 || jsonField(t, a.body, "page_size") != float64(2000) {
 		t.Fatalf("%d page_size=%v", a.status, jsonField(t, a.body, "page_size"))
 	}
 }

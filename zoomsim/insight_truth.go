@@ -90,6 +90,32 @@ func (t *Tenant) ClientVersions() map[string]string {
 	return out
 }
 
+// OutdatedClients returns, sorted, the e-mails of users whose last client
+// is at least behind releases older than the newest any user runs, counting
+// only releases some user runs, in the simulator's own newest-first release
+// list (no version comparison).
+func (t *Tenant) OutdatedClients(behind int) []string {
+	versions := t.ClientVersions()
+	var seen []string // releases in use, newest first
+	for _, r := range idClientVersions {
+		r, _, _ = strings.Cut(r, " ")
+		for _, v := range versions {
+			if v == r {
+				seen = append(seen, r)
+				break
+			}
+		}
+	}
+	var out []string
+	for e, v := range versions {
+		if slices.Index(seen, v) >= behind {
+			out = append(out, e)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Employment statuses in generated rosters.
 const (
 	EmploymentActive     = "Active"

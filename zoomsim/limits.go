@@ -1,20 +1,21 @@
 package zoomsim
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/zoomsight/zoomsight/zoom"
 )
 
-// limiter enforces Zoom's rate limits per account and label: a token bucket
-// per second (per minute for Resource-intensive) and daily caps that reset
-// at 00:00 UTC.
+// limiter enforces Zoom's rate limits per account and label and daily caps
+// that reset at 00:00 UTC. Zoom states its limits per second (per minute
+// for Resource-intensive) without saying where its windows start; the
+// simulator takes the strictest reading: at most N requests admitted in any
+// interval of one second (one minute), counted at arrival. A client that
+// never draws a 429 here draws none from fixed windows of any alignment, nor
+// from a token bucket of N a second.
 type limiter struct {
 	off       bool
 	overrides *zoom.Limits
@@ -25,7 +26,7 @@ type limiter struct {
 
 type accountLimits struct {
 	limits  zoom.Limits
-	buckets map[zoom.Label]*rate.Limiter
+	windows map[zoom.Label]*window
 	day     time.Time
 	used    map[zoom.Label]int
 	shared  int
@@ -44,24 +45,39 @@ func (l *limiter) account(t *Tenant) *accountLimits {
 	if l.overrides != nil {
 		lim = *l.overrides
 	}
-	a = &accountLimits{limits: lim, buckets: map[zoom.Label]*rate.Limiter{}, used: map[zoom.Label]int{}}
+	a = &accountLimits{limits: lim, windows: map[zoom.Label]*window{}, used: map[zoom.Label]int{}}
 	for _, lb := range zoom.Labels {
-		ps := lim.PerSecond[lb]
-		if ps <= 0 {
-			a.buckets[lb] = rate.NewLimiter(rate.Inf, 0)
-			continue
-		}
-		// One window's worth of burst: Zoom counts per second (per minute
-		// for Resource-intensive), so a client pacing evenly at the
-		// published rate is never refused.
-		burst := int(math.Ceil(ps))
-		if lb == zoom.ResourceIntensive {
-			burst = int(math.Round(ps * 60))
-		}
-		a.buckets[lb] = rate.NewLimiter(rate.Limit(ps), max(burst, 1))
+		n, per := lim.Window(lb)
+		a.windows[lb] = &window{n: n, per: per}
 	}
 	l.accts[t.ID] = a
 	return a
+}
+
+// window holds the arrival times of a label's last n admitted requests.
+type window struct {
+	n    int // 0: not limited
+	per  time.Duration
+	at   []time.Time // ring, oldest at next once full
+	next int
+}
+
+// allow admits a request arriving at now if fewer than n were admitted in
+// the interval (now-per, now].
+func (w *window) allow(now time.Time) bool {
+	if w.n == 0 {
+		return true
+	}
+	if len(w.at) < w.n {
+		w.at = append(w.at, now)
+		return true
+	}
+	if now.Sub(w.at[w.next]) < w.per {
+		return false
+	}
+	w.at[w.next] = now
+	w.next = (w.next + 1) % w.n
+	return true
 }
 
 // rollDay starts a new day's counts when now is past a.day.
@@ -99,7 +115,7 @@ func (l *limiter) take(t *Tenant, lb zoom.Label, now time.Time, html bool) (http
 	if capacity > 0 && used >= capacity {
 		return nil, dailyLimited(lb, capacity, a.day.AddDate(0, 0, 1), html)
 	}
-	if !a.buckets[lb].AllowN(now, 1) {
+	if !a.windows[lb].allow(now) {
 		return nil, qpsLimited(lb, html)
 	}
 	a.spend(lb, 1)
@@ -108,8 +124,8 @@ func (l *limiter) take(t *Tenant, lb zoom.Label, now time.Time, html bool) (http
 	if capacity > 0 {
 		h.Set("X-RateLimit-Limit", strconv.Itoa(capacity))
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(capacity-used-1))
-	} else if ps := a.limits.PerSecond[lb]; ps > 0 {
-		h.Set("X-RateLimit-Limit", strconv.Itoa(int(math.Ceil(ps))))
+	} else if n, _ := a.limits.Window(lb); n > 0 {
+		h.Set("X-RateLimit-Limit", strconv.Itoa(n))
 	}
 	return h, nil
 }
@@ -154,20 +170,4 @@ func dailyLimited(lb zoom.Label, capacity int, reset time.Time, html bool) *apiE
 	e.header.Set("X-RateLimit-Limit", strconv.Itoa(capacity))
 	e.header.Set("X-RateLimit-Remaining", "0")
 	return e
-}
-
-// DailyUsed reports how many requests of a label an account made today, as
-// the simulator counts them against the daily cap.
-func (s *Server) DailyUsed(accountID string, lb zoom.Label) int {
-	t := s.byID[accountID]
-	if t == nil {
-		return 0
-	}
-	s.limits.mu.Lock()
-	defer s.limits.mu.Unlock()
-	a := s.limits.account(t)
-	if shares(lb) && a.limits.SharedDaily > 0 {
-		return a.shared
-	}
-	return a.used[lb]
 }

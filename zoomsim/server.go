@@ -40,10 +40,12 @@ type Options struct {
 	PageTokenTTL time.Duration
 	// TokenTTL is how long access tokens live (default one hour).
 	TokenTTL time.Duration
-	// ConcurrentS2STokens lets several account_credentials tokens of one app
-	// be valid at once. By default a new mint invalidates the app's previous
-	// token, which is what breaks clients that mint per request.
-	ConcurrentS2STokens bool
+	// S2SSingleToken makes a new account_credentials mint invalidate the
+	// app's previous token, as Zoom did before "Multiple access token
+	// support available for server-to-server apps" (CONTRACT.md §2); it is
+	// what broke clients that mint per request. By default, as on today's
+	// Zoom, every token minted stays valid until it expires.
+	S2SSingleToken bool
 	// Scopes granted to every app credential; nil grants every scope the
 	// simulator knows.
 	Scopes []string

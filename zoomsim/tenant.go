@@ -356,14 +356,6 @@ func (t *Tenant) GroupMembers(groupID string) []*User {
 	return idSnapshots(t.idIndex().groupMembers[groupID])
 }
 
-// RoleMembers returns copies of the users GET /roles/{roleId}/members
-// lists: active and inactive holders of the role.
-func (t *Tenant) RoleMembers(roleID string) []*User {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return idSnapshots(t.idIndex().roleMembers[roleID])
-}
-
 // Setting returns a copy of the account setting at a dotted path such as
 // "meeting_security.waiting_room".
 func (t *Tenant) Setting(path string) (any, bool) {

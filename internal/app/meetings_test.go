@@ -324,10 +324,15 @@ func TestMeetingSyncProPlan(t *testing.T) {
 	// Each listed meeting has exactly the simulator's participant sessions.
 	tn := e.sim.Tenant(e.cred.AccountID)
 	var uuids []string
-	_ = e.app.Store.Query(ctx, "SELECT uuid FROM zoom_meeting WHERE participants_state = 'done'", func(_ []string, r []any) error {
+	if err := e.app.Store.Query(ctx, "SELECT uuid FROM zoom_meeting WHERE participants_state = 'done' AND source = 'user_meetings'", func(_ []string, r []any) error {
 		uuids = append(uuids, r[0].(string))
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(uuids) != n {
+		t.Fatalf("%d meeting uuids read, want the %d counted", len(uuids), n)
+	}
 	for _, u := range uuids {
 		want := len(tn.MeetingParticipants(u))
 		got := e.count(t, fmt.Sprintf("SELECT count(*) FROM zoom_participant WHERE meeting_uuid = '%s' AND source = 'report'", strings.ReplaceAll(u, "'", "''")))

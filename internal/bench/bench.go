@@ -3,7 +3,8 @@
 // another, with the simulator enforcing a Pro account's rate limits. For
 // each tenant size and store driver it reports the requests issued against
 // the fewest the sync could make, the wall time against the lower bound the
-// rate limits set, the rows written per second and the sync's peak RSS.
+// rate limits set (see Floor), the rows written per second and the sync's
+// peak RSS.
 //
 // Both children run the same zoomsight binary, so that neither the
 // simulator's tenant nor the benchmark's own bookkeeping counts against the
@@ -40,8 +41,8 @@ import (
 
 // The goals the benchmark checks.
 const (
-	// WallGoal is how far above the rate limits' lower bound a sync's wall
-	// time may be.
+	// WallGoal is how far above the rate limits' floor a sync's wall time
+	// may be.
 	WallGoal = 1.1
 	// RSSGoal is the most a sync's peak resident set may be, in bytes.
 	RSSGoal = 150 << 20
@@ -78,8 +79,9 @@ type Result struct {
 	// Wall is the sync process's lifetime, from start to exit: start-up,
 	// opening the (migrated) store, the sync itself and its summary.
 	Wall time.Duration
-	// LowerBound is the least time the rate limits allow for Minimum.
-	LowerBound time.Duration
+	// Floor is the least time the simulator's rate limits allow for
+	// Minimum (see Floor); 0 when they do not bind at all.
+	Floor time.Duration
 	// Rows is every row the sync wrote (users, memberships, groups, …).
 	Rows int
 	// PeakRSS is the sync process's peak resident set in bytes; 0 where
@@ -95,21 +97,26 @@ func (r *Result) IssuedTotal() int { return sum(r.Issued) }
 // MinimumTotal is the fewest requests the sync could make.
 func (r *Result) MinimumTotal() int { return sum(r.Minimum) }
 
-// Ratio is the wall time over the lower bound.
+// Ratio is the wall time over the floor; +Inf when the floor is 0.
 func (r *Result) Ratio() float64 {
-	if r.LowerBound <= 0 {
+	if r.Floor <= 0 {
 		return math.Inf(1)
 	}
-	return r.Wall.Seconds() / r.LowerBound.Seconds()
+	return r.Wall.Seconds() / r.Floor.Seconds()
 }
+
+// Binds reports whether the rate limits set any floor at all: when they do
+// not, the wall time is zoomsight's own and the wall goal does not apply.
+func (r *Result) Binds() bool { return r.Floor > 0 }
 
 // RequestsMet reports whether the sync made exactly the fewest requests.
 func (r *Result) RequestsMet() bool {
 	return r.Err == nil && r.IssuedTotal() == r.MinimumTotal() && labelsEqual(r.Issued, r.Minimum)
 }
 
-// WallMet reports whether the wall time is within WallGoal of the bound.
-func (r *Result) WallMet() bool { return r.Err == nil && r.Ratio() <= WallGoal }
+// WallMet reports whether the wall time is within WallGoal of the floor.
+// It is false when the limits do not bind: there is no floor to be near.
+func (r *Result) WallMet() bool { return r.Err == nil && r.Binds() && r.Ratio() <= WallGoal }
 
 // RSSMet reports whether the peak RSS is within RSSGoal.
 func (r *Result) RSSMet() bool { return r.Err == nil && r.PeakRSS > 0 && r.PeakRSS <= RSSGoal }
@@ -188,23 +195,54 @@ func Minimum(t Tenant) map[string]int {
 	return map[string]int{zoom.Light.String(): 1, zoom.Medium.String(): medium}
 }
 
-// LowerBound is the least wall time in which requests (by label) fit under
-// an account's rate limits. Zoom limits each label of an account on its
-// own, and one sync is one account: labels run side by side and each must
-// space its requests by the label's rate after spending its burst, so the
-// bound is the slowest label's (n − burst) / rate. Nothing else (network,
-// Zoom's answers, the store) is counted, so no sync can beat it.
-func LowerBound(requests map[string]int, l zoom.Limits) time.Duration {
-	var worst float64
+// Floor is the least wall time in which requests (by label) can be served,
+// started at start, by a server that works the way the simulator does:
+//
+//   - it admits at most N requests of a label in any interval of the
+//     label's window (N a second, or a minute for Resource-intensive; see
+//     zoom.Limits.Window), counted at arrival, so requests i and i+N of a
+//     label arrive at least one window apart and the last of n arrives at
+//     least ⌊(n−1)/N⌋ windows after the first;
+//   - labels are counted apart, so they go side by side and the floor is
+//     the slowest label's;
+//   - a daily cap (one label's, or Heavy and Resource-intensive together)
+//     is counted per UTC day from 00:00, so requests past a full day's cap
+//     cannot go before the next midnight after start, and past k caps not
+//     before the k-th (the bound assumes the whole of today's cap is free).
+//
+// Nothing else (network, Zoom's answers, the store, paging that must wait
+// for the previous page) is counted, so no run can beat it. Zoom does not
+// say where its windows start; against fixed windows a burst at an edge
+// could fit 2N requests in a moment, so against Zoom itself the floor would
+// be up to one window lower.
+func Floor(requests map[string]int, l zoom.Limits, start time.Time) time.Duration {
+	var worst time.Duration
+	shared := 0
 	for _, lb := range zoom.Labels {
-		n, rate := requests[lb.String()], l.PerSecond[lb]
-		if n == 0 || rate <= 0 {
+		n := requests[lb.String()]
+		if n == 0 {
 			continue
 		}
-		burst := max(1, l.Burst[lb])
-		worst = max(worst, float64(max(0, n-burst))/rate)
+		if lb == zoom.Heavy || lb == zoom.ResourceIntensive {
+			shared += n
+		}
+		if per, window := l.Window(lb); per > 0 {
+			worst = max(worst, time.Duration((n-1)/per)*window)
+		}
+		worst = max(worst, pastDailyCap(n, l.Daily[lb], start))
 	}
-	return time.Duration(worst * float64(time.Second))
+	return max(worst, pastDailyCap(shared, l.SharedDaily, start))
+}
+
+// pastDailyCap is how long n requests under a daily cap (0: none) take at
+// least: until the ⌈n/cap⌉−1-th 00:00 UTC after start.
+func pastDailyCap(n, daily int, start time.Time) time.Duration {
+	if daily <= 0 || n <= daily {
+		return 0
+	}
+	y, m, d := start.UTC().Date()
+	midnight := time.Date(y, m, d+(n-1)/daily, 0, 0, 0, 0, time.UTC)
+	return midnight.Sub(start)
 }
 
 // Run measures every size with every driver. A run that fails is reported
@@ -246,14 +284,13 @@ func runSize(ctx context.Context, cfg Config, tmp string, n int, drivers []strin
 		return nil, err
 	}
 	minimum := Minimum(tenant)
-	bound := LowerBound(minimum, zoom.DefaultLimits(zoom.PlanPro))
 	var out []Result
 	for _, driver := range drivers {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
 		logf(cfg, "bench: syncing %d users into %s", n, driver)
-		r := Result{Users: n, Driver: driver, Minimum: minimum, LowerBound: bound}
+		r := Result{Users: n, Driver: driver, Minimum: minimum}
 		r.Err = syncOnce(ctx, cfg, sim, tmp, tenant, &r)
 		out = append(out, r)
 	}
@@ -302,6 +339,7 @@ func syncOnce(ctx context.Context, cfg Config, sim *simProcess, tmp string, tena
 	cmd := exec.CommandContext(ctx, cfg.Exe, "sync", "--only", "identity", "--db", db)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, &outBuf, &errBuf
 	start := time.Now()
+	r.Floor = Floor(r.Minimum, zoom.DefaultLimits(zoom.PlanPro), start)
 	err = cmd.Run()
 	r.Wall = time.Since(start)
 	if cmd.ProcessState != nil {
@@ -550,9 +588,9 @@ func (f *firstLine) Write(b []byte) (int, error) {
 // WriteTable prints results as a table, then what the columns mean.
 func WriteTable(w io.Writer, results []Result) {
 	l := zoom.DefaultLimits(zoom.PlanPro)
-	fmt.Fprintf(w, "identity sync of a simulated Pro tenant, rate limits on (Light %g/s, Medium %g/s, Heavy %g/s, burst 1)\n\n",
-		l.PerSecond[zoom.Light], l.PerSecond[zoom.Medium], l.PerSecond[zoom.Heavy])
-	header := []string{"users", "driver", "requests", "setup s", "wall s", "bound s", "ratio", "rows/s", "peak RSS MiB", "goals"}
+	fmt.Fprintf(w, "identity sync of a simulated Pro tenant, rate limits on (at most Light %d, Medium %d, Heavy %d in any second)\n\n",
+		first(l.Window(zoom.Light)), first(l.Window(zoom.Medium)), first(l.Window(zoom.Heavy)))
+	header := []string{"users", "driver", "requests", "setup s", "wall s", "floor s", "ratio", "rows/s", "peak RSS MiB", "goals"}
 	rows := [][]string{header}
 	var notes []string
 	for i := range results {
@@ -566,12 +604,16 @@ func WriteTable(w io.Writer, results []Result) {
 		if r.PeakRSS > 0 {
 			rss = fmt.Sprintf("%.1f", float64(r.PeakRSS)/(1<<20))
 		}
+		ratio, wall := "-", "wall n/a (limits do not bind)"
+		if r.Binds() {
+			ratio, wall = fmt.Sprintf("%.2f", r.Ratio()), "wall "+verdict(r.WallMet())
+		}
 		rows = append(rows, []string{
 			strconv.Itoa(r.Users), r.Driver,
 			fmt.Sprintf("%d/%d", r.IssuedTotal(), r.MinimumTotal()),
-			fmt.Sprintf("%.2f", r.Setup.Seconds()), fmt.Sprintf("%.2f", r.Wall.Seconds()), fmt.Sprintf("%.2f", r.LowerBound.Seconds()), fmt.Sprintf("%.2f", r.Ratio()),
+			fmt.Sprintf("%.2f", r.Setup.Seconds()), fmt.Sprintf("%.2f", r.Wall.Seconds()), fmt.Sprintf("%.2f", r.Floor.Seconds()), ratio,
 			fmt.Sprintf("%.0f", r.RowsPerSecond()), rss,
-			fmt.Sprintf("requests %s, wall %s, RSS %s", verdict(r.RequestsMet()), verdict(r.WallMet()), verdict(r.RSSMet())),
+			fmt.Sprintf("requests %s, %s, RSS %s", verdict(r.RequestsMet()), wall, verdict(r.RSSMet())),
 		})
 		if !labelsEqual(r.Issued, r.Minimum) {
 			notes = append(notes, fmt.Sprintf("%d users, %s: issued %s, minimum %s", r.Users, r.Driver, byLabel(r.Issued), byLabel(r.Minimum)))
@@ -587,14 +629,19 @@ requests  issued (as the simulator counted them) / minimum: Light 1 (the account
           + 2 (settings, lock settings) + max(1, ⌈sub-accounts/300⌉)
 setup     creating and migrating the empty store beforehand (once per database)
 wall      the sync process from start to exit, opening the store included
-bound     the rate limits' lower bound: max over labels of (minimum − burst) / rate
+floor     the least time the simulator's limits allow for the minimum: it admits at
+          most N of a label in any second, so n requests span ⌊(n−1)/N⌋ s at least;
+          labels go side by side (max over labels); daily caps wait for 00:00 UTC
+ratio     wall / floor, how far the sync is from it ("-": the limits do not bind)
 rows/s    rows written (users with their memberships, groups, roles, settings, account) / wall
-goals     requests = minimum; wall ≤ %.1f × bound; peak RSS ≤ %d MiB
+goals     requests = minimum; wall ≤ %.1f × floor; peak RSS ≤ %d MiB
 `, WallGoal, RSSGoal>>20)
 	for _, n := range notes {
 		fmt.Fprintln(w, "note: "+n)
 	}
 }
+
+func first(n int, _ time.Duration) int { return n }
 
 func verdict(ok bool) string {
 	if ok {

@@ -30,9 +30,12 @@ func newBenchSyncCommand(g *globals) *cobra.Command {
 		Short: "Measure a full sync of simulated Pro tenants with rate limits on",
 		Long: `Sync simulated Pro tenants with their rate limits on and report, per
 tenant size and store: the requests issued against the fewest possible, the
-wall time against the lower bound the rate limits set, the rows written per
+wall time against the floor the rate limits set (the simulator admits at
+most N requests of a label in any second, so n requests of a label span
+⌊(n−1)/N⌋ seconds at least; labels go side by side), the rows written per
 second and the sync's peak RSS, and whether each goal is met (requests =
-minimum, wall ≤ 1.1 × bound, peak RSS ≤ 150 MiB).
+minimum, wall ≤ 1.1 × floor, peak RSS ≤ 150 MiB; no wall goal where the
+limits do not bind).
 
 The simulator and each sync run as child processes of this binary
 (zoomsight sim, zoomsight sync), so the sync's memory is its own. SQLite

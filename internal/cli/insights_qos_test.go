@@ -93,8 +93,21 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "line 2:") || !strings.Contains(errOut, "line 4:") || !strings.Contains(errOut, "nothing imported") {
 		t.Fatalf("bad file (%d): %s", code, errOut)
 	}
-	out, _, _ = run(t, env, "network", "show", "--db", db)
-	if out != "" && !strings.Contains(out, bad) {
-		t.Fatalf("the refused file changed the network:\n%s", out)
+	// network show still lists every site of the good file.
+	out, errOut, code = run(t, env, "network", "show", "--db", db)
+	if code != 0 {
+		t.Fatalf("network show (%d): %s", code, errOut)
+	}
+	tn := sim.Tenant(cred.AccountID)
+	if len(tn.Sites) == 0 {
+		t.Fatal("the simulated tenant has no sites")
+	}
+	for _, site := range tn.Sites {
+		if !strings.Contains(out, site.Name) {
+			t.Fatalf("after the refused file, network show lacks site %s:\n%s", site.Name, out)
+		}
+	}
+	if strings.Contains(out, "Lab") {
+		t.Fatalf("the refused file's site Lab is in the network:\n%s", out)
 	}
 }

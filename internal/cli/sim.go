@@ -17,7 +17,7 @@ func newSimCommand() *cobra.Command {
 		addr, plan, faults          string
 		seed                        int64
 		users, accounts, subs, days int
-		noLimits, concurrentS2S     bool
+		noLimits, singleS2S         bool
 		pageTTL                     time.Duration
 		scopes                      []string
 	)
@@ -47,7 +47,7 @@ quirks and the /_sim/ admin API.`,
 			}
 			opts := zoomsim.Options{
 				Seed: seed, Users: users, Plan: p, Accounts: accounts, SubAccounts: subs, Days: days,
-				NoRateLimits: noLimits, ConcurrentS2STokens: concurrentS2S, PageTokenTTL: pageTTL, Faults: f,
+				NoRateLimits: noLimits, S2SSingleToken: singleS2S, PageTokenTTL: pageTTL, Faults: f,
 			}
 			if cmd.Flags().Changed("scopes") {
 				opts.Scopes = scopes
@@ -81,7 +81,7 @@ quirks and the /_sim/ admin API.`,
 	fl.IntVar(&days, "days", 30, "days of meeting, activity and log history")
 	fl.StringVar(&faults, "faults", "", "faults to inject, e.g. 5xx=0.05,429=0.1,html429,truncate=0.01,revoke=0.01,latency=20ms")
 	fl.BoolVar(&noLimits, "no-rate-limits", false, "turn rate limiting off")
-	fl.BoolVar(&concurrentS2S, "concurrent-s2s-tokens", false, "let several S2S tokens of one app be valid at once (by default a new mint invalidates the previous token)")
+	fl.BoolVar(&singleS2S, "s2s-single-token", false, "a new S2S mint invalidates the app's previous token, as Zoom did before multiple-token support (by default several stay valid, as on today's Zoom)")
 	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")
 	fl.StringSliceVar(&scopes, "scopes", nil, "scopes granted to every app (default: all)")
 	cmd.AddCommand(newSimRosterCommand())

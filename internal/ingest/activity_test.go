@@ -2,6 +2,8 @@ package ingest_test
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +67,9 @@ func TestActivityIncremental(t *testing.T) {
 			t.Errorf("first collection: %d settings calls for %d licensed users, %d sign-in calls", ops["userSettings"], licensed, ops["reportSignInSignOutActivities"])
 		}
 		lines := query(t, st, "SELECT count(*) FROM zoom_signin_event")[0][0]
+		if want := tn.SignInEvents(now.Truncate(24*time.Hour).AddDate(0, 0, -39), now.Add(time.Hour)); lines != strconv.Itoa(want) {
+			t.Errorf("%s sign-in lines after the first collection of 40 days, want the simulator's %d", lines, want)
+		}
 
 		res, ops = b.collect(t, 40)
 		if ops["userSettings"] != 0 || ops["reportSignInSignOutActivities"] != 1 || ops["reportUsers"] != 1 || ops["reportDaily"] != 1 {
@@ -76,9 +81,12 @@ func TestActivityIncremental(t *testing.T) {
 		if res.Rows[store.SourceSignIns] != 0 {
 			t.Errorf("second collection added %d sign-in lines", res.Rows[store.SourceSignIns])
 		}
-		held := query(t, st, "SELECT email FROM licence_insight WHERE status = 'inactive' AND (large_meeting = 1 OR webinar = 1) ORDER BY email")
+		var held []string
+		for _, r := range query(t, st, "SELECT email FROM licence_insight WHERE status = 'inactive' AND (large_meeting = 1 OR webinar = 1) ORDER BY email") {
+			held = append(held, r[0])
+		}
 		want := tn.LicenceTruth(30).DeactivatedAddOn
-		if len(held) != len(want) || len(want) == 0 {
+		if !slices.Equal(held, want) || len(want) == 0 {
 			t.Errorf("deactivated add-on holders %v, want %v", held, want)
 		}
 

@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/spf13/cobra"
 )
 
 // rowWriter prints rows in one of the --format styles. Rows stream: a
@@ -21,16 +24,24 @@ type rowWriter interface {
 
 const maxTableRows = 10000
 
+// tableWidth is the terminal width tables are cut to fit, unless -o wide.
+const tableWidth = 120
+
+// rowFormats are the --format values every command that prints rows takes.
+var rowFormats = []string{"table", "wide", "json", "csv"}
+
 func newRowWriter(w io.Writer, format string) (rowWriter, error) {
 	switch format {
 	case "", "table":
+		return &tableWriter{w: w, width: tableWidth}, nil
+	case "wide":
 		return &tableWriter{w: w}, nil
 	case "json":
 		return &jsonWriter{w: w}, nil
 	case "csv":
 		return &csvWriter{w: csv.NewWriter(w)}, nil
 	}
-	return nil, fmt.Errorf("--format must be table, json or csv, not %q", format)
+	return nil, formatError(format, rowFormats)
 }
 
 // checkFormat refuses a --format newRowWriter does not know, for commands
@@ -38,6 +49,38 @@ func newRowWriter(w io.Writer, format string) (rowWriter, error) {
 func checkFormat(format string) error {
 	_, err := newRowWriter(io.Discard, format)
 	return err
+}
+
+// formatError is the one line a bad -o/--format gets.
+func formatError(format string, allowed []string) error {
+	return fmt.Errorf("-o/--format must be %s, not %q", orList(allowed), format)
+}
+
+func orList(s []string) string {
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// formatFlag adds the -o/--format flag every printing command shares, and
+// checks its value before the command runs.
+func formatFlag(cmd *cobra.Command, dst *string, def string, allowed []string, note string) {
+	help := "output format: " + orList(allowed)
+	if note != "" {
+		help += " (" + note + ")"
+	}
+	cmd.Flags().StringVarP(dst, "format", "o", def, help)
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if !slices.Contains(allowed, *dst) {
+			return formatError(*dst, allowed)
+		}
+		if prev != nil {
+			return prev(cmd, args)
+		}
+		return nil
+	}
 }
 
 // cell renders a database value as text.
@@ -69,8 +112,11 @@ func jsonValue(v any) any {
 	return v
 }
 
+// tableWriter aligns rows in columns. With a width, the widest columns
+// are cut (with an ellipsis) until a line fits; without, nothing is cut.
 type tableWriter struct {
 	w     io.Writer
+	width int
 	cols  []string
 	rows  [][]string
 	extra int
@@ -84,11 +130,7 @@ func (t *tableWriter) Row(cols []string, vals []any) error {
 	}
 	r := make([]string, len(vals))
 	for i, v := range vals {
-		s := strings.ReplaceAll(cell(v), "\n", " ")
-		if utf8.RuneCountInString(s) > 60 {
-			s = string([]rune(s)[:59]) + "…"
-		}
-		r[i] = s
+		r[i] = strings.ReplaceAll(cell(v), "\n", " ")
 	}
 	t.rows = append(t.rows, r)
 	return nil
@@ -99,12 +141,35 @@ func (t *tableWriter) Close() error {
 		_, err := fmt.Fprintln(t.w, "(no rows)")
 		return err
 	}
-	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.ToUpper(strings.Join(t.cols, "\t")))
-	for _, r := range t.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	head := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		head[i] = strings.ToUpper(c)
 	}
-	if err := tw.Flush(); err != nil {
+	widths := make([]int, len(t.cols))
+	for _, r := range append([][]string{head}, t.rows...) {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	cut := t.width > 0 && fitWidths(widths, head, t.width)
+	bw := bufio.NewWriter(t.w)
+	var line strings.Builder
+	for _, r := range append([][]string{head}, t.rows...) {
+		line.Reset()
+		for i, c := range r {
+			c = truncate(c, widths[i])
+			line.WriteString(c)
+			if i < len(r)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		bw.WriteString(strings.TrimRight(line.String(), " "))
+		bw.WriteByte('\n')
+	}
+	if cut {
+		fmt.Fprintf(bw, "(columns cut to fit %d characters; -o wide shows them whole)\n", t.width)
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	if t.extra > 0 {
@@ -112,6 +177,42 @@ func (t *tableWriter) Close() error {
 		return err
 	}
 	return nil
+}
+
+// fitWidths narrows the widest columns, one character at a time, until
+// the line (two spaces between columns) fits width, keeping each column at
+// least as wide as its header or 8. It reports whether it cut any.
+func fitWidths(widths []int, head []string, width int) bool {
+	total := func() int {
+		n := 2 * (len(widths) - 1)
+		for _, w := range widths {
+			n += w
+		}
+		return n
+	}
+	cut := false
+	for total() > width {
+		widest := -1
+		for i, w := range widths {
+			if w > max(8, utf8.RuneCountInString(head[i])) && (widest < 0 || w > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break // as narrow as it goes
+		}
+		widths[widest]--
+		cut = true
+	}
+	return cut
+}
+
+// truncate cuts s to n runes, the last one an ellipsis.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 type jsonWriter struct {

@@ -52,3 +52,46 @@ func TestRowWriters(t *testing.T) {
 		t.Fatalf("empty json %q", empty.String())
 	}
 }
+
+// TestTableFitsTerminal: -o table cuts the widest columns so that every
+// line fits 120 characters and says so; -o wide cuts nothing.
+func TestTableFitsTerminal(t *testing.T) {
+	cols := []string{"email", "status", "groups", "detail"}
+	long := strings.Repeat("Engineering|", 12)
+	render := func(format string) string {
+		var b strings.Builder
+		w, err := newRowWriter(&b, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range [][]any{{"ann@example.com", "active", long, "ok"}, {"bob.with.a.long.name@example.com", "inactive", "Sales", strings.Repeat("x", 90)}} {
+			if err := w.Row(cols, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	table := render("table")
+	for _, l := range strings.Split(strings.TrimSuffix(table, "\n"), "\n") {
+		if n := len([]rune(l)); n > tableWidth {
+			t.Errorf("line of %d characters:\n%s", n, l)
+		}
+	}
+	if !strings.Contains(table, "…") || !strings.Contains(table, "-o wide") || !strings.Contains(table, "bob.with.a.long.name@example.com") {
+		t.Errorf("table:\n%s", table)
+	}
+	if wide := render("wide"); !strings.Contains(wide, long) || strings.Contains(wide, "…") {
+		t.Errorf("wide cut cells:\n%s", wide)
+	}
+	// A table that fits is printed as it is.
+	var b strings.Builder
+	w, _ := newRowWriter(&b, "table")
+	_ = w.Row([]string{"a", "b"}, []any{"x", "y"})
+	_ = w.Close()
+	if b.String() != "A  B\nx  y\n" {
+		t.Errorf("small table %q", b.String())
+	}
+}

@@ -102,6 +102,7 @@ func TestInsightsMatchSimulator(t *testing.T) {
 			t.Run("Roster", func(t *testing.T) { testRoster(t, env, db, tn) })
 			t.Run("Activity", func(t *testing.T) { testActivityInsight(t, env, db, tn) })
 			t.Run("ExportAccounts", func(t *testing.T) { testExportAccounts(t, env, db, tn) })
+			t.Run("JSONKeysSnakeCase", func(t *testing.T) { testJSONKeys(t, env, db) })
 		})
 	}
 }
@@ -250,6 +251,24 @@ func testActivityInsight(t *testing.T, env map[string]string, db string, tn *zoo
 	}
 }
 
+// testJSONKeys: every command's JSON spells its keys in snake_case, and
+// licence as "license" (docs/schema.md).
+func testJSONKeys(t *testing.T, env map[string]string, db string) {
+	for _, args := range [][]string{
+		{"insights", "licences"}, {"insights", "roster"}, {"insights", "activity"}, {"export", "accounts"},
+		{"account", "list"}, {"schema"}, {"query", "SELECT * FROM zoom_user LIMIT 3"},
+	} {
+		out, errOut, code := run(t, env, append(args, "--db", db, "-o", "json")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		snakeKeys(t, strings.Join(args, " "), out)
+		if strings.Contains(out, `licence`) && args[0] != "schema" {
+			t.Errorf("%v spells licence in its output: %.300s", args, out)
+		}
+	}
+}
+
 func testExportAccounts(t *testing.T, env map[string]string, db string, tn *zoomsim.Tenant) {
 	got := jsonOut[struct {
 		Accounts []insight.GovernanceAccount `json:"accounts"`
@@ -262,7 +281,7 @@ func testExportAccounts(t *testing.T, env map[string]string, db string, tn *zoom
 		if a.Email != owner.Email {
 			continue
 		}
-		if a.Role != "Owner" || a.Disabled || a.LicenceType != "licensed" || len(a.Groups) < 2 || a.LastLogin == "" {
+		if a.Role != "Owner" || a.Disabled || a.LicenseType != "licensed" || len(a.Groups) < 2 || a.LastLogin == "" {
 			t.Errorf("owner exported as %+v", a)
 		}
 	}

@@ -111,10 +111,7 @@ whose department differs.`,
 		if err != nil {
 			return err
 		}
-		if err := checkFormat(format); err != nil {
-			return err
-		}
-		a, err := g.open(cmd.Context())
+		a, err := g.openExisting(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -131,7 +128,7 @@ whose department differs.`,
 		}
 		return writeItems(cmd.OutOrStdout(), format, rows)
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(cmd, &format, "table", rowFormats, "")
 	cmd.Flags().StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }
@@ -177,18 +174,16 @@ an alias domain (corp.<domain>). docs/simulator.md says what is planted.`,
 func newExportAccountsCommand(g *globals) *cobra.Command {
 	var format, account string
 	cmd := &cobra.Command{
-		Use:   "accounts --format csv|json",
+		Use:   "accounts",
 		Short: "Export Zoom users and their entitlements for identity-governance tools",
 		Long: `Export every synced Zoom user as an account with its entitlements (licence,
 role, groups), status and last login: the aggregation feed identity-
 governance tools (SailPoint, Saviynt, …) import. csv puts multi-valued
-attributes (groups, entitlements) in one column separated by |.`,
+attributes (groups, entitlements) in one column separated by |, as do
+table and wide.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "csv" && format != "json" {
-				return fmt.Errorf("--format must be csv or json, not %q", format)
-			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -211,7 +206,7 @@ attributes (groups, entitlements) in one column separated by |.`,
 				DisplayName    string   `json:"display_name"`
 				Status         string   `json:"status"`
 				Disabled       bool     `json:"disabled"`
-				LicenceType    string   `json:"licence_type"`
+				LicenseType    string   `json:"license_type"`
 				Role           string   `json:"role"`
 				Groups         []string `json:"groups"`
 				LastLogin      string   `json:"last_login"`
@@ -224,13 +219,13 @@ attributes (groups, entitlements) in one column separated by |.`,
 				for j, e := range x.Entitlements {
 					ents[j] = e.Type + ":" + e.Value
 				}
-				rows[i] = row{x.NativeIdentity, x.Account, x.ZoomAccountID, x.Email, x.DisplayName, x.Status, x.Disabled, x.LicenceType,
+				rows[i] = row{x.NativeIdentity, x.Account, x.ZoomAccountID, x.Email, x.DisplayName, x.Status, x.Disabled, x.LicenseType,
 					x.Role, x.Groups, x.LastLogin, x.Created, ents}
 			}
-			return writeItems(cmd.OutOrStdout(), "csv", rows)
+			return writeItems(cmd.OutOrStdout(), format, rows)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "json", "output format: csv or json")
+	formatFlag(cmd, &format, "json", rowFormats, "")
 	cmd.Flags().StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }

@@ -42,7 +42,8 @@ app's scopes never allow is reported as unavailable and fails nothing,
 unless --strict.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
-ZOOM_CLIENT_SECRET link one named "default".`,
+ZOOM_CLIENT_SECRET link one named "default" (ZOOM_API_URL and
+ZOOM_OAUTH_URL, when set, point it at another API, e.g. zoomsight sim's).`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			ctx := cmd.Context()
 			parts := map[string]bool{}

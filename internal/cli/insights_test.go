@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -245,7 +246,19 @@ func testActivityInsight(t *testing.T, env map[string]string, db string, tn *zoo
 			t.Errorf("usual client reported unusual: %+v", u)
 		}
 	}
-	out, errOut, code := run(t, env, "insights", "activity", "--db", db, "--format", "csv", "--show", "unusual")
+	// The table leads with a summary, one line per part; --show lists one.
+	out, errOut, code := run(t, env, "insights", "activity", "--db", db)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || !strings.HasPrefix(out, "Sign-ins since "+rep.Since) ||
+		!strings.Contains(out, fmt.Sprintf("Outdated clients (2 or more releases behind): %d users", len(rep.Outdated))) ||
+		!strings.Contains(out, fmt.Sprintf("%d users on ", len(rep.Versions))) || !strings.Contains(out, "--show unusual") {
+		t.Errorf("activity summary (%d):\n%s%s", code, out, errOut)
+	}
+	out, _, code = run(t, env, "insights", "activity", "--db", db, "--show", "outdated")
+	if n := strings.Count(out, "\n"); code != 0 || n != len(rep.Outdated)+1 || !strings.HasPrefix(out, "ACCOUNT") {
+		t.Errorf("activity --show outdated (%d): %d lines for %d users:\n%.300s", code, n, len(rep.Outdated), out)
+	}
+	out, errOut, code = run(t, env, "insights", "activity", "--db", db, "--format", "csv", "--show", "unusual")
 	if code != 0 || !strings.HasPrefix(out, "account,time,email,client_type,version,ip_address\n") {
 		t.Errorf("activity csv (%d): %.200s %s", code, out, errOut)
 	}

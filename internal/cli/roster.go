@@ -141,6 +141,7 @@ func newSimRosterCommand() *cobra.Command {
 		users int
 		plan  string
 		days  int
+		hr    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "roster",
@@ -148,8 +149,13 @@ func newSimRosterCommand() *cobra.Command {
 		Long: `Print, as CSV, an HR roster for the first account of the simulator started
 with the same --seed, --users, --plan and --days: mostly the tenant's
 users, with planted leavers, orphans, department mismatches and addresses at
-an alias domain (corp.<domain>). docs/simulator.md says what is planted.`,
-		Example: `  zoomsight sim roster --seed 1 --users 1000 > roster.csv`,
+an alias domain (corp.<domain>). docs/simulator.md says what is planted.
+
+The columns carry zoomsight's field names, so zoomsight roster import reads
+the file as it is; --hr-columns names them as an HR system would ("Work
+Email", "Employee ID", …), to try roster import --map.`,
+		Example: `  zoomsight sim roster --seed 1 --users 1000 > roster.csv
+  zoomsight roster import roster.csv --alias-domain corp.example.com=example.com`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := zoom.ParsePlan(plan)
@@ -161,13 +167,17 @@ an alias domain (corp.<domain>). docs/simulator.md says what is planted.`,
 				return err
 			}
 			t := s.Tenant(s.Credentials()[0].AccountID)
-			return t.Roster().WriteCSV(cmd.OutOrStdout())
+			if hr {
+				return t.Roster().WriteCSV(cmd.OutOrStdout())
+			}
+			return t.Roster().WriteCSVHeader(cmd.OutOrStdout(), zoomsim.RosterFieldHeader)
 		},
 	}
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the simulated tenants")
 	cmd.Flags().IntVar(&users, "users", 1000, "users per account")
 	cmd.Flags().StringVar(&plan, "plan", "pro", "plan: free, pro or business")
 	cmd.Flags().IntVar(&days, "days", 30, "days of history")
+	cmd.Flags().BoolVar(&hr, "hr-columns", false, "name the columns as an HR system would, for roster import --map")
 	return cmd
 }
 

@@ -156,7 +156,7 @@ the file as it is; --hr-columns names them as an HR system would ("Work
 Email", "Employee ID", …), to try roster import --map.`,
 		Example: `  zoomsight sim roster --seed 1 --users 1000 > roster.csv
   zoomsight roster import roster.csv --alias-domain corp.example.com=example.com`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := zoom.ParsePlan(plan)
 			if err != nil {

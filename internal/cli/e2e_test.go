@@ -82,7 +82,7 @@ func TestDemoResyncPrintsChanges(t *testing.T) {
 	var all []string
 	var changes []string
 	sc := bufio.NewScanner(pr)
-	changesMade := -1 // the first line says where the simulator listens
+	changesMade := -1                  // the first line says where the simulator listens
 	for sc.Scan() && changesMade < 2 { // stop, found or not, by the second change
 		all = append(all, sc.Text())
 		if strings.HasPrefix(sc.Text(), "simulator: ") {

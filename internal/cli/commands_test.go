@@ -55,13 +55,16 @@ func TestUnknownSubcommandsFail(t *testing.T) {
 			if sub.Hidden || sub.Name() == "help" || sub.Name() == "completion" || len(sub.Name()) < 4 {
 				continue
 			}
-			typo := sub.Name()[:len(sub.Name())-1]
-			if c, _, err := g.Find([]string{typo}); err == nil && c != g {
-				continue // an alias ("licence")
-			}
-			_, errOut, code := run(t, env, append(path, typo)...)
-			if code == 0 || !strings.Contains(errOut, `did you mean "`+sub.Name()+`"`) {
-				t.Errorf("%s %s: exit %d, stderr %q; want a suggestion of %q", g.CommandPath(), typo, code, errOut, sub.Name())
+			n := sub.Name()
+			for _, typo := range []string{n[:len(n)-1], n[:1] + n[2:]} { // a prefix, and a letter left out
+				if c, _, err := g.Find([]string{typo}); err == nil && c != g {
+					continue // an alias ("licence")
+				}
+				_, errOut, code := run(t, env, append(path, typo)...)
+				_, meant, _ := strings.Cut(errOut, "did you mean ")
+				if code == 0 || !strings.Contains(meant, `"`+n+`"`) {
+					t.Errorf("%s %s: exit %d, stderr %q; want a suggestion of %q", g.CommandPath(), typo, code, errOut, n)
+				}
 			}
 		}
 		if g.Runnable() {
@@ -72,9 +75,20 @@ func TestUnknownSubcommandsFail(t *testing.T) {
 			t.Errorf("%s alone: exit %d, stdout %.80q, stderr %q", g.CommandPath(), code, out, errOut)
 		}
 	}
-	for _, args := range [][]string{{"account", "ls"}, {"insights", "licence-report"}} {
-		if _, errOut, code := run(t, env, args...); code == 0 {
-			t.Errorf("%v: exit 0, stderr %q", args, errOut)
+	if out, errOut, code := run(t, env, "help", "account"); code != 0 || !strings.Contains(out, "zoomsight account [command]") {
+		t.Errorf("help account: exit %d, %.100q %q", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"account", "ls"}, `did you mean "list"?`},
+		{[]string{"insights", "licence-report"}, `unknown command "licence-report" for "zoomsight insights"`},
+		{[]string{"help", "acount"}, `did you mean "account"?`},
+		{[]string{"help", "account", "ls"}, `did you mean "list"?`},
+	} {
+		if _, errOut, code := run(t, env, tc.args...); code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, errOut, tc.want)
 		}
 	}
 	// The American spelling is an alias of ours.

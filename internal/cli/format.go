@@ -173,7 +173,7 @@ func (t *tableWriter) Close() error {
 		return err
 	}
 	if t.extra > 0 {
-		_, err := fmt.Fprintf(t.w, "(%d more rows not shown; use --format csv or json for all)\n", t.extra)
+		_, err := fmt.Fprintf(t.w, "(%d more rows not shown; use -o csv or -o json for all)\n", t.extra)
 		return err
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 )
@@ -58,6 +59,22 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	root.AddCommand(newInsightsCommand(g))
 	root.AddCommand(newSchemaCommand(g), newVersionCommand())
 	refuseUnknownSubcommands(root)
+	// cobra's own help prints the root's help and exits 0 for a topic it
+	// does not know.
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(_ *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil {
+				return err
+			}
+			if len(rest) > 0 {
+				return unknownSubcommand(cmd, rest[0])
+			}
+			return cmd.Help()
+		},
+	})
 	return root
 }
 
@@ -94,11 +111,15 @@ func refuseUnknownSubcommands(cmd *cobra.Command) {
 
 func unknownSubcommand(cmd *cobra.Command, name string) error {
 	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only for the root
+	}
 	if s := cmd.SuggestionsFor(name); len(s) > 0 {
-		msg += fmt.Sprintf("; did you mean %q?", s[0])
-		for _, o := range s[1:] {
-			msg += fmt.Sprintf(" or %q?", o)
+		q := make([]string, len(s))
+		for i, o := range s {
+			q[i] = strconv.Quote(o)
 		}
+		msg += "; did you mean " + orList(q) + "?"
 	}
 	return fmt.Errorf("%s (see %s --help)", msg, cmd.CommandPath())
 }

@@ -151,7 +151,29 @@ func (t *tableWriter) Close() error {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
 	}
-	cut := t.width > 0 && fitWidths(widths, head, t.width)
+	cut, dated := false, false
+	if t.width > 0 && lineWidth(widths) > t.width {
+		// Times say enough as dates before anything is cut.
+		for _, r := range t.rows {
+			for i, c := range r {
+				if len(c) == len(time.RFC3339)-5 && c[10] == 'T' && c[19] == 'Z' {
+					if _, err := time.Parse(time.RFC3339, c); err == nil {
+						r[i] = c[:10]
+						dated = true
+					}
+				}
+			}
+		}
+		if dated {
+			clear(widths)
+			for _, r := range append([][]string{head}, t.rows...) {
+				for i, c := range r {
+					widths[i] = max(widths[i], utf8.RuneCountInString(c))
+				}
+			}
+		}
+		cut = fitWidths(widths, t.width)
+	}
 	bw := bufio.NewWriter(t.w)
 	var line strings.Builder
 	for _, r := range append([][]string{head}, t.rows...) {
@@ -166,8 +188,13 @@ func (t *tableWriter) Close() error {
 		bw.WriteString(strings.TrimRight(line.String(), " "))
 		bw.WriteByte('\n')
 	}
-	if cut {
+	switch {
+	case cut && dated:
+		fmt.Fprintf(bw, "(times shown as dates and columns cut to fit %d characters; -o wide shows them whole)\n", t.width)
+	case cut:
 		fmt.Fprintf(bw, "(columns cut to fit %d characters; -o wide shows them whole)\n", t.width)
+	case dated:
+		fmt.Fprintf(bw, "(times shown as dates to fit %d characters; -o wide shows them whole)\n", t.width)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -180,21 +207,15 @@ func (t *tableWriter) Close() error {
 }
 
 // fitWidths narrows the widest columns, one character at a time, until
-// the line (two spaces between columns) fits width, keeping each column at
-// least as wide as its header or 8. It reports whether it cut any.
-func fitWidths(widths []int, head []string, width int) bool {
-	total := func() int {
-		n := 2 * (len(widths) - 1)
-		for _, w := range widths {
-			n += w
-		}
-		return n
-	}
+// the line (two spaces between columns) fits width, none below 8 (headers
+// are cut too: a long header over short numbers should not cost a name
+// its end). It reports whether it cut any.
+func fitWidths(widths []int, width int) bool {
 	cut := false
-	for total() > width {
+	for lineWidth(widths) > width {
 		widest := -1
 		for i, w := range widths {
-			if w > max(8, utf8.RuneCountInString(head[i])) && (widest < 0 || w > widths[widest]) {
+			if w > 8 && (widest < 0 || w > widths[widest]) {
 				widest = i
 			}
 		}
@@ -205,6 +226,15 @@ func fitWidths(widths []int, head []string, width int) bool {
 		cut = true
 	}
 	return cut
+}
+
+// lineWidth is a table line's width: its columns two spaces apart.
+func lineWidth(widths []int) int {
+	n := 2 * (len(widths) - 1)
+	for _, w := range widths {
+		n += w
+	}
+	return n
 }
 
 // truncate cuts s to n runes, the last one an ellipsis.

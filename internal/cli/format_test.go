@@ -86,6 +86,23 @@ func TestTableFitsTerminal(t *testing.T) {
 	if wide := render("wide"); !strings.Contains(wide, long) || strings.Contains(wide, "…") {
 		t.Errorf("wide cut cells:\n%s", wide)
 	}
+	// Times become dates before anything is cut; wide keeps them.
+	var tb, wb strings.Builder
+	for _, c := range []struct {
+		b      *strings.Builder
+		format string
+	}{{&tb, "table"}, {&wb, "wide"}} {
+		w, _ := newRowWriter(c.b, c.format)
+		at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		_ = w.Row([]string{"email", "created_at", "last_sign_in", "detail"}, []any{"ann@example.com", at, at.Format(time.RFC3339), strings.Repeat("y", 70)})
+		_ = w.Close()
+	}
+	if !strings.Contains(tb.String(), "2026-03-04  2026-03-04") || strings.Contains(tb.String(), "T05:06:07Z") || strings.Contains(tb.String(), "…") || !strings.Contains(tb.String(), "(times shown as dates to fit") {
+		t.Errorf("times in a cut table:\n%s", tb.String())
+	}
+	if strings.Count(wb.String(), "2026-03-04T05:06:07Z") != 2 {
+		t.Errorf("times in a wide table:\n%s", wb.String())
+	}
 	// A table that fits is printed as it is.
 	var b strings.Builder
 	w, _ := newRowWriter(&b, "table")

@@ -24,7 +24,8 @@ active, unassigned add-ons, and the estimated monthly saving from reclaiming
 them (prices from --config; defaults in docs/schema.md).
 
 csv prints the findings; json everything; table the seats, add-ons,
-findings and the saving.`,
+findings and the saving, the findings without created_at, quantity and
+detail (-o wide shows every column).`,
 		Example: `  zoomsight insights licences --inactive-days 90
   zoomsight insights licences -o csv > reclaim.csv`,
 		Args: cobra.NoArgs,
@@ -62,7 +63,7 @@ findings and the saving.`,
 			}
 		}
 		fmt.Fprintf(out, "\nFindings (inactive: %d days)\n", rep.InactiveDays)
-		if err := writeItems(out, format, rep.Findings); err != nil {
+		if err := writeItems(out, format, rep.Findings, "created_at", "quantity", "detail"); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "\nEstimated monthly saving: %.2f %s\n", rep.MonthlySaving, rep.Currency)

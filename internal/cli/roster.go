@@ -126,9 +126,9 @@ whose department differs.`,
 			}
 			return writeJSON(cmd.OutOrStdout(), rows)
 		}
-		return writeItems(cmd.OutOrStdout(), format, rows)
+		return writeItems(cmd.OutOrStdout(), format, rows, "employee_status", "matched_by")
 	}
-	formatFlag(cmd, &format, "table", rowFormats, "")
+	formatFlag(cmd, &format, "table", rowFormats, "a table leaves out employee_status and matched_by")
 	cmd.Flags().StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }

@@ -44,13 +44,6 @@ func newRowWriter(w io.Writer, format string) (rowWriter, error) {
 	return nil, formatError(format, rowFormats)
 }
 
-// checkFormat refuses a --format newRowWriter does not know, for commands
-// that check it before opening the database and write later.
-func checkFormat(format string) error {
-	_, err := newRowWriter(io.Discard, format)
-	return err
-}
-
 // formatError is the one line a bad -o/--format gets.
 func formatError(format string, allowed []string) error {
 	return fmt.Errorf("-o/--format must be %s, not %q", orList(allowed), format)

@@ -137,6 +137,10 @@ type RosterRow struct {
 // which zoomsight maps with roster import --map.
 var RosterHeader = []string{"Employee ID", "Work Email", "Full Name", "Department", "Manager Email", "Employment Status", "Termination Date"}
 
+// RosterFieldHeader names the same columns as zoomsight's roster import
+// fields, so that a roster written with it imports without --map.
+var RosterFieldHeader = []string{"employee_id", "email", "name", "department", "manager", "status", "termination_date"}
+
 // Roster is a generated HR roster of a tenant and what it plants.
 type Roster struct {
 	Rows []RosterRow
@@ -251,9 +255,13 @@ func (t *Tenant) Roster() *Roster {
 }
 
 // WriteCSV writes the roster as CSV with RosterHeader.
-func (ro *Roster) WriteCSV(w io.Writer) error {
+func (ro *Roster) WriteCSV(w io.Writer) error { return ro.WriteCSVHeader(w, RosterHeader) }
+
+// WriteCSVHeader writes the roster as CSV under header, which names the
+// columns of RosterHeader in its order (RosterFieldHeader, say).
+func (ro *Roster) WriteCSVHeader(w io.Writer, header []string) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(RosterHeader); err != nil {
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for _, r := range ro.Rows {

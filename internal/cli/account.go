@@ -126,7 +126,7 @@ environment variable, never from a flag.`,
 	f.StringVar(&secretEnv, "client-secret-env", "", "environment variable holding the app's client secret")
 	f.StringVar(&in.APIURL, "api-url", "", "API base URL (default Zoom's)")
 	f.StringVar(&in.OAuthURL, "oauth-url", "", "OAuth host (default https://zoom.us)")
-	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it, or disabled")
+	f.StringVar(&interval, "interval", "1h", "the account's sync interval, or disabled; recorded only: no command schedules syncs yet, so run zoomsight sync from cron or a timer")
 	f.StringVar(&in.Org, "org", "", "organisation to link the account to")
 	f.BoolVar(&oauthApp, "oauth-app", false, "link through an admin-managed OAuth app (authorization code) instead of Server-to-Server")
 	f.IntVar(&redirectPort, "redirect-port", 4199, "with --oauth-app: the port of the app's redirect URL http://localhost:PORT")
@@ -179,7 +179,7 @@ func newAccountList(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -210,7 +210,7 @@ func newAccountList(g *globals) *cobra.Command {
 			return w.Close()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(cmd, &format, "table", rowFormats, "")
 	return cmd
 }
 
@@ -227,7 +227,7 @@ deleted unless --force.`,
 			if !purge {
 				return errors.New("removing an account deletes all its synced data; confirm with --purge")
 			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -259,10 +259,7 @@ the account's plan allow, naming the scopes that are missing for the rest.
 It exits non-zero only when no token could be had or Zoom was unreachable.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return fmt.Errorf("--format must be table or json, not %q", format)
-			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -275,13 +272,22 @@ It exits non-zero only when no token could be had or Zoom was unreachable.`,
 			if err != nil {
 				return err
 			}
-			if format == "json" {
+			switch format {
+			case "json":
 				return writeJSON(cmd.OutOrStdout(), res)
+			case "csv":
+				w, _ := newRowWriter(cmd.OutOrStdout(), format)
+				for _, r := range res {
+					if err := w.Row([]string{"feature", "status", "detail"}, []any{r.Feature, r.Status, featureDetail(r)}); err != nil {
+						return err
+					}
+				}
+				return w.Close()
 			}
 			return writeFeatures(cmd.OutOrStdout(), acct, res)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	formatFlag(cmd, &format, "table", rowFormats, "table and wide are the same here: scope names are never cut")
 	return cmd
 }
 
@@ -298,18 +304,22 @@ func writeFeatures(w io.Writer, acct *store.Account, res []app.FeatureResult) er
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEATURE\tSTATUS\tDETAIL")
 	for _, r := range res {
-		detail := r.Description
-		switch r.Status {
-		case app.FeatureMissingScope:
-			var parts []string
-			for _, m := range r.Missing {
-				parts = append(parts, fmt.Sprintf("%s needs one of: %s", m.Call, strings.Join(m.AnyOf, ", ")))
-			}
-			detail = strings.Join(parts, "; ")
-		case app.FeatureNotOnPlan, app.FeatureError:
-			detail = r.Detail
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Feature, r.Status, detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Feature, r.Status, featureDetail(r))
 	}
 	return tw.Flush()
+}
+
+// featureDetail says what a feature is, or why it is not available.
+func featureDetail(r app.FeatureResult) string {
+	switch r.Status {
+	case app.FeatureMissingScope:
+		var parts []string
+		for _, m := range r.Missing {
+			parts = append(parts, fmt.Sprintf("%s needs one of: %s", m.Call, strings.Join(m.AnyOf, ", ")))
+		}
+		return strings.Join(parts, "; ")
+	case app.FeatureNotOnPlan, app.FeatureError:
+		return r.Detail
+	}
+	return r.Description
 }

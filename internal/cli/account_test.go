@@ -159,7 +159,7 @@ func TestAccountAddFlagChecks(t *testing.T) {
 		{[]string{"account", "add", "x", "--db", db, "--client-id", "b", "--client-secret-env", "S"}, "--account-id is required"},
 		{[]string{"account", "add", "x", "--db", db, "--oauth-app", "--client-id", "b"}, "client secret is missing"},
 		{[]string{"account", "add", "x", "--db", db, "--oauth-app", "--client-id", "b", "--client-secret-env", "S", "--redirect-port", "70000"}, "redirect port"},
-		{[]string{"account", "test", "--db", db, "x", "--format", "csv"}, "--format must be table or json"},
+		{[]string{"account", "test", "--db", db, "x", "--format", "xml"}, "-o/--format must be table, wide, json or csv"},
 	} {
 		_, errOut, code := run(t, env, tc.args...)
 		oneLineError(t, strings.Join(tc.args, " "), errOut, code, tc.want)

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -42,6 +44,20 @@ func (g *globals) open(ctx context.Context) (*app.App, error) {
 	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings, InsecureHTTP: g.insecureHTTP,
 		Warn:        func(msg string) { fmt.Fprintf(g.stderr, "zoomsight: warning: %s\n", msg) },
 		ShrinkLimit: g.guard.shrinkLimit, AcceptShrink: g.guard.acceptShrink, Strict: g.guard.strict})
+}
+
+// openExisting opens the database for a command that only reads: a SQLite
+// file that is not there is refused, where open would create an empty
+// database and a key file beside it, and the command would answer as if
+// nothing had been synced.
+func (g *globals) openExisting(ctx context.Context) (*app.App, error) {
+	db := g.dbPath()
+	if !app.IsPostgres(db) {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s: give --db (or ZOOMSIGHT_DB) the one zoomsight sync or zoomsight demo wrote", db)
+		}
+	}
+	return g.open(ctx)
 }
 
 // isTerminal reports whether w is an interactive terminal.

@@ -36,9 +36,9 @@ func TestMissingKeyFile(t *testing.T) {
 			"--client-secret-env", "S", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL)
 		return errOut, code
 	}
-	// A fresh database: query and account list need no key and make none.
-	if _, errOut, code := run(t, env, "query", "--db", db, "SELECT count(*) FROM zoom_user"); code != 0 {
-		t.Fatalf("query on a fresh database: %s", errOut)
+	// No database yet: query refuses to make one, and makes no key.
+	if _, errOut, code := run(t, env, "query", "--db", db, "SELECT count(*) FROM zoom_user"); code == 0 || !strings.Contains(errOut, "no database at") {
+		t.Fatalf("query where there is no database (%d): %s", code, errOut)
 	}
 	if _, err := os.Stat(keyFile); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("query made a key file: %v", err)

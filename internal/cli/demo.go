@@ -1,15 +1,21 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/secret"
+	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/zoom"
 	"github.com/zoomsight/zoomsight/zoomsim"
 )
@@ -35,10 +41,12 @@ func newDemoCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try zoomsight on a simulated Zoom account: no setup, no Zoom account",
-		Long: `Start the Zoom API simulator in-process, link its account, sync it into a
-SQLite database (zoomsight-demo.db unless --db says otherwise), print a
-summary and a few telling queries. Without --once it keeps running and
-resyncs on an interval while the simulated tenant changes.`,
+		Long: `Start the Zoom API simulator in-process, link its account, import its
+offices' network file and its HR roster, sync it into a SQLite database
+(zoomsight-demo.db unless --db says otherwise), print a summary, a few
+telling queries and the commands worth trying next. Without --once it keeps
+running, changing the simulated tenant and resyncing on an interval, and
+prints what each resync found changed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -74,6 +82,10 @@ resyncs on an interval while the simulated tenant changes.`,
 			if _, err := a.ImportNetwork(ctx, "simulated sites", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
 				return err
 			}
+			// And its HR system's roster, for insights roster.
+			if err := importSimRoster(ctx, a, sim.Tenant(cred.AccountID)); err != nil {
+				return err
+			}
 			fmt.Fprintf(out, "database: %s\n\n", g.dbPath())
 			if _, err := syncOne(cmd, a, acct); err != nil {
 				return err
@@ -83,12 +95,16 @@ resyncs on an interval while the simulated tenant changes.`,
 					return err
 				}
 			}
-			fmt.Fprintf(out, "\nQuery it yourself:\n  go run ./cmd/zoomsight query --db %s \"SELECT email, status, license FROM zoom_user LIMIT 5\"\n", g.dbPath())
+			printNextCommands(out, selfName(), g.dbPath())
 			if app.IsPostgres(g.dbPath()) {
-				fmt.Fprintln(out, "  (on PostgreSQL, as a read-only role: docs/schema.md, \"A read-only role for queries\")")
+				fmt.Fprintln(out, "  (query on PostgreSQL needs a read-only role: docs/schema.md, \"A read-only role for queries\")")
 			}
 			if once {
 				return nil
+			}
+			before, err := demoCounts(ctx, a, acct)
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(out, "\nResyncing every %s while the simulated tenant changes; Ctrl-C stops.\n", interval)
 			t := time.NewTicker(interval)
@@ -102,9 +118,26 @@ resyncs on an interval while the simulated tenant changes.`,
 				if change := changeTenant(sim, cred.AccountID, i); change != "" {
 					fmt.Fprintf(out, "\nsimulator: %s\n", change)
 				}
-				if _, err := syncOne(cmd, a, acct); err != nil && ctx.Err() == nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: %v\n", err)
+				start := time.Now()
+				run, err := syncWithProgress(cmd, a, acct)
+				if err != nil && ctx.Err() != nil {
+					return nil
 				}
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: %v\n", clarify(err))
+				}
+				if run == nil {
+					continue
+				}
+				after, err := demoCounts(ctx, a, acct)
+				if err != nil && ctx.Err() != nil {
+					return nil // Ctrl-C
+				}
+				if err != nil {
+					return err
+				}
+				printResync(out, run, time.Since(start), before, after)
+				before = after
 			}
 		},
 	}
@@ -149,4 +182,104 @@ func showQuery(ctx context.Context, out io.Writer, a *app.App, title, sql string
 		return fmt.Errorf("demo query %q: %w", title, err)
 	}
 	return w.Close()
+}
+
+// importSimRoster imports the simulated tenant's HR roster as roster
+// import would read zoomsight sim roster's file.
+func importSimRoster(ctx context.Context, a *app.App, t *zoomsim.Tenant) error {
+	ro := t.Roster()
+	var b bytes.Buffer
+	if err := ro.WriteCSVHeader(&b, zoomsim.RosterFieldHeader); err != nil {
+		return err
+	}
+	cfg := insight.DefaultConfig().Roster
+	cfg.AliasDomains[ro.AliasDomain] = ro.Domain
+	roster, err := insight.ParseRoster(ctx, &b, cfg, "simulated HR roster", time.Now())
+	if err != nil {
+		return fmt.Errorf("the simulated roster: %w", err)
+	}
+	return a.Store.ReplaceRoster(ctx, roster)
+}
+
+// printNextCommands is what the demo suggests once the data is in.
+func printNextCommands(w io.Writer, self, db string) {
+	fmt.Fprintf(w, "\nNext, try (the export points them at this database):\n  export ZOOMSIGHT_DB=%s\n", shellQuote(db))
+	for _, c := range [][3]string{
+		{"insights licences", "", "licences and add-ons to reclaim, and the monthly saving"},
+		{"insights roster", "", "leavers who still have Zoom, users with no employee"},
+		{"insights qos", "", "sites and users with bad call quality, and why"},
+		{"insights activity", "", "sign-ins, outdated clients, unusual client types"},
+		{"export graph", "", "the identity graph as JupiterOne entities and relationships"},
+		{"schema", "", "every view you can query, and its columns"},
+		{"query", ` "SELECT email, status, license FROM zoom_user LIMIT 5"`, ""},
+	} {
+		line := fmt.Sprintf("  %s %s%s", self, c[0], c[1])
+		if c[2] != "" {
+			line = fmt.Sprintf("%-45s # %s", line, c[2])
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// selfName is how to run this binary again: its name when installed,
+// else the go run line the README starts with.
+func selfName() string {
+	exe, err := os.Executable()
+	if err != nil || filepath.Base(exe) != "zoomsight" || strings.Contains(exe, "go-build") {
+		return "go run ./cmd/zoomsight"
+	}
+	return "zoomsight"
+}
+
+// demoCounts are what a resync compares: users by status and licence, and
+// by role, group memberships, groups and roles.
+func demoCounts(ctx context.Context, a *app.App, acct *store.Account) (map[string]int64, error) {
+	counts := map[string]int64{}
+	uc, err := a.Store.UserCounts(ctx, acct.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range uc {
+		counts["users "+c.Status+" "+licenseName(c.Type)] += int64(c.Users)
+	}
+	name := "'" + strings.ReplaceAll(acct.Name, "'", "''") + "'"
+	q := `SELECT 'groups', count(*) FROM zoom_group WHERE account = ` + name + `
+		UNION ALL SELECT 'roles', count(*) FROM zoom_role WHERE account = ` + name + `
+		UNION ALL SELECT 'group memberships', count(*) FROM zoom_group_member WHERE account = ` + name + `
+		UNION ALL SELECT 'users with role ' || role_name, count(*) FROM zoom_user WHERE account = ` + name + ` AND role_name IS NOT NULL GROUP BY role_name`
+	err = a.Store.Query(ctx, q, func(_ []string, row []any) error {
+		k, _ := row[0].(string)
+		n, _ := row[1].(int64)
+		counts[k] = n
+		return nil
+	})
+	return counts, err
+}
+
+// printResync says what a resync found changed, rather than the whole
+// summary again.
+func printResync(w io.Writer, run *store.Run, took time.Duration, before, after map[string]int64) {
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	var changed []string
+	for _, k := range sortedKeys(keys) {
+		if before[k] != after[k] {
+			changed = append(changed, fmt.Sprintf("  %-32s %d → %d", k, before[k], after[k]))
+		}
+	}
+	fmt.Fprintf(w, "resync %s in %s: ", run.Status, took.Round(time.Millisecond))
+	if len(changed) == 0 {
+		fmt.Fprintln(w, "no change")
+	} else {
+		fmt.Fprintln(w, "changed")
+		fmt.Fprintln(w, strings.Join(changed, "\n"))
+	}
+	for _, s := range run.Stale {
+		fmt.Fprintf(w, "  stale (earlier data kept): %s\n", s)
+	}
 }

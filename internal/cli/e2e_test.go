@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,7 +44,8 @@ func TestDemoOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exited %d: %s", code, errOut)
 	}
-	for _, want := range []string{"sync ok", "users active licensed", "Licensed users who never signed in", "Largest groups", "query --db " + db} {
+	for _, want := range []string{"sync ok", "users active licensed", "Licensed users who never signed in", "Largest groups",
+		"Next, try", "export ZOOMSIGHT_DB=" + db + "\n", "insights licences ", "insights roster ", "insights qos ", "export graph ", "query \"SELECT"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -54,6 +59,77 @@ func TestDemoOnce(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0]["n"] != float64(300) {
 		t.Fatalf("query output %s", out)
 	}
+	// The commands it suggests have something to say: the demo imported
+	// the simulated HR roster.
+	out, errOut, code = run(t, nil, "insights", "roster", "--db", db, "-o", "csv")
+	if code != 0 || strings.Count(out, "\n") < 5 || !strings.Contains(out, "leaver") {
+		t.Fatalf("insights roster on the demo (%d): %.300s %s", code, out, errOut)
+	}
+}
+
+// TestDemoResyncPrintsChanges: a resync prints what changed in the counts,
+// not the whole summary again.
+func TestDemoResyncPrintsChanges(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	db := filepath.Join(t.TempDir(), "demo.db")
+	go func() {
+		done <- Run(ctx, []string{"demo", "--users", "200", "--days", "1", "--interval", "1ms", "--db", db}, pw, io.Discard)
+		pw.Close()
+	}()
+	var all []string
+	var changes []string
+	sc := bufio.NewScanner(pr)
+	changesMade := -1                  // the first line says where the simulator listens
+	for sc.Scan() && changesMade < 2 { // stop, found or not, by the second change
+		all = append(all, sc.Text())
+		if strings.HasPrefix(sc.Text(), "simulator: ") {
+			changesMade++
+		}
+		if strings.HasPrefix(sc.Text(), "resync ok in ") {
+			for sc.Scan() && strings.HasPrefix(sc.Text(), "  ") {
+				changes = append(changes, sc.Text())
+			}
+			break
+		}
+	}
+	cancel()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if code := <-done; code != 0 {
+		t.Errorf("demo exited %d", code)
+	}
+	text := strings.Join(all, "\n")
+	if !strings.Contains(text, "simulator: deactivated ") || len(changes) == 0 {
+		t.Fatalf("no change reported after the first resync:\n%s", text)
+	}
+	// One user deactivated: one fewer active, one more inactive.
+	var active, inactive bool
+	for _, c := range changes {
+		f := strings.Fields(c)
+		from, to := f[len(f)-3], f[len(f)-1]
+		active = active || strings.HasPrefix(c, "  users active ") && atoi(t, to) == atoi(t, from)-1
+		inactive = inactive || strings.HasPrefix(c, "  users inactive ") && atoi(t, to) == atoi(t, from)+1
+	}
+	if !active || !inactive {
+		t.Errorf("changes %q", changes)
+	}
+	if n := strings.Count(text, "account demo: sync "); n != 1 {
+		t.Errorf("the sync summary printed %d times:\n%s", n, text)
+	}
+	if n := strings.Count(text, "Largest groups"); n != 1 {
+		t.Errorf("the summary's queries printed %d times", n)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q is not a count", s)
+	}
+	return n
 }
 
 // dbs are the databases CLI tests run on: a SQLite file, and a PostgreSQL

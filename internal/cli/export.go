@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -10,14 +8,11 @@ func newExportCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "export", Short: "Export synced data"}
 	var format string
 	graph := &cobra.Command{
-		Use:   "graph --format j1",
+		Use:   "graph",
 		Short: "Export the identity graph as JupiterOne-style entities and relationships",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "j1" {
-				return fmt.Errorf("--format must be j1, not %q", format)
-			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -52,7 +47,7 @@ func newExportCommand(g *globals) *cobra.Command {
 			return writeJSON(cmd.OutOrStdout(), out)
 		},
 	}
-	graph.Flags().StringVar(&format, "format", "j1", "output format: j1")
+	formatFlag(graph, &format, "j1", []string{"j1"}, "JupiterOne's entities and relationships in JSON")
 	cmd.AddCommand(graph)
 	cmd.AddCommand(newExportAccountsCommand(g))
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,25 +35,32 @@ func configFlag(cmd *cobra.Command, g *globals) func() (insight.Config, error) {
 }
 
 // writeItems prints a slice of structs as rows, columns named by their
-// json tags.
-func writeItems(w io.Writer, format string, items any) error {
+// json tags. A table leaves out the columns named in narrow, which -o wide
+// and the other formats keep.
+func writeItems(w io.Writer, format string, items any, narrow ...string) error {
 	rw, err := newRowWriter(w, format)
 	if err != nil {
 		return err
 	}
 	v := reflect.ValueOf(items)
 	var cols []string
+	var fields []int
 	if v.Len() > 0 {
 		t := v.Index(0).Type()
 		for i := range t.NumField() {
-			cols = append(cols, strings.Split(t.Field(i).Tag.Get("json"), ",")[0])
+			name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+			if format == "table" && slices.Contains(narrow, name) {
+				continue
+			}
+			cols = append(cols, name)
+			fields = append(fields, i)
 		}
 	}
 	for i := range v.Len() {
 		e := v.Index(i)
-		vals := make([]any, e.NumField())
-		for j := range vals {
-			f := e.Field(j).Interface()
+		vals := make([]any, len(fields))
+		for j, fi := range fields {
+			f := e.Field(fi).Interface()
 			switch x := f.(type) {
 			case []string:
 				f = strings.Join(x, "|")

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,11 +19,16 @@ func newInsightsActivityCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "activity",
 		Short: "Sign-ins by day, client versions, outdated clients, unusual client types",
-		Long: `Sign-ins by day over the last --days days, each user's last client version and
-how many releases it is behind the newest one seen, users on outdated
-clients, and sign-ins from client types outside the usual ones (--config).
+		Long: `Sign-ins over the last --days days, each user's last client version and how
+many releases it is behind the newest one seen, users on outdated clients,
+and sign-ins from client types outside the usual ones (--config).
 
---show picks one part for csv: logins, versions, outdated or unusual.`,
+A table starts with a summary of each part; --show lists one part in
+full: logins (by day), versions (per user), outdated or unusual. csv
+prints one part (outdated unless --show says), json everything.`,
+		Example: `  zoomsight insights activity
+  zoomsight insights activity --show outdated
+  zoomsight insights activity --show unusual -o csv`,
 		Args: cobra.NoArgs,
 	}
 	load := configFlag(cmd, g)
@@ -29,16 +37,13 @@ clients, and sign-ins from client types outside the usual ones (--config).
 		if err != nil {
 			return err
 		}
-		if err := checkFormat(format); err != nil {
-			return err
-		}
 		if show != "" && show != "logins" && show != "versions" && show != "outdated" && show != "unusual" {
 			return fmt.Errorf("--show must be logins, versions, outdated or unusual, not %q", show)
 		}
 		if format == "csv" && show == "" {
 			show = "outdated"
 		}
-		a, err := g.open(cmd.Context())
+		a, err := g.openExisting(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -48,41 +53,72 @@ clients, and sign-ins from client types outside the usual ones (--config).
 			return err
 		}
 		out := cmd.OutOrStdout()
-		parts := []struct {
-			name, title string
-			items       any
-		}{
-			{"logins", "Sign-ins by day since " + rep.Since, rep.Logins},
-			{"versions", "Last client version per user", rep.Versions},
-			{"outdated", "Users on outdated clients", rep.Outdated},
-			{"unusual", "Sign-ins from unusual client types", rep.Unusual},
-		}
-		if format == "json" && show == "" {
+		parts := map[string]any{"logins": rep.Logins, "versions": rep.Versions, "outdated": rep.Outdated, "unusual": rep.Unusual}
+		switch {
+		case format == "json" && show == "":
 			return writeJSON(out, rep)
+		case format == "json":
+			return writeJSON(out, parts[show])
+		case show == "":
+			return activitySummary(out, rep, cfg.Activity.OutdatedBehind)
 		}
-		for i, p := range parts {
-			if show != "" && p.name != show {
-				continue
-			}
-			if format == "json" {
-				return writeJSON(out, p.items)
-			}
-			if format != "csv" {
-				if i > 0 && show == "" {
-					fmt.Fprintln(out)
-				}
-				fmt.Fprintln(out, p.title)
-			}
-			if err := writeItems(out, format, p.items); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeItems(out, format, parts[show])
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&days, "days", 30, "sign-ins of the last N days")
-	fl.StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(cmd, &format, "table", rowFormats, "")
 	fl.StringVar(&account, "account", "", "only this linked account")
-	fl.StringVar(&show, "show", "", "only one part: logins, versions, outdated or unusual")
+	fl.StringVar(&show, "show", "", "list one part in full: logins, versions, outdated or unusual")
 	return cmd
+}
+
+// activitySummary is what insights activity leads with: a few lines per
+// part, each naming the --show that lists it.
+func activitySummary(w io.Writer, rep *insight.ActivityReport, behind int) error {
+	signIns, busiest, busiestN := 0, "", -1
+	for _, d := range rep.Logins {
+		signIns += d.SignIns
+		if d.SignIns > busiestN {
+			busiest, busiestN = d.Date, d.SignIns
+		}
+	}
+	fmt.Fprintf(w, "Sign-ins since %s: %d over %d days", rep.Since, signIns, len(rep.Logins))
+	if busiestN > 0 {
+		fmt.Fprintf(w, ", most on %s (%d)", busiest, busiestN)
+	}
+	fmt.Fprintln(w, "    --show logins")
+
+	newest := map[string]bool{}
+	versions := map[string]bool{}
+	for _, v := range rep.Versions {
+		versions[v.Version] = true
+		newest[v.Newest] = true
+	}
+	fmt.Fprintf(w, "Client versions: %d users on %d versions, newest %s    --show versions\n", len(rep.Versions), len(versions), strings.Join(sortedKeys(newest), ", "))
+	fmt.Fprintf(w, "Outdated clients (%d or more releases behind): %d users    --show outdated\n", behind, len(rep.Outdated))
+	types := map[string]int{}
+	for _, u := range rep.Unusual {
+		types[u.ClientType]++
+	}
+	var byType []string
+	for _, t := range sortedKeys(types) {
+		byType = append(byType, fmt.Sprintf("%s %d", t, types[t]))
+	}
+	fmt.Fprintf(w, "Sign-ins from unusual client types: %d", len(rep.Unusual))
+	if len(byType) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(byType, ", "))
+	}
+	_, err := fmt.Fprintln(w, "    --show unusual")
+	return err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }

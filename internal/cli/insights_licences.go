@@ -14,8 +14,9 @@ func newInsightsLicencesCommand(g *globals) *cobra.Command {
 		days            int
 	)
 	cmd := &cobra.Command{
-		Use:   "licences",
-		Short: "Licences and add-ons to reclaim, seats, and the monthly saving",
+		Use:     "licences",
+		Aliases: []string{"licence", "licenses", "license"},
+		Short:   "Licences and add-ons to reclaim, seats, and the monthly saving",
 		Long: `Licensed users with no sign-in and no hosted meeting in N days, users created
 more than N days ago that never signed in, invitations older than N days,
 deactivated users still holding an add-on, seats bought vs licensed vs
@@ -23,9 +24,10 @@ active, unassigned add-ons, and the estimated monthly saving from reclaiming
 them (prices from --config; defaults in docs/schema.md).
 
 csv prints the findings; json everything; table the seats, add-ons,
-findings and the saving.`,
+findings and the saving, the findings without created_at, quantity and
+detail (-o wide shows every column).`,
 		Example: `  zoomsight insights licences --inactive-days 90
-  zoomsight insights licences --format csv > reclaim.csv`,
+  zoomsight insights licences -o csv > reclaim.csv`,
 		Args: cobra.NoArgs,
 	}
 	load := configFlag(cmd, g)
@@ -34,10 +36,7 @@ findings and the saving.`,
 		if err != nil {
 			return err
 		}
-		if err := checkFormat(format); err != nil {
-			return err
-		}
-		a, err := g.open(cmd.Context())
+		a, err := g.openExisting(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -64,7 +63,7 @@ findings and the saving.`,
 			}
 		}
 		fmt.Fprintf(out, "\nFindings (inactive: %d days)\n", rep.InactiveDays)
-		if err := writeItems(out, format, rep.Findings); err != nil {
+		if err := writeItems(out, format, rep.Findings, "created_at", "quantity", "detail"); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "\nEstimated monthly saving: %.2f %s\n", rep.MonthlySaving, rep.Currency)
@@ -72,7 +71,7 @@ findings and the saving.`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&days, "inactive-days", 60, "threshold in days: 15, 30, 60, 90 or 120")
-	fl.StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(cmd, &format, "table", rowFormats, "csv: the findings; json: everything")
 	fl.StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }

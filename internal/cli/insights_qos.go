@@ -35,7 +35,7 @@ A minute is bad when latency is above --latency-ms, jitter at or above
 thresholds section sets.`,
 		Example: `  zoomsight insights qos
   zoomsight insights qos --from 2025-03-01 --to 2025-03-08 --site Berlin
-  zoomsight insights qos --meeting 'aBcD…==' --format json`,
+  zoomsight insights qos --meeting 'aBcD…==' -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -48,10 +48,7 @@ thresholds section sets.`,
 			if !o.To.IsZero() {
 				o.To = o.To.AddDate(0, 0, 1) // --to is inclusive
 			}
-			if format != "table" && format != "json" && format != "csv" {
-				return fmt.Errorf("--format must be table, json or csv, not %q", format)
-			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -98,7 +95,7 @@ thresholds section sets.`,
 	fl.Float64Var(&cpu, "cpu-pct", 90, "a minute is bad at or above this system CPU (%)")
 	fl.Float64Var(&rssi, "rssi-dbm", -75, "Wi-Fi is weak below this signal (dBm)")
 	fl.StringVar(&label, "label", "poor", "Zoom's quality word from which a participant counts as rated badly")
-	fl.StringVar(&format, "format", "table", "output format: table, json or csv (csv: the sites, or the meeting's participants)")
+	formatFlag(cmd, &format, "table", rowFormats, "csv: the sites, or the meeting's participants")
 	return cmd
 }
 
@@ -126,6 +123,7 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
+	table := func() rowWriter { rw, _ := newRowWriter(w, format); return rw } // table or wide
 	siteRows := func(rw rowWriter) error {
 		cols := []string{"site", "degraded", "cause", "participants", "participant_minutes", "bad_share", "network_bad_share", "p50_latency_ms", "p95_latency_ms", "p95_loss_pct"}
 		for _, s := range r.Sites {
@@ -170,11 +168,11 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 		fmt.Fprintf(w, "  %s: %s of participant-minutes bad, mostly %s\n", s.Site, pct(s.NetworkBad), describeCause(s.Cause))
 	}
 	fmt.Fprintln(w, "\nSites, worst first:")
-	if err := siteRows(&tableWriter{w: w}); err != nil {
+	if err := siteRows(table()); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\nWorst users:")
-	rw := &tableWriter{w: w}
+	rw := table()
 	for _, u := range r.Users {
 		if err := rw.Row([]string{"user", "name", "minutes", "bad_minutes", "bad_share", "cause", "flagged", "sites", "devices", "network_types"},
 			[]any{u.User, u.Name, u.Minutes, u.BadMinutes, pct(u.BadShare), describeCause(u.Cause), u.Flagged, u.Sites, u.Devices, u.NetworkType}); err != nil {
@@ -186,7 +184,7 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 	}
 	if r.Meeting != nil {
 		fmt.Fprintf(w, "\nMeeting %s %q (%s):\n", r.Meeting.UUID, r.Meeting.Topic, r.Meeting.Start)
-		if err := partRows(&tableWriter{w: w}); err != nil {
+		if err := partRows(table()); err != nil {
 			return err
 		}
 	}

@@ -53,6 +53,7 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("insights qos (%d): %s", code, errOut)
 	}
+	snakeKeys(t, "insights qos -o json", out) // not LatencyMS
 	var rep struct {
 		Degraded []struct{ Site, Cause string } `json:"degraded_sites"`
 		Sites    []struct{ Site string }        `json:"sites"`
@@ -81,7 +82,7 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	if code != 0 || len(lines) != 2 {
 		t.Fatalf("no meeting at %s: %s", bad, out)
 	}
-	out, errOut, code = run(t, env, "insights", "qos", "--db", db, "--meeting", lines[1])
+	out, errOut, code = run(t, env, "insights", "qos", "--db", db, "--meeting", lines[1], "-o", "wide")
 	if code != 0 || !strings.Contains(out, "Meeting "+lines[1]) || !strings.Contains(out, "site "+bad+" is degraded") && !strings.Contains(out, "low Wi-Fi RSSI") {
 		t.Fatalf("insights qos --meeting (%d):\n%s\n%s", code, out, errOut)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,6 +103,7 @@ func TestInsightsMatchSimulator(t *testing.T) {
 			t.Run("Roster", func(t *testing.T) { testRoster(t, env, db, tn) })
 			t.Run("Activity", func(t *testing.T) { testActivityInsight(t, env, db, tn) })
 			t.Run("ExportAccounts", func(t *testing.T) { testExportAccounts(t, env, db, tn) })
+			t.Run("JSONKeysSnakeCase", func(t *testing.T) { testJSONKeys(t, env, db) })
 		})
 	}
 }
@@ -244,9 +246,39 @@ func testActivityInsight(t *testing.T, env map[string]string, db string, tn *zoo
 			t.Errorf("usual client reported unusual: %+v", u)
 		}
 	}
-	out, errOut, code := run(t, env, "insights", "activity", "--db", db, "--format", "csv", "--show", "unusual")
+	// The table leads with a summary, one line per part; --show lists one.
+	out, errOut, code := run(t, env, "insights", "activity", "--db", db)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || !strings.HasPrefix(out, "Sign-ins since "+rep.Since) ||
+		!strings.Contains(out, fmt.Sprintf("Outdated clients (2 or more releases behind): %d users", len(rep.Outdated))) ||
+		!strings.Contains(out, fmt.Sprintf("%d users on ", len(rep.Versions))) || !strings.Contains(out, "--show unusual") {
+		t.Errorf("activity summary (%d):\n%s%s", code, out, errOut)
+	}
+	out, _, code = run(t, env, "insights", "activity", "--db", db, "--show", "outdated")
+	if n := strings.Count(out, "\n"); code != 0 || n != len(rep.Outdated)+1 || !strings.HasPrefix(out, "ACCOUNT") {
+		t.Errorf("activity --show outdated (%d): %d lines for %d users:\n%.300s", code, n, len(rep.Outdated), out)
+	}
+	out, errOut, code = run(t, env, "insights", "activity", "--db", db, "--format", "csv", "--show", "unusual")
 	if code != 0 || !strings.HasPrefix(out, "account,time,email,client_type,version,ip_address\n") {
 		t.Errorf("activity csv (%d): %.200s %s", code, out, errOut)
+	}
+}
+
+// testJSONKeys: every command's JSON spells its keys in snake_case, and
+// licence as "license" (docs/schema.md).
+func testJSONKeys(t *testing.T, env map[string]string, db string) {
+	for _, args := range [][]string{
+		{"insights", "licences"}, {"insights", "roster"}, {"insights", "activity"}, {"export", "accounts"},
+		{"account", "list"}, {"schema"}, {"query", "SELECT * FROM zoom_user LIMIT 3"},
+	} {
+		out, errOut, code := run(t, env, append(args, "--db", db, "-o", "json")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		snakeKeys(t, strings.Join(args, " "), out)
+		if strings.Contains(out, `licence`) && args[0] != "schema" {
+			t.Errorf("%v spells licence in its output: %.300s", args, out)
+		}
 	}
 }
 
@@ -262,7 +294,7 @@ func testExportAccounts(t *testing.T, env map[string]string, db string, tn *zoom
 		if a.Email != owner.Email {
 			continue
 		}
-		if a.Role != "Owner" || a.Disabled || a.LicenceType != "licensed" || len(a.Groups) < 2 || a.LastLogin == "" {
+		if a.Role != "Owner" || a.Disabled || a.LicenseType != "licensed" || len(a.Groups) < 2 || a.LastLogin == "" {
 			t.Errorf("owner exported as %+v", a)
 		}
 	}

@@ -10,21 +10,20 @@ func newQueryCommand(g *globals) *cobra.Command {
 		Use:   `query "SQL"`,
 		Short: "Run a read-only SQL query over the synced data",
 		Long: `Run one read-only SQL statement (SELECT, WITH, VALUES, EXPLAIN) against the
-documented views: zoom_account, zoom_user, zoom_group, zoom_role,
-zoom_group_member, entities, relationships, sync_run (docs/schema.md).
-Writes are refused. The same queries work on SQLite and PostgreSQL. It
-needs no credential key. On PostgreSQL it refuses a superuser (or a role
-that may read server files): connect as a read-only role, see
-docs/schema.md "A read-only role for queries".`,
+documented views: zoomsight schema lists them and their columns, and
+docs/schema.md says what they mean. Writes are refused. The same queries
+work on SQLite and PostgreSQL. It needs no credential key. On PostgreSQL it
+refuses a superuser (or a role that may read server files): connect as a
+read-only role, see docs/schema.md "A read-only role for queries".`,
 		Example: `  zoomsight query "SELECT status, count(*) FROM zoom_user GROUP BY status"
-  zoomsight query --format csv "SELECT email, last_login_time FROM zoom_user WHERE license = 'licensed'"`,
+  zoomsight query -o csv "SELECT email, last_login_time FROM zoom_user WHERE license = 'licensed'"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := newRowWriter(cmd.OutOrStdout(), format)
 			if err != nil {
 				return err
 			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -35,6 +34,6 @@ docs/schema.md "A read-only role for queries".`,
 			return w.Close()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(cmd, &format, "table", rowFormats, "")
 	return cmd
 }

@@ -111,10 +111,7 @@ whose department differs.`,
 		if err != nil {
 			return err
 		}
-		if err := checkFormat(format); err != nil {
-			return err
-		}
-		a, err := g.open(cmd.Context())
+		a, err := g.openExisting(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -129,9 +126,9 @@ whose department differs.`,
 			}
 			return writeJSON(cmd.OutOrStdout(), rows)
 		}
-		return writeItems(cmd.OutOrStdout(), format, rows)
+		return writeItems(cmd.OutOrStdout(), format, rows, "employee_status", "matched_by")
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	formatFlag(cmd, &format, "table", rowFormats, "a table leaves out employee_status and matched_by")
 	cmd.Flags().StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }
@@ -144,6 +141,7 @@ func newSimRosterCommand() *cobra.Command {
 		users int
 		plan  string
 		days  int
+		hr    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "roster",
@@ -151,9 +149,14 @@ func newSimRosterCommand() *cobra.Command {
 		Long: `Print, as CSV, an HR roster for the first account of the simulator started
 with the same --seed, --users, --plan and --days: mostly the tenant's
 users, with planted leavers, orphans, department mismatches and addresses at
-an alias domain (corp.<domain>). docs/simulator.md says what is planted.`,
-		Example: `  zoomsight sim roster --seed 1 --users 1000 > roster.csv`,
-		Args:    cobra.NoArgs,
+an alias domain (corp.<domain>). docs/simulator.md says what is planted.
+
+The columns carry zoomsight's field names, so zoomsight roster import reads
+the file as it is; --hr-columns names them as an HR system would ("Work
+Email", "Employee ID", …), to try roster import --map.`,
+		Example: `  zoomsight sim roster --seed 1 --users 1000 > roster.csv
+  zoomsight roster import roster.csv --alias-domain corp.example.com=example.com`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := zoom.ParsePlan(plan)
 			if err != nil {
@@ -164,31 +167,33 @@ an alias domain (corp.<domain>). docs/simulator.md says what is planted.`,
 				return err
 			}
 			t := s.Tenant(s.Credentials()[0].AccountID)
-			return t.Roster().WriteCSV(cmd.OutOrStdout())
+			if hr {
+				return t.Roster().WriteCSV(cmd.OutOrStdout())
+			}
+			return t.Roster().WriteCSVHeader(cmd.OutOrStdout(), zoomsim.RosterFieldHeader)
 		},
 	}
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the simulated tenants")
 	cmd.Flags().IntVar(&users, "users", 1000, "users per account")
 	cmd.Flags().StringVar(&plan, "plan", "pro", "plan: free, pro or business")
 	cmd.Flags().IntVar(&days, "days", 30, "days of history")
+	cmd.Flags().BoolVar(&hr, "hr-columns", false, "name the columns as an HR system would, for roster import --map")
 	return cmd
 }
 
 func newExportAccountsCommand(g *globals) *cobra.Command {
 	var format, account string
 	cmd := &cobra.Command{
-		Use:   "accounts --format csv|json",
+		Use:   "accounts",
 		Short: "Export Zoom users and their entitlements for identity-governance tools",
 		Long: `Export every synced Zoom user as an account with its entitlements (licence,
 role, groups), status and last login: the aggregation feed identity-
 governance tools (SailPoint, Saviynt, …) import. csv puts multi-valued
-attributes (groups, entitlements) in one column separated by |.`,
+attributes (groups, entitlements) in one column separated by |, as do
+table and wide.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "csv" && format != "json" {
-				return fmt.Errorf("--format must be csv or json, not %q", format)
-			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -211,7 +216,7 @@ attributes (groups, entitlements) in one column separated by |.`,
 				DisplayName    string   `json:"display_name"`
 				Status         string   `json:"status"`
 				Disabled       bool     `json:"disabled"`
-				LicenceType    string   `json:"licence_type"`
+				LicenseType    string   `json:"license_type"`
 				Role           string   `json:"role"`
 				Groups         []string `json:"groups"`
 				LastLogin      string   `json:"last_login"`
@@ -224,13 +229,13 @@ attributes (groups, entitlements) in one column separated by |.`,
 				for j, e := range x.Entitlements {
 					ents[j] = e.Type + ":" + e.Value
 				}
-				rows[i] = row{x.NativeIdentity, x.Account, x.ZoomAccountID, x.Email, x.DisplayName, x.Status, x.Disabled, x.LicenceType,
+				rows[i] = row{x.NativeIdentity, x.Account, x.ZoomAccountID, x.Email, x.DisplayName, x.Status, x.Disabled, x.LicenseType,
 					x.Role, x.Groups, x.LastLogin, x.Created, ents}
 			}
-			return writeItems(cmd.OutOrStdout(), "csv", rows)
+			return writeItems(cmd.OutOrStdout(), format, rows)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "json", "output format: csv or json")
+	formatFlag(cmd, &format, "json", rowFormats, "")
 	cmd.Flags().StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,8 +30,10 @@ func newSimCommand() *cobra.Command {
 
 It prints one JSON line with the API and OAuth URLs and each account's app
 credentials, then serves until interrupted. Point zoomsight (or any Zoom
-client) at api_url and oauth_url. docs/simulator.md lists the endpoints,
-quirks and the /_sim/ admin API.`,
+client) at api_url and oauth_url. On stderr it prints commands to paste in
+another shell: export lines for the sync quick path and an account add line
+per account. docs/simulator.md lists the endpoints, quirks and the /_sim/
+admin API.`,
 		Example: `  zoomsight sim --users 1000 --plan business
   zoomsight sim --addr 127.0.0.1:8099 --faults 5xx=0.05,429=0.1,html429`,
 		Args: cobra.NoArgs,
@@ -62,6 +66,8 @@ quirks and the /_sim/ admin API.`,
 			}
 			line, _ := json.Marshal(map[string]any{"api_url": s.APIURL, "oauth_url": s.OAuthURL, "accounts": s.Credentials()})
 			fmt.Fprintln(cmd.OutOrStdout(), string(line))
+			printPasteLines(cmd.ErrOrStderr(), s.APIURL, s.OAuthURL, s.Credentials())
+			fmt.Fprintln(cmd.ErrOrStderr(), "# serving until interrupted (Ctrl-C)")
 			<-cmd.Context().Done()
 			ctx, cancel := contextWithTimeout(5 * time.Second)
 			defer cancel()
@@ -87,4 +93,37 @@ quirks and the /_sim/ admin API.`,
 	cmd.AddCommand(newSimRosterCommand())
 	cmd.AddCommand(newSimNetworkCommand()) // simnetwork.go
 	return cmd
+}
+
+// printPasteLines shows how to point zoomsight at the simulator, ready to
+// paste: the environment for sync's quick path, and account add for each
+// account. The secrets are the simulator's own, made up for it.
+func printPasteLines(w io.Writer, apiURL, oauthURL string, creds []zoomsim.Credentials) {
+	if len(creds) == 0 {
+		return
+	}
+	c := creds[0]
+	fmt.Fprintf(w, "\n# In another shell, sync the first account (zoomsight sync links it as \"default\"):\n")
+	fmt.Fprintf(w, "export ZOOM_ACCOUNT_ID=%s ZOOM_CLIENT_ID=%s ZOOM_CLIENT_SECRET=%s ZOOM_API_URL=%s ZOOM_OAUTH_URL=%s\n",
+		shellQuote(c.AccountID), shellQuote(c.ClientID), shellQuote(c.ClientSecret), shellQuote(apiURL), shellQuote(oauthURL))
+	fmt.Fprintf(w, "zoomsight sync\n")
+	fmt.Fprintf(w, "# or link accounts by name (the secret is read from the environment):\n")
+	for i, c := range creds {
+		name := "sim"
+		if len(creds) > 1 {
+			name = fmt.Sprintf("sim%d", i+1)
+		}
+		fmt.Fprintf(w, "ZOOM_CLIENT_SECRET=%s zoomsight account add %s --account-id %s --client-id %s --client-secret-env ZOOM_CLIENT_SECRET --api-url %s --oauth-url %s\n",
+			shellQuote(c.ClientSecret), name, shellQuote(c.AccountID), shellQuote(c.ClientID), shellQuote(apiURL), shellQuote(oauthURL))
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

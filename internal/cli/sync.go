@@ -42,7 +42,8 @@ app's scopes never allow is reported as unavailable and fails nothing,
 unless --strict.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
-ZOOM_CLIENT_SECRET link one named "default".`,
+ZOOM_CLIENT_SECRET link one named "default" (ZOOM_API_URL and
+ZOOM_OAUTH_URL, when set, point it at another API, e.g. zoomsight sim's).`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			ctx := cmd.Context()
 			parts := map[string]bool{}
@@ -126,15 +127,21 @@ ZOOM_CLIENT_SECRET link one named "default".`,
 
 // syncOne syncs an account with progress on stderr and a summary on stdout.
 func syncOne(cmd *cobra.Command, a *app.App, acct *store.Account) (*store.Run, error) {
+	start := time.Now()
+	run, err := syncWithProgress(cmd, a, acct)
+	if run != nil {
+		printSummary(cmd.Context(), cmd.OutOrStdout(), a, acct, run, time.Since(start))
+	}
+	return run, err
+}
+
+// syncWithProgress syncs an account with progress on stderr.
+func syncWithProgress(cmd *cobra.Command, a *app.App, acct *store.Account) (*store.Run, error) {
 	errw := cmd.ErrOrStderr()
 	tty := isTerminal(errw)
-	start := time.Now()
 	run, err := a.Sync(cmd.Context(), acct, func(p ingest.Progress) { printProgress(errw, tty, acct.Name, p) })
 	if tty {
 		fmt.Fprint(errw, "\r\033[K")
-	}
-	if run != nil {
-		printSummary(cmd.Context(), cmd.OutOrStdout(), a, acct, run, time.Since(start))
 	}
 	return run, err
 }

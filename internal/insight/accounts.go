@@ -8,7 +8,7 @@ import (
 
 // Entitlement is something an account holds: its licence, role or a group.
 type Entitlement struct {
-	Type  string `json:"type"` // licence, role, group
+	Type  string `json:"type"` // license, role, group
 	Value string `json:"value"`
 }
 
@@ -16,17 +16,17 @@ type Entitlement struct {
 // tools aggregate (SailPoint-style "account" with multi-valued
 // entitlements).
 type GovernanceAccount struct {
-	NativeIdentity string        `json:"nativeIdentity"` // Zoom user id; pending:<email> for invitations
+	NativeIdentity string        `json:"native_identity"` // Zoom user id; pending:<email> for invitations
 	Account        string        `json:"account"`
-	ZoomAccountID  string        `json:"zoomAccountId"`
+	ZoomAccountID  string        `json:"zoom_account_id"`
 	Email          string        `json:"email"`
-	DisplayName    string        `json:"displayName"`
+	DisplayName    string        `json:"display_name"`
 	Status         string        `json:"status"`
 	Disabled       bool          `json:"disabled"`
-	LicenceType    string        `json:"licenceType"`
+	LicenseType    string        `json:"license_type"`
 	Role           string        `json:"role"`
 	Groups         []string      `json:"groups"`
-	LastLogin      string        `json:"lastLogin,omitempty"`
+	LastLogin      string        `json:"last_login,omitempty"`
 	Created        string        `json:"created,omitempty"`
 	Entitlements   []Entitlement `json:"entitlements"`
 }
@@ -50,7 +50,7 @@ func GovernanceAccounts(ctx context.Context, st store.Store, account string) ([]
 	err = st.Query(ctx, `SELECT account, zoom_account_id, key, email, display_name, first_name, last_name, status, license, role_id, role_name,
 			last_login_time, created_at FROM zoom_user`+where+` ORDER BY account, email`, func(_ []string, r []any) error {
 		a := GovernanceAccount{NativeIdentity: str(r[2]), Account: str(r[0]), ZoomAccountID: str(r[1]), Email: str(r[3]), DisplayName: str(r[4]),
-			Status: str(r[7]), LicenceType: str(r[8]), Role: str(r[10]), LastLogin: normTime(r[11]), Created: normTime(r[12])}
+			Status: str(r[7]), LicenseType: str(r[8]), Role: str(r[10]), LastLogin: normTime(r[11]), Created: normTime(r[12])}
 		if a.DisplayName == "" {
 			a.DisplayName = str(r[5]) + " " + str(r[6])
 		}
@@ -62,7 +62,7 @@ func GovernanceAccounts(ctx context.Context, st store.Store, account string) ([]
 		if a.Groups == nil {
 			a.Groups = []string{}
 		}
-		a.Entitlements = []Entitlement{{"licence", a.LicenceType}, {"role", a.Role}}
+		a.Entitlements = []Entitlement{{"license", a.LicenseType}, {"role", a.Role}}
 		for _, g := range a.Groups {
 			a.Entitlements = append(a.Entitlements, Entitlement{"group", g})
 		}

@@ -26,9 +26,12 @@ type Config struct {
 // what reclaiming them saves.
 type Prices struct {
 	Currency string `json:"currency"`
-	// Licence is the price of one licensed user by plan (the account type
+	// License is the price of one licensed user by plan (the account type
 	// in lower case: "pro", "business", "business plus", "enterprise").
-	Licence map[string]float64 `json:"licence"`
+	// Keys are spelt "license" everywhere (docs/schema.md); "licence" is
+	// still read from files written before that was settled.
+	License      map[string]float64 `json:"license"`
+	LicenceOlder map[string]float64 `json:"licence,omitempty"`
 	// LargeMeeting and Webinar price one host's add-on by capacity ("500").
 	LargeMeeting map[string]float64 `json:"large_meeting"`
 	Webinar      map[string]float64 `json:"webinar"`
@@ -67,7 +70,7 @@ func DefaultConfig() Config {
 	return Config{
 		Prices: Prices{
 			Currency:     "USD",
-			Licence:      map[string]float64{"free": 0, "pro": 15.99, "business": 21.99, "business plus": 26.99, "enterprise": 21.99, "education": 15.99},
+			License:      map[string]float64{"free": 0, "pro": 15.99, "business": 21.99, "business plus": 26.99, "enterprise": 21.99, "education": 15.99},
 			LargeMeeting: map[string]float64{"500": 50, "1000": 90},
 			Webinar:      map[string]float64{"500": 79, "1000": 340},
 		},
@@ -105,8 +108,11 @@ func LoadConfig(path string) (Config, error) {
 	if f.Prices.Currency != "" {
 		c.Prices.Currency = f.Prices.Currency
 	}
-	for k, v := range f.Prices.Licence {
-		c.Prices.Licence[strings.ToLower(k)] = v
+	for k, v := range f.Prices.LicenceOlder {
+		c.Prices.License[strings.ToLower(k)] = v
+	}
+	for k, v := range f.Prices.License {
+		c.Prices.License[strings.ToLower(k)] = v
 	}
 	for k, v := range f.Prices.LargeMeeting {
 		c.Prices.LargeMeeting[k] = v

@@ -211,7 +211,7 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		return nil, err
 	}
 
-	price := func(account string) float64 { return o.Prices.Licence[acctType[account]] }
+	price := func(account string) float64 { return o.Prices.License[acctType[account]] }
 	addOnPrice := func(plan string, capacity int) float64 {
 		m := o.Prices.LargeMeeting
 		if plan == "webinar" {

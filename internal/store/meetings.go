@@ -346,14 +346,14 @@ type SiteMatch struct {
 // QoSThresholds decide which minutes are bad. Defaults are
 // DefaultQoSThresholds.
 type QoSThresholds struct {
-	LatencyMS float64 // a minute is bad above this latency
-	JitterMS  float64 // at or above this jitter
-	LossPct   float64 // above this average loss
-	CPUPct    float64 // at or above this system CPU (a device cause)
-	RSSIDBm   float64 // Wi-Fi signal below this is weak
+	LatencyMS float64 `json:"latency_ms"` // a minute is bad above this latency
+	JitterMS  float64 `json:"jitter_ms"`  // at or above this jitter
+	LossPct   float64 `json:"loss_pct"`   // above this average loss
+	CPUPct    float64 `json:"cpu_pct"`    // at or above this system CPU (a device cause)
+	RSSIDBm   float64 `json:"rssi_dbm"`   // Wi-Fi signal below this is weak
 	// Label is the Zoom quality word from which a participant counts as
 	// rated badly: "fair", "poor" or "bad".
-	Label string
+	Label string `json:"label"`
 }
 
 // DefaultQoSThresholds are the documented defaults.

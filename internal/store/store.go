@@ -102,6 +102,9 @@ type Store interface {
 	// back any privilege (set_config('role', …)), so no SET ROLE contains
 	// it. Connect as a read-only role instead (docs/schema.md).
 	UserQuery(ctx context.Context, sql string, fn func(columns []string, row []any) error) error
+	// Views lists the public views (PublicView) and their columns in
+	// order, sorted by name, from the database's catalog.
+	Views(ctx context.Context) ([]View, error)
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 }

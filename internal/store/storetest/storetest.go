@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AccountType", testAccountType},
 		{"IdentityCounts", testIdentityCounts}, // counts.go
 		{"Meetings", testMeetings},             // meetings.go
+		{"ViewsCatalog", testViewsCatalog},     // schema.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -325,6 +325,11 @@ func TestListingThatDriftsIsListedAgain(t *testing.T) {
 		if !slices.Contains(run.Stale, "users:inactive: Zoom's answer does not prove the listing complete (received 1 of 5 rows, also when listed again)") {
 			t.Fatalf("stale %q", run.Stale)
 		}
+		// Listed three times in all (3 active pages, 3 inactive tries, 1
+		// pending page), then given up on.
+		if n := b.sim.Stats(b.cred.AccountID).ByOperation["users"] - before; n != 7 {
+			t.Fatalf("%d user requests, want 7", n)
+		}
 		if got := query(t, st, "SELECT count(*) FROM zoom_user WHERE id = 'a'"); got[0][0] != "1" {
 			// Its rows are upserted, harmlessly; only the sweep waits for proof.
 			t.Fatalf("rows of a short page: %v", got)

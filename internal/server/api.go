@@ -87,21 +87,35 @@ func (s *Server) scope(w http.ResponseWriter, r *http.Request) ([]string, bool) 
 	return names, true
 }
 
-// listView serves a cursor-paged listing of v, ordered by account and key.
+// listView serves a cursor-paged listing of v, ordered by account name,
+// then key. Each account is read with its own query (account = …, key >
+// …, ORDER BY key), which the (account, key) index answers without
+// sorting the account's rows: one query over all the org's accounts
+// ordered by name and key sorted the whole account on PostgreSQL.
 func (s *Server) listView(v view) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		accounts, ok := s.scope(w, r)
 		if !ok {
 			return
 		}
-		q, limit, err := v.query(r, accounts)
+		pg, err := v.page(r)
 		var bad *badRequest
 		if errors.As(err, &bad) {
 			writeError(w, http.StatusBadRequest, "bad_request", bad.Error())
 			return
 		}
+		slices.Sort(accounts)
+		first := 0
+		if pg.cursor != nil {
+			first, _ = slices.BinarySearch(accounts, pg.cursor.account)
+		}
 		out := list{Items: []map[string]any{}}
-		if len(accounts) > 0 {
+		for i := first; i < len(accounts) && len(out.Items) <= pg.limit && err == nil; i++ {
+			var after []string
+			if pg.cursor != nil && accounts[i] == pg.cursor.account {
+				after = pg.cursor.keys
+			}
+			q := v.query(accounts[i], pg.filters, after, pg.limit+1-len(out.Items))
 			err = s.app.Store.Query(r.Context(), q, func(cols []string, row []any) error {
 				item := make(map[string]any, len(cols))
 				for i, c := range cols {
@@ -115,9 +129,9 @@ func (s *Server) listView(v view) http.HandlerFunc {
 			writeError(w, http.StatusServiceUnavailable, "unavailable", "reading "+v.name+" failed")
 			return
 		}
-		if len(out.Items) > limit {
-			out.Items = out.Items[:limit]
-			last := out.Items[limit-1]
+		if len(out.Items) > pg.limit {
+			out.Items = out.Items[:pg.limit]
+			last := out.Items[pg.limit-1]
 			c := []any{last["account"]}
 			for _, k := range v.key {
 				c = append(c, last[k])
@@ -129,57 +143,77 @@ func (s *Server) listView(v view) http.HandlerFunc {
 	}
 }
 
-// query builds the SQL of one page. Values are quoted literals, as
-// store.Query takes no arguments; every one is checked or escaped here.
-func (v view) query(r *http.Request, accounts []string) (string, int, error) {
+// pageRequest is a listing's query parameters, checked.
+type pageRequest struct {
+	limit   int
+	filters []string // SQL conditions
+	cursor  *cursor
+}
+
+// cursor is where the previous page ended: an account and the key of its
+// last row there, as SQL literals.
+type cursor struct {
+	account string
+	keys    []string
+}
+
+func (v view) page(r *http.Request) (pageRequest, error) {
 	p := r.URL.Query()
-	limit := defaultLimit
+	pg := pageRequest{limit: defaultLimit}
 	if l := p.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > maxLimit {
-			return "", 0, &badRequest{"limit", fmt.Sprintf("want a whole number from 1 to %d", maxLimit)}
+			return pg, &badRequest{"limit", fmt.Sprintf("want a whole number from 1 to %d", maxLimit)}
 		}
-		limit = n
+		pg.limit = n
 	}
 	for name := range p {
 		if name != "limit" && name != "cursor" && name != "account" && !slices.Contains(v.filters, name) {
-			return "", 0, &badRequest{name, "unknown parameter; this listing takes " + strings.Join(append([]string{"account", "limit", "cursor"}, v.filters...), ", ")}
+			return pg, &badRequest{name, "unknown parameter; this listing takes " + strings.Join(append([]string{"account", "limit", "cursor"}, v.filters...), ", ")}
 		}
 	}
-	var where []string
-	names := make([]string, len(accounts))
-	for i, a := range accounts {
-		names[i] = quote(a)
-	}
-	where = append(where, "account IN ("+strings.Join(names, ", ")+")")
 	for _, f := range v.filters {
 		if val := p.Get(f); val != "" {
-			where = append(where, ident(f)+" = "+quote(val))
+			pg.filters = append(pg.filters, ident(f)+" = "+quote(val))
 		}
 	}
-	keys := append([]string{"account"}, v.key...)
 	if c := p.Get("cursor"); c != "" {
+		bad := &badRequest{"cursor", "not a cursor this listing gave; start again without it"}
 		var vals []any
 		raw, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || json.Unmarshal(raw, &vals) != nil || len(vals) != len(keys) {
-			return "", 0, &badRequest{"cursor", "not a cursor this listing gave; start again without it"}
+		if err != nil || json.Unmarshal(raw, &vals) != nil || len(vals) != 1+len(v.key) {
+			return pg, bad
 		}
-		lits := make([]string, len(vals))
-		for i, val := range vals {
+		account, ok := vals[0].(string)
+		if !ok {
+			return pg, bad
+		}
+		pg.cursor = &cursor{account: account}
+		for _, val := range vals[1:] {
 			switch x := val.(type) {
 			case string:
-				lits[i] = quote(x)
+				pg.cursor.keys = append(pg.cursor.keys, quote(x))
 			case float64:
-				lits[i] = strconv.FormatInt(int64(x), 10)
+				pg.cursor.keys = append(pg.cursor.keys, strconv.FormatInt(int64(x), 10))
 			default:
-				return "", 0, &badRequest{"cursor", "not a cursor this listing gave; start again without it"}
+				return pg, bad
 			}
 		}
-		where = append(where, "("+strings.Join(idents(keys), ", ")+") > ("+strings.Join(lits, ", ")+")")
 	}
-	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
-		strings.Join(idents(v.columns), ", "), v.name, strings.Join(where, " AND "), strings.Join(idents(keys), ", "), limit+1)
-	return q, limit, nil
+	return pg, nil
+}
+
+// query is the SQL for up to limit rows of one account after the key
+// literals in after (none: from its first row). Values are quoted
+// literals, as store.Query takes no arguments; page checked or escaped
+// every one of them.
+func (v view) query(account string, filters, after []string, limit int) string {
+	where := append([]string{"account = " + quote(account)}, filters...)
+	if after != nil {
+		where = append(where, "("+strings.Join(idents(v.key), ", ")+") > ("+strings.Join(after, ", ")+")")
+	}
+	return fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
+		strings.Join(idents(v.columns), ", "), v.name, strings.Join(where, " AND "), strings.Join(idents(v.key), ", "), limit)
 }
 
 // quote makes a SQL string literal of s.

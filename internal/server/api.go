@@ -43,8 +43,8 @@ var views = map[string]view{
 		columns: []string{"_key", "_type", "_class", "account", "_from_entity_key", "_to_entity_key"},
 		filters: []string{"_type", "_class", "_from_entity_key", "_to_entity_key"}},
 	"runs": {name: "sync_run", key: []string{"id"},
-		columns: []string{"id", "account", "started_at", "finished_at", "status", "error", "requests", "rows", "stale"},
-		filters: []string{"status"}, json: []string{"requests", "rows", "stale"}},
+		columns: []string{"id", "account", "started_at", "finished_at", "status", "error", "requests", "rows", "stale", "unavailable"},
+		filters: []string{"status"}, json: []string{"requests", "rows", "stale", "unavailable"}},
 }
 
 // Page sizes of the listings.

@@ -55,8 +55,8 @@ func parseInterval(s string) (time.Duration, error) {
 		return 0, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("--interval must be a duration of at least 1m (e.g. 1h) or disabled, not %q", s)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("--interval must be a duration of at least 1s (e.g. 1h) or disabled, not %q", s)
 	}
 	return d, nil
 }
@@ -98,6 +98,9 @@ environment variable, never from a flag.`,
 			if in.Interval, err = parseInterval(interval); err != nil {
 				return err
 			}
+			if in.Interval > 0 && in.Interval < time.Minute {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: --interval %s syncs more than once a minute and spends Zoom's daily budget fast; it is meant for tests and demos\n", in.Interval)
+			}
 			a, err := g.open(cmd.Context())
 			if err != nil {
 				return err
@@ -126,7 +129,7 @@ environment variable, never from a flag.`,
 	f.StringVar(&secretEnv, "client-secret-env", "", "environment variable holding the app's client secret")
 	f.StringVar(&in.APIURL, "api-url", "", "API base URL (default Zoom's)")
 	f.StringVar(&in.OAuthURL, "oauth-url", "", "OAuth host (default https://zoom.us)")
-	f.StringVar(&interval, "interval", "1h", "the account's sync interval, or disabled; recorded only: no command schedules syncs yet, so run zoomsight sync from cron or a timer")
+	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it (at least 1s; under a minute is for tests and demos), or disabled: only when asked")
 	f.StringVar(&in.Org, "org", "", "organisation to link the account to")
 	f.BoolVar(&oauthApp, "oauth-app", false, "link through an admin-managed OAuth app (authorization code) instead of Server-to-Server")
 	f.IntVar(&redirectPort, "redirect-port", 4199, "with --oauth-app: the port of the app's redirect URL http://localhost:PORT")

@@ -73,7 +73,7 @@ prints what each resync found changed.`,
 			}
 			defer a.Close()
 			acct, err := a.AddS2S(ctx, app.LinkS2S{Name: "demo", AccountID: cred.AccountID, ClientID: cred.ClientID,
-				ClientSecret: secret.String(cred.ClientSecret), APIURL: sim.APIURL, OAuthURL: sim.OAuthURL, Interval: interval})
+				ClientSecret: secret.String(cred.ClientSecret), APIURL: sim.APIURL, OAuthURL: sim.OAuthURL, Interval: interval, Org: "demo"})
 			if err != nil {
 				return err
 			}

@@ -105,6 +105,7 @@ type Store interface {
 	// Views lists the public views (PublicView) and their columns in
 	// order, sorted by name, from the database's catalog.
 	Views(ctx context.Context) ([]View, error)
+	Access   // API tokens and what an org may see (access.go)
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 }

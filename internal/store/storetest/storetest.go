@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdentityCounts", testIdentityCounts}, // counts.go
 		{"Meetings", testMeetings},             // meetings.go
 		{"ViewsCatalog", testViewsCatalog},     // schema.go
+		{"Access", testAccess},                 // access.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

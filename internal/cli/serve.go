@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoomsight/zoomsight/internal/config"
+	"github.com/zoomsight/zoomsight/internal/schedule"
+	"github.com/zoomsight/zoomsight/internal/server"
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+func newServeCommand(g *globals) *cobra.Command {
+	var file string
+	flags := config.Default()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run zoomsight as a service: scheduled syncs, the REST API and /metrics",
+		Long: `Run zoomsight as a service: a worker that syncs every linked account on its
+interval (zoomsight account add --interval; "disabled" syncs only when asked
+through the API) and resumes an interrupted sync first, and an HTTP server
+with the REST API under /api/v1 (its OpenAPI document at
+/api/v1/openapi.json), /healthz, /readyz and Prometheus /metrics.
+
+Every API request needs a token of an org (zoomsight token create) and sees
+only the accounts linked to that org. SIGINT or SIGTERM stops it: a running
+sync keeps its checkpoints and the next start resumes it.
+
+Configuration comes from --config FILE (YAML: db, listen, log_format,
+metrics_public, no_http, no_worker), then ZOOMSIGHT_* variables, then flags.
+zoomsight config check FILE validates a file. Syncs run one at a time in one
+worker process; see docs/serve.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := serveConfig(cmd, g, file, flags)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), g, cfg, cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&file, "config", "", "a YAML configuration file (env ZOOMSIGHT_CONFIG)")
+	f.StringVar(&flags.Listen, "listen", flags.Listen, "HTTP address (env ZOOMSIGHT_LISTEN)")
+	f.StringVar(&flags.LogFormat, "log-format", flags.LogFormat, "auto (text on a terminal, JSON otherwise), text or json")
+	f.BoolVar(&flags.MetricsPublic, "metrics-public", false, "serve /metrics without a token")
+	f.BoolVar(&flags.NoHTTP, "no-http", false, "run only the worker")
+	f.BoolVar(&flags.NoWorker, "no-worker", false, "run only the HTTP server")
+	return cmd
+}
+
+// serveConfig merges defaults, the file, the environment and the flags
+// the user set, in that order.
+func serveConfig(cmd *cobra.Command, g *globals, file string, flags config.Config) (config.Config, error) {
+	cfg := config.Default()
+	if file == "" {
+		file = g.getenv("ZOOMSIGHT_CONFIG")
+	}
+	if file != "" {
+		if err := cfg.LoadFile(file); err != nil {
+			return cfg, err
+		}
+	}
+	if err := cfg.Env(g.getenv); err != nil {
+		return cfg, err
+	}
+	set := cmd.Flags().Changed
+	if set("listen") {
+		cfg.Listen = flags.Listen
+	}
+	if set("log-format") {
+		cfg.LogFormat = flags.LogFormat
+	}
+	if set("metrics-public") {
+		cfg.MetricsPublic = flags.MetricsPublic
+	}
+	if set("no-http") {
+		cfg.NoHTTP = flags.NoHTTP
+	}
+	if set("no-worker") {
+		cfg.NoWorker = flags.NoWorker
+	}
+	if g.db != "" {
+		cfg.DB = g.db
+	}
+	return cfg, cfg.Validate()
+}
+
+// newLogger logs to w as text on a terminal and JSON elsewhere.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" || (format == "auto" && !isTerminal(w)) {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) error {
+	log := newLogger(logw, cfg.LogFormat)
+	if cfg.DB != "" {
+		g.db = cfg.DB
+	}
+	// Listen before anything starts, so a port in use stops it at once.
+	var ln net.Listener
+	if !cfg.NoHTTP {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return fmt.Errorf("cannot listen on %s: %w (another process uses it? pick one with --listen)", cfg.Listen, err)
+		}
+		defer ln.Close()
+	}
+	a, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if n, err := a.Store.CountAPITokens(ctx); err == nil && n == 0 && !cfg.NoHTTP {
+		log.Warn("no API token exists yet; create the first with: zoomsight token create --org NAME --role admin")
+	}
+	metrics := server.NewMetrics()
+	sched := &schedule.Scheduler{Store: a.Store,
+		Sync: func(ctx context.Context, acct *store.Account) (*store.Run, error) { return a.Sync(ctx, acct, nil) },
+		Done: func(acct *store.Account, run *store.Run, err error, took time.Duration) {
+			metrics.ObserveSync(acct.Name, run, err, took)
+			logSync(log, acct, run, err, took)
+		}}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 2)
+	running := 0
+	if !cfg.NoWorker {
+		running++
+		go func() { done <- sched.Run(ctx) }()
+		log.Info("worker started: syncing linked accounts on their intervals")
+	}
+	if !cfg.NoHTTP {
+		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics}
+		if !cfg.NoWorker {
+			opts.SyncNow = sched.SyncNow
+		}
+		srv := &http.Server{Handler: server.New(a, opts), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		running++
+		go func() {
+			err := srv.Serve(ln)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			done <- err
+		}()
+		go func() {
+			<-ctx.Done()
+			sctx, cancel := contextWithTimeout(10 * time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+		log.Info("serving", "url", "http://"+ln.Addr().String(), "api", "http://"+ln.Addr().String()+"/api/v1/openapi.json")
+	}
+	var first error
+	for range running {
+		if err := <-done; err != nil && first == nil {
+			first = err
+			stop()
+		}
+	}
+	log.Info("stopped")
+	return first
+}
+
+func logSync(log *slog.Logger, acct *store.Account, run *store.Run, err error, took time.Duration) {
+	attrs := []any{"account", acct.Name, "took", took.Round(time.Millisecond).String()}
+	switch {
+	case errors.Is(err, context.Canceled):
+		log.Info("sync interrupted; the next start resumes it", attrs...)
+	case err != nil:
+		log.Error("sync failed", append(attrs, "error", err.Error())...)
+	case run.Status != store.RunOK:
+		log.Warn("sync "+run.Status, append(attrs, "stale", strings.Join(run.Stale, "; "))...)
+	default:
+		log.Info("sync ok", append(attrs, "run", run.ID)...)
+	}
+}
+
+func newConfigCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Check serve's configuration file"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check FILE",
+		Short: "Validate a configuration file and name every bad line",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg := config.Default()
+			if err := cfg.LoadFile(args[0]); err != nil {
+				var fe *config.FileError
+				if errors.As(err, &fe) {
+					for _, p := range fe.Problems {
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s:%d: %s\n", fe.Path, p.Line, p.Msg)
+					}
+					return fmt.Errorf("%s: %d problems", args[0], len(fe.Problems))
+				}
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
+			return nil
+		},
+	})
+	return cmd
+}
+
+func newTokenCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Create API tokens for zoomsight serve"}
+	var org, role, name string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token of an org; it is shown once",
+		Long: `Create an API token of an org (created if new). A read token reads
+everything of the org's accounts; an admin token may also ask for syncs.
+The token is printed once on standard output; only its hash is stored.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			tok, t, err := a.CreateAPIToken(cmd.Context(), org, name, role)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			fmt.Fprintf(cmd.ErrOrStderr(), "created a %s token of org %s; it is shown once, store it now\n", t.Role, t.Org)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&org, "org", "", "the org the token belongs to (required)")
+	create.Flags().StringVar(&role, "role", store.RoleRead, "read or admin")
+	create.Flags().StringVar(&name, "name", "", "what the token is for")
+	cmd.AddCommand(create)
+	return cmd
+}

@@ -1,0 +1,238 @@
+// Package config reads the configuration of `zoomsight serve`: an
+// optional YAML file, then ZOOMSIGHT_* environment variables, then flags,
+// each overriding the one before. Accounts and their secrets are not
+// configuration: they live, sealed, in the database.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// Config is what serve runs with.
+type Config struct {
+	// DB is a SQLite file or a postgres:// URL (key db, env ZOOMSIGHT_DB).
+	DB string
+	// Listen is the HTTP address (key listen, env ZOOMSIGHT_LISTEN).
+	Listen string
+	// LogFormat is auto (text on a terminal, JSON otherwise), text or json
+	// (key log_format, env ZOOMSIGHT_LOG_FORMAT).
+	LogFormat string
+	// MetricsPublic serves /metrics without a token (key metrics_public,
+	// env ZOOMSIGHT_METRICS_PUBLIC).
+	MetricsPublic bool
+	// NoHTTP runs only the worker; NoWorker only the HTTP server (keys
+	// no_http, no_worker).
+	NoHTTP, NoWorker bool
+}
+
+// Default is the configuration before any file, variable or flag.
+func Default() Config {
+	return Config{Listen: "127.0.0.1:8080", LogFormat: "auto"}
+}
+
+// keys are the file's keys, in the order `config check` lists them.
+var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker"}
+
+// Problem is one bad line of a configuration file.
+type Problem struct {
+	Line int
+	Msg  string
+}
+
+// FileError lists every problem of a configuration file.
+type FileError struct {
+	Path     string
+	Problems []Problem
+}
+
+func (e *FileError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = fmt.Sprintf("%s:%d: %s", e.Path, p.Line, p.Msg)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// LoadFile reads a configuration file over c. Every unknown key and bad
+// value is reported with its line; nothing is applied unless all are good.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the configuration: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return &FileError{path, []Problem{{lineOf(err), "not YAML: " + err.Error()}}}
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file configures nothing
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return &FileError{path, []Problem{{root.Line, "want a mapping of keys (" + strings.Join(keys, ", ") + ")"}}}
+	}
+	next := *c
+	var probs []Problem
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			probs = append(probs, Problem{k.Line, fmt.Sprintf("key %s given twice", k.Value)})
+			continue
+		}
+		seen[k.Value] = true
+		if err := next.set(k.Value, v); err != nil {
+			probs = append(probs, Problem{k.Line, err.Error()})
+		}
+	}
+	if len(probs) > 0 {
+		return &FileError{path, probs}
+	}
+	*c = next
+	return nil
+}
+
+func lineOf(err error) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return 0
+	}
+	// yaml's messages start "yaml: line N: …".
+	var n int
+	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d", &n); e == nil {
+		return n
+	}
+	return 1
+}
+
+func (c *Config) set(key string, v *yaml.Node) error {
+	str := func(dst *string) error {
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			return fmt.Errorf("%s: want a text value", key)
+		}
+		*dst = v.Value
+		return nil
+	}
+	boolean := func(dst *bool) error {
+		b, err := strconv.ParseBool(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil {
+			return fmt.Errorf("%s: want true or false, not %q", key, v.Value)
+		}
+		*dst = b
+		return nil
+	}
+	switch key {
+	case "db":
+		return str(&c.DB)
+	case "listen":
+		if err := str(&c.Listen); err != nil {
+			return err
+		}
+		return checkListen(c.Listen)
+	case "log_format":
+		if err := str(&c.LogFormat); err != nil {
+			return err
+		}
+		return checkLogFormat(c.LogFormat)
+	case "metrics_public":
+		return boolean(&c.MetricsPublic)
+	case "no_http":
+		return boolean(&c.NoHTTP)
+	case "no_worker":
+		return boolean(&c.NoWorker)
+	}
+	msg := fmt.Sprintf("unknown key %q", key)
+	if near := nearest(key); near != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", near)
+	}
+	return errors.New(msg + "; known keys: " + strings.Join(keys, ", "))
+}
+
+// Env applies ZOOMSIGHT_* variables over c.
+func (c *Config) Env(getenv func(string) string) error {
+	if v := getenv("ZOOMSIGHT_DB"); v != "" {
+		c.DB = v
+	}
+	if v := getenv("ZOOMSIGHT_LISTEN"); v != "" {
+		c.Listen = v
+	}
+	if v := getenv("ZOOMSIGHT_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
+	}
+	if v := getenv("ZOOMSIGHT_METRICS_PUBLIC"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("ZOOMSIGHT_METRICS_PUBLIC=%q: want true or false", v)
+		}
+		c.MetricsPublic = b
+	}
+	return nil
+}
+
+// Validate checks values that a file, a variable or a flag may have set.
+func (c *Config) Validate() error {
+	if err := checkLogFormat(c.LogFormat); err != nil {
+		return err
+	}
+	if err := checkListen(c.Listen); err != nil {
+		return err
+	}
+	if c.NoHTTP && c.NoWorker {
+		return errors.New("no_http and no_worker together leave nothing to run")
+	}
+	return nil
+}
+
+func checkLogFormat(f string) error {
+	if !slices.Contains([]string{"auto", "text", "json"}, f) {
+		return fmt.Errorf("log_format %q: want auto, text or json", f)
+	}
+	return nil
+}
+
+func checkListen(addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fmt.Errorf("listen %q: want host:port, such as 127.0.0.1:8080", addr)
+	}
+	return nil
+}
+
+// nearest is the known key one or two edits from key, if any.
+func nearest(key string) string {
+	best, bestD := "", 3
+	for _, k := range keys {
+		if d := distance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

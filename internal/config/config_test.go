@@ -1,0 +1,72 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		want       Config
+		errs       []string // each problem, with its line
+	}{
+		{"empty", "", Default(), nil},
+		{"all keys", "db: /var/lib/zs.db\nlisten: 0.0.0.0:9000\nlog_format: json\nmetrics_public: true\nno_worker: true\n",
+			Config{DB: "/var/lib/zs.db", Listen: "0.0.0.0:9000", LogFormat: "json", MetricsPublic: true, NoWorker: true}, nil},
+		{"every bad line named", "lisen: :80\nlog_format: xml\nmetrics_public: maybe\ndb: [a]\ndb: x\n", Default(), []string{
+			`z.yaml:1: unknown key "lisen" (did you mean listen?)`,
+			`z.yaml:2: log_format "xml": want auto, text or json`,
+			`z.yaml:3: metrics_public: want true or false, not "maybe"`,
+			`z.yaml:4: db: want a text value`,
+			`z.yaml:5: key db given twice`}},
+		{"bad listen", "listen: localhost\n", Default(), []string{`z.yaml:1: listen "localhost": want host:port`}},
+		{"not a mapping", "- a\n- b\n", Default(), []string{"z.yaml:1: want a mapping"}},
+		{"not YAML", "a: [\n", Default(), []string{"z.yaml:"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "z.yaml")
+			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := Default()
+			err := c.LoadFile(path)
+			if len(tc.errs) == 0 {
+				if err != nil || c != tc.want {
+					t.Fatalf("LoadFile = %+v, %v; want %+v", c, err, tc.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("LoadFile accepted %q", tc.file)
+			}
+			msg := strings.ReplaceAll(err.Error(), path, "z.yaml")
+			for _, want := range tc.errs {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+			if c != Default() {
+				t.Errorf("a bad file changed the configuration: %+v", c)
+			}
+		})
+	}
+}
+
+func TestEnvAndValidate(t *testing.T) {
+	c := Default()
+	env := map[string]string{"ZOOMSIGHT_LISTEN": "127.0.0.1:0", "ZOOMSIGHT_METRICS_PUBLIC": "1", "ZOOMSIGHT_DB": "x.db"}
+	if err := c.Env(func(k string) string { return env[k] }); err != nil || c.Listen != "127.0.0.1:0" || !c.MetricsPublic || c.DB != "x.db" {
+		t.Fatalf("Env: %+v, %v", c, err)
+	}
+	env["ZOOMSIGHT_METRICS_PUBLIC"] = "yes please"
+	if err := c.Env(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "ZOOMSIGHT_METRICS_PUBLIC") {
+		t.Fatalf("bad variable: %v", err)
+	}
+	c.NoHTTP, c.NoWorker = true, true
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "nothing to run") {
+		t.Fatalf("Validate: %v", err)
+	}
+}

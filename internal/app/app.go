@@ -65,6 +65,10 @@ type App struct {
 	warned  sync.Map // hosts warned about plain HTTP
 	// Activity configures the collection after each identity sync (activity.go).
 	Activity ActivityOptions
+	// SyncLock says whether Sync waits for another process's sync of the
+	// same account (lock.go).
+	SyncLock LockOptions
+	host     string // this host's name, for sync locks
 
 	mu       sync.Mutex
 	limiters map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
@@ -108,7 +112,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: st, cfg: cfg, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	a := &App{Store: st, cfg: cfg, host: host, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}
 	a.cfg.HTTPClient = a.guardClient(cfg.HTTPClient)
 	return a, nil
 }
@@ -247,13 +255,31 @@ func (a *App) SetLimits(acct *store.Account, l zoom.Limits) {
 	a.mu.Unlock()
 }
 
-// Sync syncs one account's identity data, then collects its activity.
+// Sync syncs one account's identity data, then collects its activity and
+// meetings, all under the account's sync lock: while another process syncs
+// the account it returns *BusyError, or waits if a.SyncLock says so.
 func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {
+	lock, err := a.LockAccount(ctx, acct, a.SyncLock)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.syncLocked(lock, acct, progress)
+	if cause := context.Cause(lock.Context()); ctx.Err() == nil && errors.Is(cause, store.ErrLockLost) {
+		err = fmt.Errorf("sync of %q stopped: another process took over its lock: %w", acct.Name, cause)
+	}
+	if rerr := lock.Release(); err == nil && rerr != nil {
+		err = rerr
+	}
+	return run, err
+}
+
+func (a *App) syncLocked(lock *AccountLock, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {
+	ctx := lock.Context()
 	c, err := a.Client(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
-	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
+	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Lock: lock.Lock(), Progress: progress,
 		ShrinkLimit: a.cfg.ShrinkLimit, AcceptShrink: a.cfg.AcceptShrink,
 		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
 	// Then activity, licences and usage (activity.go): their gaps never fail identity.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -45,3 +46,11 @@ func oneLine(s string) string {
 	}
 	return strings.Join(lines, " ")
 }
+
+// interruptedError is a command cut short by Ctrl-C or SIGTERM: it says
+// what to do next and still ends the process as interrupted (exit 130).
+type interruptedError struct{ msg string }
+
+func interrupted(msg string) error       { return interruptedError{msg} }
+func (e interruptedError) Error() string { return e.msg }
+func (e interruptedError) Unwrap() error { return context.Canceled }

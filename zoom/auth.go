@@ -350,12 +350,18 @@ func (e endpoint) post(ctx context.Context, op, path string, form url.Values) ([
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.client().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("zoom oauth %s: %w", op, timedOut(err))
+		if te := timedOut(nil); te != nil {
+			return nil, te
+		}
+		return nil, fmt.Errorf("zoom oauth %s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("zoom oauth %s: reading answer: %w", op, timedOut(err))
+		if te := timedOut(nil); te != nil {
+			return nil, te
+		}
+		return nil, fmt.Errorf("zoom oauth %s: reading answer: %w", op, err)
 	}
 	if len(body) > maxTokenBody {
 		return nil, &BodyTooLargeError{Op: "oauth " + op, Limit: maxTokenBody}

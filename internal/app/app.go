@@ -34,8 +34,18 @@ type Config struct {
 	KeyFile string
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
-	// HTTPClient talks to Zoom (default: a client with a 2-minute timeout).
+	// HTTPClient talks to Zoom (default: http.Client{}; each request has
+	// its own deadline, RequestTimeout).
 	HTTPClient *http.Client
+	// RequestTimeout bounds each request to Zoom's API or OAuth host,
+	// from sending it to reading its answer in full (default
+	// zoom.DefaultRequestTimeout, 2 minutes). A request that passes it
+	// is not retried; a sync that meets one fails rather than wait on a
+	// stalled Zoom request after request.
+	RequestTimeout time.Duration
+	// MaxBody bounds the size of one API answer (default
+	// zoom.DefaultMaxBody, 64 MiB; tests lower it).
+	MaxBody int64
 	// Retry overrides the Zoom client's retry policy (tests shorten it).
 	Retry *zoom.RetryPolicy
 	// Meetings configures the meeting and QoS sync (meetings.go).
@@ -90,7 +100,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		cfg.DB = DefaultDB
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.RequestTimeout < 0 {
+		return nil, fmt.Errorf("request timeout %s is negative; give a duration such as 2m", cfg.RequestTimeout)
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = zoom.DefaultRequestTimeout
 	}
 	var st store.Store
 	var err error

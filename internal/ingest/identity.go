@@ -205,10 +205,12 @@ func (c *collector) all(ctx context.Context) error {
 }
 
 // isFatal tells errors that doom every resource: the app's credentials
-// are wrong or its tokens cannot be had.
+// are wrong or its tokens cannot be had, or Zoom stalled past the request
+// timeout (the next request would most likely wait as long again, so the
+// sync fails within one timeout rather than one per resource).
 func isFatal(err error) bool {
 	var ae *zoom.AuthError
-	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken) || errors.Is(err, zoom.ErrNoToken)
+	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken) || errors.Is(err, zoom.ErrNoToken) || errors.Is(err, zoom.ErrTimeout)
 }
 
 // reason is a short, secret-free explanation for the stale list.

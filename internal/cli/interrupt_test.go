@@ -44,6 +44,9 @@ func TestCtrlCStopsSyncProcess(t *testing.T) {
 			if msg := p.stderr.String(); !strings.Contains(msg, `sync of "acme" interrupted, resume with zoomsight sync`) {
 				t.Errorf("stderr %q does not say how to resume", msg)
 			}
+			if out := p.stdout.String(); !strings.Contains(out, "account acme: sync interrupted") || strings.Contains(out, "running") {
+				t.Errorf("stdout %q should call the sync interrupted", out)
+			}
 			runs := accountRuns(t, db)
 			if len(runs) != 1 || runs[0].Status != "running" {
 				t.Fatalf("runs after the interrupt: %+v; want the one run left open", runs)

@@ -181,7 +181,13 @@ func printProgress(w io.Writer, tty bool, name string, p ingest.Progress) {
 }
 
 func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Account, run *store.Run, took time.Duration) {
-	fmt.Fprintf(w, "account %s: sync %s in %s\n", acct.Name, run.Status, took.Round(time.Millisecond))
+	status := run.Status
+	if status == store.RunRunning {
+		// Still open after Sync returned: it was interrupted, and the next
+		// sync resumes it.
+		status = "interrupted"
+	}
+	fmt.Fprintf(w, "account %s: sync %s in %s\n", acct.Name, status, took.Round(time.Millisecond))
 	// What the database holds, not what this process saw: a resumed run
 	// saw only the rest. Users are counted from an index rather than the
 	// zoom_user view: at 100,000 users the view's GROUP BY took longer

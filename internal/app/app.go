@@ -43,6 +43,10 @@ type Config struct {
 	// is not retried; a sync that meets one fails rather than wait on a
 	// stalled Zoom request after request.
 	RequestTimeout time.Duration
+	// SyncLockTTL is the lease of an account's sync lock, renewed three
+	// times per lease while a sync runs (default 1 minute; tests shorten
+	// it). A holder dead on another host is taken over after it.
+	SyncLockTTL time.Duration
 	// MaxBody bounds the size of one API answer (default
 	// zoom.DefaultMaxBody, 64 MiB; tests lower it).
 	MaxBody int64
@@ -104,6 +108,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.RequestTimeout < 0 {
 		return nil, fmt.Errorf("request timeout %s is negative; give a duration such as 2m", cfg.RequestTimeout)
+	}
+	if cfg.SyncLockTTL <= 0 {
+		cfg.SyncLockTTL = defaultLockTTL
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = zoom.DefaultRequestTimeout

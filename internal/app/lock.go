@@ -10,13 +10,12 @@ import (
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
-// Lease timing of an account's sync lock. A holder renews its lease three
-// times per lockTTL, so one missed renewal (a busy database) loses
-// nothing; a holder that died on another host is taken over after at
-// most lockTTL, one on this host at once.
+// Lease timing of an account's sync lock (Config.SyncLockTTL). A holder
+// renews its lease three times per lease, so one missed renewal (a busy
+// database) loses nothing; a holder that died on another host is taken
+// over after at most one lease, one on this host at once.
 const (
-	lockTTL   = time.Minute
-	lockRenew = lockTTL / 3
+	defaultLockTTL = time.Minute
 	// lockPollMax bounds the wait between tries of a queued sync.
 	lockPollMax = 5 * time.Second
 )
@@ -48,6 +47,7 @@ type LockOptions struct {
 type AccountLock struct {
 	lock   *store.SyncLock
 	st     store.Store
+	ttl    time.Duration
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	stop   chan struct{}
@@ -64,7 +64,7 @@ func (a *App) LockAccount(ctx context.Context, acct *store.Account, opts LockOpt
 	wait := 250 * time.Millisecond
 	told := false
 	for {
-		l, err := a.Store.AcquireSyncLock(ctx, acct.ID, me, lockTTL, time.Now())
+		l, err := a.Store.AcquireSyncLock(ctx, acct.ID, me, a.cfg.SyncLockTTL, time.Now())
 		if err == nil {
 			return a.hold(ctx, l), nil
 		}
@@ -101,7 +101,7 @@ func (a *App) LockAccount(ctx context.Context, acct *store.Account, opts LockOpt
 
 func (a *App) hold(ctx context.Context, l *store.SyncLock) *AccountLock {
 	lctx, cancel := context.WithCancelCause(ctx)
-	al := &AccountLock{lock: l, st: a.Store, ctx: lctx, cancel: cancel, stop: make(chan struct{}), done: make(chan struct{})}
+	al := &AccountLock{lock: l, st: a.Store, ttl: a.cfg.SyncLockTTL, ctx: lctx, cancel: cancel, stop: make(chan struct{}), done: make(chan struct{})}
 	go al.renew()
 	return al
 }
@@ -111,7 +111,8 @@ func (a *App) hold(ctx context.Context, l *store.SyncLock) *AccountLock {
 // sync stops rather than write beside the new holder.
 func (l *AccountLock) renew() {
 	defer close(l.done)
-	t := time.NewTicker(lockRenew)
+	every := l.ttl / 3
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -119,8 +120,8 @@ func (l *AccountLock) renew() {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), lockRenew)
-		err := l.st.RenewSyncLock(ctx, l.lock, lockTTL, time.Now())
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), every)
+		err := l.st.RenewSyncLock(ctx, l.lock, l.ttl, time.Now())
 		cancel()
 		if errors.Is(err, store.ErrLockLost) {
 			l.cancel(err)

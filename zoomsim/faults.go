@@ -252,10 +252,10 @@ func matches(uri, match string) bool {
 }
 
 // HangNext makes the next n requests whose path and query match (as in
-// AnswerNext) hang
-// until the client gives up or the simulator closes: API requests, or
-// token requests with match "/oauth/token". The channel is closed when
-// the first of them arrives, so a test knows a request is stuck.
+// AnswerNext) hang until the client gives up or the simulator closes: API
+// requests, or token requests with match "/oauth/token". The channel is
+// closed when the first of them arrives, so a test knows a request is
+// stuck.
 func (s *Server) HangNext(match string, n int) <-chan struct{} {
 	ch := make(chan struct{})
 	s.faults.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/store"
@@ -52,6 +53,8 @@ type AccountLock struct {
 	cancel context.CancelCauseFunc
 	stop   chan struct{}
 	done   chan struct{}
+	once   sync.Once
+	relErr error
 }
 
 // LockAccount takes the account's sync lock. While another live process
@@ -140,11 +143,15 @@ func (l *AccountLock) Lock() *store.SyncLock { return l.lock }
 
 // Release stops renewing and gives the lock up. It runs even after the
 // caller's context ended (Ctrl-C), so the next sync need not wait.
+// Calling it again does nothing.
 func (l *AccountLock) Release() error {
-	close(l.stop)
-	<-l.done
-	l.cancel(nil)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), 5*time.Second)
-	defer cancel()
-	return l.st.ReleaseSyncLock(ctx, l.lock)
+	l.once.Do(func() {
+		close(l.stop)
+		<-l.done
+		l.cancel(nil)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), 5*time.Second)
+		defer cancel()
+		l.relErr = l.st.ReleaseSyncLock(ctx, l.lock)
+	})
+	return l.relErr
 }

@@ -86,62 +86,60 @@ func (s StaticToken) Token(context.Context) (*Token, error) {
 // the first caller is about to use, and a second refresh would fail because
 // refresh tokens rotate.
 type cachedSource struct {
-	mint  func(ctx context.Context, current *Token) (*Token, error)
-	delta time.Duration
-	now   func() time.Time
+	mint    func(ctx context.Context, current *Token) (*Token, error)
+	delta   time.Duration
+	now     func() time.Time
+	timeout time.Duration // bounds each mint
 
 	mu       sync.Mutex
 	tok      *Token
-	inflight chan struct{} // closed when the running mint ends
-	mintErr  error
+	inflight *mintCall // the running mint, shared by every caller
+}
+
+// mintCall is one mint; tok and err are set before done is closed.
+type mintCall struct {
+	done chan struct{}
+	tok  *Token
+	err  error
 }
 
 func (s *cachedSource) Token(ctx context.Context) (*Token, error) {
-	for {
-		s.mu.Lock()
-		if s.tok.fresh(s.now(), s.delta) {
-			t := s.tok
-			s.mu.Unlock()
-			return t, nil
-		}
-		if ch := s.inflight; ch != nil {
-			s.mu.Unlock()
-			select {
-			case <-ch:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-			s.mu.Lock()
-			err := s.mintErr
-			s.mu.Unlock()
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		ch := make(chan struct{})
-		s.inflight = ch
+	s.mu.Lock()
+	if s.tok.fresh(s.now(), s.delta) {
+		t := s.tok
+		s.mu.Unlock()
+		return t, nil
+	}
+	m := s.inflight
+	if m == nil {
+		m = &mintCall{done: make(chan struct{})}
+		s.inflight = m
 		current := s.tok
-		s.mu.Unlock()
-
-		// The mint runs detached from this caller's cancellation: others wait
-		// on it, and an abandoned refresh would burn the refresh token.
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		tok, err := s.mint(mctx, current)
-		cancel()
-
-		s.mu.Lock()
-		if err == nil {
-			s.tok = tok
-		}
-		s.mintErr = err
-		s.inflight = nil
-		close(ch)
-		s.mu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		return tok, nil
+		// The mint runs detached from this caller's cancellation: others
+		// wait on it, and an abandoned refresh would burn the refresh
+		// token. The caller itself stops waiting when its ctx ends (Ctrl-C
+		// must not wait out a stalled OAuth server). The endpoint's own
+		// deadline bounds the mint; this one, twice that, bounds saving
+		// it too.
+		go func() {
+			mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*orDefault(s.timeout, DefaultRequestTimeout))
+			m.tok, m.err = s.mint(mctx, current)
+			cancel()
+			s.mu.Lock()
+			if m.err == nil {
+				s.tok = m.tok
+			}
+			s.inflight = nil
+			s.mu.Unlock()
+			close(m.done)
+		}()
+	}
+	s.mu.Unlock()
+	select {
+	case <-m.done:
+		return m.tok, m.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 
@@ -163,15 +161,19 @@ type ServerToServer struct {
 	OAuthURL    string
 	HTTPClient  *http.Client
 	ExpiryDelta time.Duration // DefaultExpiryDelta if zero
+	// RequestTimeout bounds each request to the OAuth host
+	// (DefaultRequestTimeout if zero).
+	RequestTimeout time.Duration
 }
 
 // TokenSource returns a source that mints account_credentials tokens and
 // reuses each until shortly before it expires.
 func (c ServerToServer) TokenSource() TokenSource {
-	e := endpoint{oauthURL: c.OAuthURL, clientID: c.ClientID, secret: c.ClientSecret, http: c.HTTPClient}
+	e := c.endpoint()
 	return &cachedSource{
-		delta: orDefault(c.ExpiryDelta, DefaultExpiryDelta),
-		now:   time.Now,
+		delta:   orDefault(c.ExpiryDelta, DefaultExpiryDelta),
+		now:     time.Now,
+		timeout: e.timeout,
 		mint: func(ctx context.Context, _ *Token) (*Token, error) {
 			return e.token(ctx, "token", url.Values{"grant_type": {"account_credentials"}, "account_id": {c.AccountID}})
 		},
@@ -180,8 +182,12 @@ func (c ServerToServer) TokenSource() TokenSource {
 
 // Revoke revokes an access token minted for this app.
 func (c ServerToServer) Revoke(ctx context.Context, accessToken string) error {
-	e := endpoint{oauthURL: c.OAuthURL, clientID: c.ClientID, secret: c.ClientSecret, http: c.HTTPClient}
-	return e.revoke(ctx, accessToken)
+	return c.endpoint().revoke(ctx, accessToken)
+}
+
+func (c ServerToServer) endpoint() endpoint {
+	return endpoint{oauthURL: c.OAuthURL, clientID: c.ClientID, secret: c.ClientSecret, http: c.HTTPClient,
+		timeout: orDefault(c.RequestTimeout, DefaultRequestTimeout)}
 }
 
 // OAuthApp is an authorization-code app (an admin-managed OAuth app).
@@ -192,10 +198,14 @@ type OAuthApp struct {
 	OAuthURL     string // DefaultOAuthURL if empty
 	HTTPClient   *http.Client
 	ExpiryDelta  time.Duration
+	// RequestTimeout bounds each request to the OAuth host
+	// (DefaultRequestTimeout if zero).
+	RequestTimeout time.Duration
 }
 
 func (a OAuthApp) endpoint() endpoint {
-	return endpoint{oauthURL: a.OAuthURL, clientID: a.ClientID, secret: a.ClientSecret, http: a.HTTPClient}
+	return endpoint{oauthURL: a.OAuthURL, clientID: a.ClientID, secret: a.ClientSecret, http: a.HTTPClient,
+		timeout: orDefault(a.RequestTimeout, DefaultRequestTimeout)}
 }
 
 // AuthCodeURL is where to send the admin to approve the app.
@@ -241,9 +251,10 @@ func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 		latest = tok.RefreshToken
 	}
 	return &cachedSource{
-		delta: orDefault(a.ExpiryDelta, DefaultExpiryDelta),
-		now:   time.Now,
-		tok:   tok,
+		delta:   orDefault(a.ExpiryDelta, DefaultExpiryDelta),
+		now:     time.Now,
+		timeout: a.endpoint().timeout,
+		tok:     tok,
 		mint: func(ctx context.Context, current *Token) (*Token, error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -282,7 +293,11 @@ func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 type endpoint struct {
 	oauthURL, clientID, secret string
 	http                       *http.Client
+	timeout                    time.Duration // per request
 }
+
+// maxTokenBody bounds an OAuth answer: a token is a few KiB.
+const maxTokenBody = 1 << 20
 
 func (e endpoint) base() string {
 	if e.oauthURL == "" {
@@ -295,7 +310,7 @@ func (e endpoint) client() *http.Client {
 	if e.http != nil {
 		return e.http
 	}
-	return &http.Client{Timeout: time.Minute}
+	return &http.Client{} // each request has its own deadline
 }
 
 type tokenBody struct {
@@ -318,7 +333,15 @@ func (e endpoint) post(ctx context.Context, op, path string, form url.Values) ([
 	if e.clientID == "" || e.secret == "" {
 		return nil, &AuthError{Op: op, ErrorType: "invalid_client", Reason: "client id or secret is empty"}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.base()+path, strings.NewReader(form.Encode()))
+	rctx, cancel := context.WithTimeout(ctx, orDefault(e.timeout, DefaultRequestTimeout))
+	defer cancel()
+	timedOut := func(err error) error {
+		if ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+			return &TimeoutError{Op: "oauth " + op, After: orDefault(e.timeout, DefaultRequestTimeout)}
+		}
+		return err
+	}
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, e.base()+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
@@ -327,12 +350,21 @@ func (e endpoint) post(ctx context.Context, op, path string, form url.Values) ([
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.client().Do(req)
 	if err != nil {
+		if te := timedOut(nil); te != nil {
+			return nil, te
+		}
 		return nil, fmt.Errorf("zoom oauth %s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenBody+1))
 	if err != nil {
+		if te := timedOut(nil); te != nil {
+			return nil, te
+		}
 		return nil, fmt.Errorf("zoom oauth %s: reading answer: %w", op, err)
+	}
+	if len(body) > maxTokenBody {
+		return nil, &BodyTooLargeError{Op: "oauth " + op, Limit: maxTokenBody}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		ae := &AuthError{Op: op, StatusCode: resp.StatusCode}

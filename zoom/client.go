@@ -20,6 +20,20 @@ import (
 // DefaultBaseURL is Zoom's global API host. It serves every region.
 const DefaultBaseURL = "https://api.zoom.us/v2"
 
+// Bounds on every exchange with Zoom, so that a stalled server or an
+// endless body fails a call rather than hang it or exhaust memory.
+const (
+	// DefaultRequestTimeout is how long one request (token or API) may
+	// take to answer in full.
+	DefaultRequestTimeout = 2 * time.Minute
+	// DefaultMaxBody is the largest API answer the client reads: far
+	// above any page Zoom sends (a 300-record page of users is ~0.5 MiB).
+	DefaultMaxBody = 64 << 20
+	// maxErrorBody is how much of a non-2xx answer is kept: enough for
+	// Zoom's JSON error or the start of a proxy's HTML page.
+	maxErrorBody = 64 << 10
+)
+
 // Client talks to the Zoom API on behalf of one Zoom account.
 type Client struct {
 	baseURL   string // without a trailing slash
@@ -28,6 +42,8 @@ type Client struct {
 	limiter   *RateLimiter
 	retry     RetryPolicy
 	userAgent string
+	timeout   time.Duration // per request, DefaultRequestTimeout
+	maxBody   int64         // per answer, DefaultMaxBody
 
 	Users     *UsersService
 	Groups    *GroupsService
@@ -122,6 +138,35 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	return func(c *Client) error { c.retry = p.withDefaults(); return nil }
 }
 
+// WithRequestTimeout bounds each request: one that has not answered in
+// full within d fails with a *TimeoutError and is not retried (a stalled
+// server rarely recovers within a retry's wait). Zero keeps the default.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d < 0 {
+			return fmt.Errorf("zoom: request timeout %s is negative", d)
+		}
+		if d > 0 {
+			c.timeout = d
+		}
+		return nil
+	}
+}
+
+// WithMaxBody bounds the size of an API answer: a larger one fails with a
+// *BodyTooLargeError. Zero keeps the default.
+func WithMaxBody(n int64) Option {
+	return func(c *Client) error {
+		if n < 0 {
+			return fmt.Errorf("zoom: body limit %d is negative", n)
+		}
+		if n > 0 {
+			c.maxBody = n
+		}
+		return nil
+	}
+}
+
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error { c.userAgent = ua; return nil }
@@ -134,9 +179,12 @@ func NewClient(ts TokenSource, opts ...Option) (*Client, error) {
 		return nil, errors.New("zoom: NewClient needs a TokenSource")
 	}
 	c := &Client{
-		baseURL:   DefaultBaseURL,
-		http:      &http.Client{Timeout: 2 * time.Minute},
+		baseURL: DefaultBaseURL,
+		// No client-wide Timeout: each request gets its own deadline.
+		http:      &http.Client{},
 		tokens:    ts,
+		timeout:   DefaultRequestTimeout,
+		maxBody:   DefaultMaxBody,
 		retry:     RetryPolicy{}.withDefaults(),
 		userAgent: "zoomsight-go",
 	}
@@ -265,7 +313,7 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 			}
 			// Zoom refusing the credentials is final; a network failure on
 			// the way to the OAuth server is retried like any other.
-			if !errors.As(err, new(*AuthError)) && attempt < c.retry.MaxAttempts {
+			if !errors.As(err, new(*AuthError)) && !errors.Is(err, ErrTimeout) && attempt < c.retry.MaxAttempts {
 				lastErr = err
 				if err := sleep(ctx, c.retry.backoff(attempt)); err != nil {
 					return nil, err
@@ -283,7 +331,7 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if errors.As(err, new(decodeError)) {
+			if errors.As(err, new(decodeError)) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrBodyTooLarge) {
 				return nil, err
 			}
 			lastErr = err
@@ -351,21 +399,40 @@ type answer struct {
 	body []byte // only for non-2xx answers
 }
 
-// send performs one HTTP exchange. For 2xx answers it decodes the body into
-// v; a body that cannot be read whole or decoded returns errTruncated.
+// send performs one HTTP exchange, within the client's request timeout
+// and body limit. For 2xx answers it decodes the body into v; a body that
+// cannot be read whole or decoded returns errTruncated.
 func (c *Client) send(ctx context.Context, method, u string, tok *Token, v any) (int, answer, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, method, u, nil)
 	if err != nil {
 		return 0, answer{}, err
+	}
+	op := method + " " + req.URL.Path
+	// A deadline of ours, not the caller's: say so, and do not retry.
+	timedOut := func(err error) error {
+		if ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+			return &TimeoutError{Op: op, After: c.timeout}
+		}
+		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, answer{}, err
+		return 0, answer{}, timedOut(err)
 	}
 	defer resp.Body.Close()
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	limit := c.maxBody
+	if !ok {
+		limit = maxErrorBody
+	}
+	if ok && resp.ContentLength > limit {
+		return 0, answer{}, &BodyTooLargeError{Op: op, Limit: limit}
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -378,12 +445,21 @@ func (c *Client) send(ctx context.Context, method, u string, tok *Token, v any) 
 		// fresh buffer by doubling, copying and zeroing ~2x the body.
 		buf.Grow(int(n) + bytes.MinRead)
 	}
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	// One byte past the limit tells a body of exactly the limit from a
+	// longer one.
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		if err := timedOut(nil); err != nil {
+			return 0, answer{}, err
+		}
 		return 0, answer{}, fmt.Errorf("%w: %v", errTruncated, err)
 	}
+	if ok && int64(buf.Len()) > limit {
+		return 0, answer{}, &BodyTooLargeError{Op: op, Limit: limit}
+	}
 	a := answer{h: resp.Header}
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		a.body = bytes.Clone(buf.Bytes())
+	if !ok {
+		// An error page beyond maxErrorBody is cut: its start says enough.
+		a.body = bytes.Clone(buf.Bytes()[:min(int64(buf.Len()), limit)])
 		return resp.StatusCode, a, nil
 	}
 	if v != nil && buf.Len() > 0 {

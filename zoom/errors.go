@@ -41,7 +41,52 @@ var (
 	// credentials, an unreachable OAuth server): no call can succeed
 	// until it is fixed, so callers stop rather than try the next call.
 	ErrNoToken = errors.New("zoom: no access token")
+	// ErrTimeout: a request (API or token) did not answer in full within
+	// the client's request timeout; see *TimeoutError.
+	ErrTimeout = errors.New("zoom: request timed out")
+	// ErrBodyTooLarge: an answer was larger than the client reads; see
+	// *BodyTooLargeError.
+	ErrBodyTooLarge = errors.New("zoom: answer too large")
 )
+
+// TimeoutError is a request that did not answer in full in time. It is
+// not retried: a server that stalls for minutes is not helped by asking
+// again at once.
+type TimeoutError struct {
+	Op    string // "GET /users", "oauth token"
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("zoom: %s: no complete answer within %s; Zoom or the network stalled", e.Op, e.After)
+}
+
+// Is makes errors.Is(err, ErrTimeout) match.
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// BodyTooLargeError is an answer larger than the client reads: an endless
+// or runaway body from Zoom or a proxy. It is not retried.
+type BodyTooLargeError struct {
+	Op    string
+	Limit int64
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("zoom: %s: answer larger than %s, the most this client reads; Zoom or a proxy sent a runaway body", e.Op, byteSize(e.Limit))
+}
+
+// Is makes errors.Is(err, ErrBodyTooLarge) match.
+func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // Zoom error codes this package branches on.
 const (

@@ -152,6 +152,10 @@ func params(r *http.Request) url.Values {
 }
 
 func (a *authServer) serveToken(w http.ResponseWriter, r *http.Request) {
+	if f := a.s.faults.tokenFault(r.URL.Path); f.hang {
+		a.s.hang(r, f)
+		return
+	}
 	now := a.s.opts.Now()
 	p := params(r)
 	a.mu.Lock()

@@ -30,10 +30,19 @@ type Faults struct {
 	// which then answer 401 code 124, as when an admin deactivates and
 	// reactivates the app. Clients must mint again.
 	Revoke float64 `json:"revoke,omitempty"`
+	// HangAPI makes every API request hang: no answer until the client
+	// gives up or the simulator closes.
+	HangAPI bool `json:"hang_api,omitempty"`
+	// HangToken makes every POST /oauth/token hang likewise.
+	HangToken bool `json:"hang_token,omitempty"`
+	// Endless makes every successful API answer an endless body: a 200
+	// whose JSON never ends, until the client stops reading.
+	Endless bool `json:"endless,omitempty"`
 }
 
 // ParseFaults reads a fault list such as
-// "5xx=0.05,429=0.2,html429,truncate=0.01,revoke=0.01,latency=30ms".
+// "5xx=0.05,429=0.2,html429,truncate=0.01,revoke=0.01,latency=30ms",
+// "hang=api", "hang=token" or "endless".
 func ParseFaults(s string) (Faults, error) {
 	var f Faults
 	for _, part := range strings.Split(s, ",") {
@@ -61,13 +70,24 @@ func ParseFaults(s string) (Faults, error) {
 			f.Revoke, err = rateOf()
 		case "html429", "html_429":
 			f.HTML429 = !hasV || v == "1" || v == "true"
+		case "hang":
+			switch v {
+			case "api":
+				f.HangAPI = true
+			case "token":
+				f.HangToken = true
+			default:
+				err = fmt.Errorf("zoomsim: fault hang needs api or token, e.g. hang=token")
+			}
+		case "endless":
+			f.Endless = true
 		case "latency":
 			f.Latency, err = time.ParseDuration(v)
 			if err != nil || f.Latency < 0 {
 				err = fmt.Errorf("zoomsim: fault latency needs a duration such as 30ms")
 			}
 		default:
-			err = fmt.Errorf("zoomsim: unknown fault %q (want 5xx, 429, html429, truncate, revoke or latency)", k)
+			err = fmt.Errorf("zoomsim: unknown fault %q (want 5xx, 429, html429, truncate, revoke, latency, hang or endless)", k)
 		}
 		if err != nil {
 			return Faults{}, err
@@ -84,6 +104,8 @@ type scripted struct {
 	n          int
 	retryAfter time.Duration // for 429s: send Retry-After this far ahead
 	timestamp  bool          // … as a UTC timestamp rather than seconds
+	hang       bool          // hang instead of answering
+	arrived    chan struct{} // for hangs: closed when the first one arrives
 }
 
 type faultState struct {
@@ -106,15 +128,20 @@ type fault struct {
 	timestamp  bool
 	revoke     bool
 	body       []byte
+	hang       bool
+	endless    bool
+	arrived    chan struct{} // a scripted hang's, else nil
 }
 
 func (fs *faultState) draw(path string) fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := fault{latency: fs.f.Latency}
+	out := fault{latency: fs.f.Latency, hang: fs.f.HangAPI, endless: fs.f.Endless}
 	for i, sc := range fs.next {
 		if matches(path, sc.match) {
 			switch {
+			case sc.hang:
+				out.hang, out.arrived = true, sc.arrived
 			case sc.body != nil:
 				out.body = sc.body
 			case sc.status == 0:
@@ -145,6 +172,21 @@ func (fs *faultState) html429() bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	return fs.f.HTML429
+}
+
+// tokenFault is what happens to one token request: a hang, or nothing.
+func (fs *faultState) tokenFault(path string) fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, sc := range fs.next {
+		if sc.hang && matches(path, sc.match) {
+			if sc.n--; sc.n <= 0 {
+				fs.next = append(fs.next[:i], fs.next[i+1:]...)
+			}
+			return fault{hang: true, arrived: sc.arrived}
+		}
+	}
+	return fault{hang: fs.f.HangToken}
 }
 
 // SetFaults replaces the injected faults.
@@ -207,4 +249,60 @@ func matches(uri, match string) bool {
 		return strings.HasSuffix(path, m)
 	}
 	return strings.Contains(uri, match)
+}
+
+// HangNext makes the next n requests whose path and query match (as in
+// AnswerNext) hang until the client gives up or the simulator closes: API
+// requests, or token requests with match "/oauth/token". The channel is
+// closed when the first of them arrives, so a test knows a request is
+// stuck.
+func (s *Server) HangNext(match string, n int) <-chan struct{} {
+	ch := make(chan struct{})
+	s.faults.mu.Lock()
+	s.faults.next = append(s.faults.next, &scripted{match: match, n: n, hang: true, arrived: ch})
+	s.faults.mu.Unlock()
+	return ch
+}
+
+// hang holds a request unanswered until its client goes away or the
+// simulator closes.
+func (s *Server) hang(r *http.Request, f fault) {
+	if f.arrived != nil {
+		s.faults.mu.Lock()
+		select {
+		case <-f.arrived:
+		default:
+			close(f.arrived)
+		}
+		s.faults.mu.Unlock()
+	}
+	select {
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+}
+
+// writeEndless answers 200 with JSON that never ends: the start of a page
+// of users, then user after user until the client stops reading.
+func (s *Server) writeEndless(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	chunk := []byte(strings.Repeat(`{"id":"endless","email":"endless@example.com","type":1,"status":"active"},`, 256))
+	rc := http.NewResponseController(w)
+	if _, err := w.Write([]byte(`{"page_size":300,"total_records":1,"users":[`)); err != nil {
+		return
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.closing:
+			return
+		default:
+		}
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+		_ = rc.Flush()
+	}
 }

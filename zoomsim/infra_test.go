@@ -279,15 +279,16 @@ func TestPageSizeIsCapped(t *testing.T) {
 }
 
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults("5xx=0.05, 429=0.2,html429,truncate=0.01,revoke=0.02,latency=30ms")
+	f, err := ParseFaults("5xx=0.05, 429=0.2,html429,truncate=0.01,revoke=0.02,latency=30ms,hang=api,hang=token,endless")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Faults{ServerErrors: 0.05, RateLimits: 0.2, HTML429: true, Truncate: 0.01, Revoke: 0.02, Latency: 30 * time.Millisecond}
+	want := Faults{ServerErrors: 0.05, RateLimits: 0.2, HTML429: true, Truncate: 0.01, Revoke: 0.02, Latency: 30 * time.Millisecond,
+		HangAPI: true, HangToken: true, Endless: true}
 	if f != want {
 		t.Fatalf("got %+v", f)
 	}
-	for _, bad := range []string{"5xx=2", "429", "latency=fast", "nonsense=1", "revoke"} {
+	for _, bad := range []string{"5xx=2", "429", "latency=fast", "nonsense=1", "revoke", "hang", "hang=forever"} {
 		if _, err := ParseFaults(bad); err == nil {
 			t.Errorf("%q parsed without error", bad)
 		}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zoomsight/zoomsight/zoom"
@@ -111,6 +112,8 @@ type Server struct {
 	limits    *limiter
 	faults    *faultState
 	stats     *stats
+	closing   chan struct{} // closed by Close: hung requests end
+	closeOnce sync.Once
 	pageKey   []byte   // signs page tokens
 	scopeList []string // every scope a route accepts
 }
@@ -132,7 +135,7 @@ func New(opts Options) (*Server, error) {
 // address it is served at so that tokens and redirects name it.
 func NewServer(opts Options) (*Server, error) {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, byID: map[string]*Tenant{}}
+	s := &Server{opts: opts, byID: map[string]*Tenant{}, closing: make(chan struct{})}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed))
 	s.pageKey = []byte(fmt.Sprintf("page-key-%d-%d", opts.Seed, rng.Uint64()))
 	for i := 0; i < opts.Accounts; i++ {
@@ -181,8 +184,9 @@ func (s *Server) setURL(u string) {
 	s.URL, s.APIURL, s.OAuthURL = u, u+"/v2", u
 }
 
-// Close stops a server started by New.
+// Close stops a server started by New; requests hung by a fault end.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	if s.hs != nil {
 		s.hs.Close()
 	}
@@ -298,6 +302,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt *route) {
 	now := s.opts.Now()
 	f := s.faults.draw(r.URL.RequestURI())
+	if f.hang {
+		s.hang(r, f)
+		return
+	}
 	if f.latency > 0 {
 		select {
 		case <-time.After(f.latency):
@@ -321,6 +329,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt *route) {
 	if f.truncate && status == http.StatusOK {
 		// Cut the body short and drop the connection, as a flaky proxy does.
 		writeTruncated(w, body)
+		return
+	}
+	if f.endless && status == http.StatusOK {
+		s.writeEndless(w, r)
 		return
 	}
 	writeJSON(w, status, body, hdr)

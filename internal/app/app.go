@@ -34,8 +34,22 @@ type Config struct {
 	KeyFile string
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
-	// HTTPClient talks to Zoom (default: a client with a 2-minute timeout).
+	// HTTPClient talks to Zoom (default: http.Client{}; each request has
+	// its own deadline, RequestTimeout).
 	HTTPClient *http.Client
+	// RequestTimeout bounds each request to Zoom's API or OAuth host,
+	// from sending it to reading its answer in full (default
+	// zoom.DefaultRequestTimeout, 2 minutes). A request that passes it
+	// is not retried; a sync that meets one fails rather than wait on a
+	// stalled Zoom request after request.
+	RequestTimeout time.Duration
+	// SyncLockTTL is the lease of an account's sync lock, renewed three
+	// times per lease while a sync runs (default 1 minute; tests shorten
+	// it). A holder dead on another host is taken over after it.
+	SyncLockTTL time.Duration
+	// MaxBody bounds the size of one API answer (default
+	// zoom.DefaultMaxBody, 64 MiB; tests lower it).
+	MaxBody int64
 	// Retry overrides the Zoom client's retry policy (tests shorten it).
 	Retry *zoom.RetryPolicy
 	// Meetings configures the meeting and QoS sync (meetings.go).
@@ -65,6 +79,10 @@ type App struct {
 	warned  sync.Map // hosts warned about plain HTTP
 	// Activity configures the collection after each identity sync (activity.go).
 	Activity ActivityOptions
+	// SyncLock says whether Sync waits for another process's sync of the
+	// same account (lock.go).
+	SyncLock LockOptions
+	host     string // this host's name, for sync locks
 
 	mu       sync.Mutex
 	limiters map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
@@ -86,7 +104,16 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		cfg.DB = DefaultDB
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.RequestTimeout < 0 {
+		return nil, fmt.Errorf("request timeout %s is negative; give a duration such as 2m", cfg.RequestTimeout)
+	}
+	if cfg.SyncLockTTL <= 0 {
+		cfg.SyncLockTTL = defaultLockTTL
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = zoom.DefaultRequestTimeout
 	}
 	var st store.Store
 	var err error
@@ -108,7 +135,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: st, cfg: cfg, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	a := &App{Store: st, cfg: cfg, host: host, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}
 	a.cfg.HTTPClient = a.guardClient(cfg.HTTPClient)
 	return a, nil
 }
@@ -247,13 +278,31 @@ func (a *App) SetLimits(acct *store.Account, l zoom.Limits) {
 	a.mu.Unlock()
 }
 
-// Sync syncs one account's identity data, then collects its activity.
+// Sync syncs one account's identity data, then collects its activity and
+// meetings, all under the account's sync lock: while another process syncs
+// the account it returns *BusyError, or waits if a.SyncLock says so.
 func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {
+	lock, err := a.LockAccount(ctx, acct, a.SyncLock)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.syncLocked(lock, acct, progress)
+	if cause := context.Cause(lock.Context()); ctx.Err() == nil && errors.Is(cause, store.ErrLockLost) {
+		err = fmt.Errorf("sync of %q stopped: another process took over its lock: %w", acct.Name, cause)
+	}
+	if rerr := lock.Release(); err == nil && rerr != nil {
+		err = rerr
+	}
+	return run, err
+}
+
+func (a *App) syncLocked(lock *AccountLock, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {
+	ctx := lock.Context()
 	c, err := a.Client(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
-	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Progress: progress,
+	run, err := (&ingest.Identity{Store: a.Store, Client: c, Account: acct, Lock: lock.Lock(), Progress: progress,
 		ShrinkLimit: a.cfg.ShrinkLimit, AcceptShrink: a.cfg.AcceptShrink,
 		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
 	// Then activity, licences and usage (activity.go): their gaps never fail identity.

@@ -98,6 +98,7 @@ func (a *App) LinkOAuth(ctx context.Context, in LinkOAuthApp, open func(authoriz
 		return nil, err
 	}
 	app := zoom.OAuthApp{ClientID: in.ClientID, ClientSecret: in.ClientSecret.Reveal(), OAuthURL: in.OAuthURL, HTTPClient: a.cfg.HTTPClient,
+		RequestTimeout: a.cfg.RequestTimeout,
 		// Zoom compares the redirect URI with the app's registered one
 		// literally, and admins register "localhost".
 		RedirectURL: "http://localhost:" + strconv.Itoa(port)}
@@ -362,7 +363,8 @@ func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
 	}
 	switch acct.Kind {
 	case "s2s":
-		return zoom.ServerToServer{AccountID: acct.ZoomAccountID, ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}.TokenSource(), nil
+		return zoom.ServerToServer{AccountID: acct.ZoomAccountID, ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient,
+			RequestTimeout: a.cfg.RequestTimeout}.TokenSource(), nil
 	case "oauth":
 		tok, err := a.openTokens(acct)
 		if err != nil {
@@ -382,7 +384,8 @@ func (a *App) clientWith(ctx context.Context, acct *store.Account, ts zoom.Token
 
 // clientOptions are the options every Zoom client of the app shares.
 func (a *App) clientOptions(apiURL string) []zoom.Option {
-	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithUserAgent("zoomsight")}
+	opts := []zoom.Option{zoom.WithHTTPClient(a.cfg.HTTPClient), zoom.WithUserAgent("zoomsight"), zoom.WithRequestTimeout(a.cfg.RequestTimeout),
+		zoom.WithMaxBody(a.cfg.MaxBody)}
 	if apiURL != "" {
 		opts = append(opts, zoom.WithBaseURL(apiURL))
 	}
@@ -412,7 +415,8 @@ func keyError(acct *store.Account, err error) error {
 
 // oauthApp is the account's OAuth app, with its unsealed client secret.
 func (a *App) oauthApp(acct *store.Account, sec []byte) zoom.OAuthApp {
-	return zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient}
+	return zoom.OAuthApp{ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient,
+		RequestTimeout: a.cfg.RequestTimeout}
 }
 
 func (a *App) sealTokens(ctx context.Context, tok *zoom.Token) ([]byte, error) {

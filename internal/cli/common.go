@@ -7,16 +7,20 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/zoom"
 )
 
 // globals are the flags every command shares.
 type globals struct {
-	db     string
-	getenv func(string) string
+	db string
+	// requestTimeout bounds each request to Zoom (--request-timeout).
+	requestTimeout time.Duration
+	getenv         func(string) string
 	// meetings configures the meeting sync (sync's --meeting-* flags).
 	meetings app.MeetingConfig
 	// insecureHTTP is --insecure-http; warnings about it go to stderr.
@@ -41,9 +45,13 @@ func (g *globals) dbPath() string {
 }
 
 func (g *globals) open(ctx context.Context) (*app.App, error) {
+	if g.requestTimeout <= 0 {
+		return nil, fmt.Errorf("--request-timeout %s: want a positive duration such as 2m", g.requestTimeout)
+	}
 	return app.Open(ctx, app.Config{DB: g.dbPath(), Getenv: g.getenv, Meetings: g.meetings, InsecureHTTP: g.insecureHTTP,
 		Warn:        func(msg string) { fmt.Fprintf(g.stderr, "zoomsight: warning: %s\n", msg) },
-		ShrinkLimit: g.guard.shrinkLimit, AcceptShrink: g.guard.acceptShrink, Strict: g.guard.strict})
+		ShrinkLimit: g.guard.shrinkLimit, AcceptShrink: g.guard.acceptShrink, Strict: g.guard.strict,
+		RequestTimeout: g.requestTimeout})
 }
 
 // openExisting opens the database for a command that only reads: a SQLite
@@ -74,4 +82,6 @@ func withGlobals(cmd *cobra.Command, g *globals) {
 	cmd.PersistentFlags().StringVar(&g.db, "db", "", "SQLite file or postgres:// URL (env ZOOMSIGHT_DB; default ./zoomsight.db)")
 	cmd.PersistentFlags().BoolVar(&g.insecureHTTP, "insecure-http", false,
 		"allow sending client secrets and tokens over plain http:// to another machine (loopback is always allowed)")
+	cmd.PersistentFlags().DurationVar(&g.requestTimeout, "request-timeout", zoom.DefaultRequestTimeout,
+		"how long one request to Zoom (API or token) may take to answer in full; a sync that meets a slower one fails")
 }

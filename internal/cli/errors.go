@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -20,6 +21,10 @@ func clarify(err error) error {
 		return fmt.Errorf("wrong credentials: Zoom rejected the app's credentials (%w); check the account id, client id and client secret, and that the app is activated", err)
 	case errors.Is(err, zoom.ErrInvalidGrant):
 		return fmt.Errorf("authorization withdrawn: Zoom no longer accepts the stored tokens (%w); link the account again with zoomsight account add --oauth-app", err)
+	case errors.Is(err, zoom.ErrTimeout):
+		return fmt.Errorf("%w; earlier data is kept: try again later, or allow longer with --request-timeout", err)
+	case errors.Is(err, zoom.ErrBodyTooLarge):
+		return fmt.Errorf("%w; earlier data is kept: try again later, and report it if it persists", err)
 	case errors.As(err, &ue) && errors.As(err, &ne):
 		return fmt.Errorf("cannot reach Zoom at %s (%v); check the network and --api-url/--oauth-url", redactURL(ue.URL), ne)
 	}
@@ -45,3 +50,11 @@ func oneLine(s string) string {
 	}
 	return strings.Join(lines, " ")
 }
+
+// interruptedError is a command cut short by Ctrl-C or SIGTERM: it says
+// what to do next and still ends the process as interrupted (exit 130).
+type interruptedError struct{ msg string }
+
+func interrupted(msg string) error       { return interruptedError{msg} }
+func (e interruptedError) Error() string { return e.msg }
+func (e interruptedError) Unwrap() error { return context.Canceled }

@@ -25,6 +25,11 @@ func RunEnv(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		if errors.Is(err, context.Canceled) {
+			// Ctrl-C: say what was cut short unless the command left it
+			// at the bare cancellation.
+			if err != context.Canceled {
+				fmt.Fprintf(stderr, "zoomsight: %s\n", oneLine(err.Error()))
+			}
 			return 130
 		}
 		fmt.Fprintf(stderr, "zoomsight: %s\n", oneLine(err.Error()))

@@ -85,7 +85,7 @@ admin API.`,
 	fl.IntVar(&accounts, "accounts", 1, "number of independent accounts")
 	fl.IntVar(&subs, "sub-accounts", 0, "sub-accounts under the first account (which becomes a master)")
 	fl.IntVar(&days, "days", 30, "days of meeting, activity and log history")
-	fl.StringVar(&faults, "faults", "", "faults to inject, e.g. 5xx=0.05,429=0.1,html429,truncate=0.01,revoke=0.01,latency=20ms")
+	fl.StringVar(&faults, "faults", "", "faults to inject, e.g. 5xx=0.05,429=0.1,html429,truncate=0.01,revoke=0.01,latency=20ms; hang=api, hang=token or endless (see docs/simulator.md)")
 	fl.BoolVar(&noLimits, "no-rate-limits", false, "turn rate limiting off")
 	fl.BoolVar(&singleS2S, "s2s-single-token", false, "a new S2S mint invalidates the app's previous token, as Zoom did before multiple-token support (by default several stay valid, as on today's Zoom)")
 	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")

@@ -32,7 +32,12 @@ func TestSummaryCountsWhatTheDatabaseHolds(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Synced rows, written straight to the store as a sync would.
-			run, _, err := a.Store.BeginRun(t.Context(), acct.ID, time.Now())
+			lock, err := a.LockAccount(t.Context(), acct, app.LockOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lock.Release()
+			run, _, err := a.Store.BeginRun(t.Context(), lock.Lock(), time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,6 +23,7 @@ var syncParts = []string{"identity", "activity", "meetings"}
 
 func newSyncCommand(g *globals) *cobra.Command {
 	var only []string
+	var wait bool
 	cmd := &cobra.Command{
 		Use:   "sync [NAME…]",
 		Short: "Sync linked Zoom accounts (all of them without names)",
@@ -40,6 +41,12 @@ one that would delete more than --shrink-limit of a resource's stored rows
 --accept-shrink lets that run delete them. What the account's plan or the
 app's scopes never allow is reported as unavailable and fails nothing,
 unless --strict.
+
+One process at a time syncs an account: while another one does, sync
+says which process (pid, host, since when) and skips the account, or
+with --wait queues behind it. A sync killed mid-way is resumed by the
+next one at once on the same host; from another host, once its lock's
+one-minute lease has run out.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
 ZOOM_CLIENT_SECRET link one named "default" (ZOOM_API_URL and
@@ -71,6 +78,9 @@ ZOOM_OAUTH_URL, when set, point it at another API, e.g. zoomsight sim's).`,
 			if len(parts) > 0 && !parts["activity"] {
 				a.Activity.Off = true
 			}
+			a.SyncLock = app.LockOptions{Wait: wait, OnWait: func(b *app.BusyError) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: %s; waiting for it to finish (Ctrl-C to stop)\n", b)
+			}}
 			if _, err := a.EnsureEnvAccount(ctx); err != nil {
 				return err
 			}
@@ -93,9 +103,12 @@ ZOOM_OAUTH_URL, when set, point it at another API, e.g. zoomsight sim's).`,
 			var failures []string
 			for _, acct := range accts {
 				run, err := syncOne(cmd, a, acct)
+				var busy *app.BusyError
 				switch {
 				case err != nil && ctx.Err() != nil:
-					return fmt.Errorf("sync of %q interrupted; run zoomsight sync again to resume it", acct.Name)
+					return interrupted(fmt.Sprintf("sync of %q interrupted, resume with zoomsight sync", acct.Name))
+				case errors.As(err, &busy):
+					failures = append(failures, fmt.Sprintf("%s, so this process did not sync it; to queue behind it: zoomsight sync --wait %s", busy, acct.Name))
 				case err != nil:
 					failures = append(failures, fmt.Sprintf("sync of %q failed: %v", acct.Name, clarify(err)))
 				case run.Status != store.RunOK && len(run.Stale) == 0 && g.guard.strict:
@@ -121,6 +134,7 @@ ZOOM_OAUTH_URL, when set, point it at another API, e.g. zoomsight sim's).`,
 		"hold back a listing that would delete more than this share of a resource's stored rows")
 	cmd.Flags().BoolVar(&g.guard.acceptShrink, "accept-shrink", false, "delete what a held-back listing would delete: Zoom is right")
 	cmd.Flags().BoolVar(&g.guard.strict, "strict", false, "fail (exit 1) when the plan or the app's scopes leave anything unavailable")
+	cmd.Flags().BoolVar(&wait, "wait", false, "if another process is syncing an account, wait for it to finish, then sync")
 	addMeetingFlags(cmd, g) // meetings.go
 	return cmd
 }
@@ -167,7 +181,13 @@ func printProgress(w io.Writer, tty bool, name string, p ingest.Progress) {
 }
 
 func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Account, run *store.Run, took time.Duration) {
-	fmt.Fprintf(w, "account %s: sync %s in %s\n", acct.Name, run.Status, took.Round(time.Millisecond))
+	status := run.Status
+	if status == store.RunRunning {
+		// Still open after Sync returned: it was interrupted, and the next
+		// sync resumes it.
+		status = "interrupted"
+	}
+	fmt.Fprintf(w, "account %s: sync %s in %s\n", acct.Name, status, took.Round(time.Millisecond))
 	// What the database holds, not what this process saw: a resumed run
 	// saw only the rest. Users are counted from an index rather than the
 	// zoom_user view: at 100,000 users the view's GROUP BY took longer

@@ -209,7 +209,7 @@ func TestShrinkIsHeldBackUntilAccepted(t *testing.T) {
 			t.Fatalf("second run %s", run.Status)
 		}
 		// A person accepts it.
-		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, AcceptShrink: true}
+		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Lock: b.lock, AcceptShrink: true}
 		run, err := sy.Run(t.Context())
 		if err != nil || run.Status != store.RunOK {
 			t.Fatalf("accepted run %v %s %v", err, run.Status, run.Stale)
@@ -236,12 +236,12 @@ func TestShrinkIsHeldBackUntilAccepted(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			run, err := (&ingest.Identity{Store: st, Client: b.client, Account: b.acct, ShrinkLimit: tc.limit}).Run(t.Context())
+			run, err := (&ingest.Identity{Store: st, Client: b.client, Account: b.acct, Lock: b.lock, ShrinkLimit: tc.limit}).Run(t.Context())
 			if err != nil || (run.Status == store.RunPartial) != tc.held {
 				t.Fatalf("limit %.1f, %d%% deleted: %v, run %s %v; held back %v wanted", tc.limit, tc.share, err, run.Status, run.Stale, tc.held)
 			}
 			if tc.held {
-				if _, err := (&ingest.Identity{Store: st, Client: b.client, Account: b.acct, AcceptShrink: true}).Run(t.Context()); err != nil {
+				if _, err := (&ingest.Identity{Store: st, Client: b.client, Account: b.acct, Lock: b.lock, AcceptShrink: true}).Run(t.Context()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -289,7 +289,7 @@ func TestListingThatDriftsIsListedAgain(t *testing.T) {
 		gone := active[5]
 		changed := false
 		before := b.sim.Stats(b.cred.AccountID).ByOperation["users"]
-		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Progress: func(p ingest.Progress) {
+		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Lock: b.lock, Progress: func(p ingest.Progress) {
 			if p.Resource == "users:active" && p.Err == nil && !changed {
 				// After the first page is stored (the second is fetched,
 				// one page ahead), a user leaves: the third page announces

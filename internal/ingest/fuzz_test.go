@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -123,8 +124,12 @@ func FuzzSyncAnswers(f *testing.F) {
 		if err := st.PutAccount(t.Context(), acct); err != nil {
 			t.Fatal(err)
 		}
+		lock, err := st.AcquireSyncLock(t.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "fuzz"}, time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		sync := func() {
-			if _, err := (&ingest.Identity{Store: st, Client: client(), Account: acct}).Run(t.Context()); err != nil {
+			if _, err := (&ingest.Identity{Store: st, Client: client(), Account: acct, Lock: lock}).Run(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 		}

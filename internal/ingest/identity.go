@@ -35,6 +35,9 @@ type Identity struct {
 	Store   store.Store
 	Client  *zoom.Client
 	Account *store.Account
+	// Lock is the account's sync lock, held by the caller for the whole
+	// run: only its holder may begin or resume the account's run.
+	Lock *store.SyncLock
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Progress, if set, is called as resources advance.
@@ -81,7 +84,10 @@ func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
 	if within <= 0 {
 		within = 6 * time.Hour
 	}
-	run, resumed, err := s.Store.BeginRun(ctx, s.Account.ID, now())
+	if s.Lock == nil || s.Lock.AccountID != s.Account.ID {
+		return nil, fmt.Errorf("syncing account %q: the caller must hold its sync lock", s.Account.Name)
+	}
+	run, resumed, err := s.Store.BeginRun(ctx, s.Lock, now())
 	if err != nil {
 		return nil, fmt.Errorf("starting a sync run: %w", err)
 	}
@@ -90,7 +96,7 @@ func (s *Identity) Run(ctx context.Context) (*store.Run, error) {
 		if err := s.Store.EndRun(ctx, run); err != nil {
 			return nil, err
 		}
-		if run, _, err = s.Store.BeginRun(ctx, s.Account.ID, now()); err != nil {
+		if run, _, err = s.Store.BeginRun(ctx, s.Lock, now()); err != nil {
 			return nil, fmt.Errorf("starting a sync run: %w", err)
 		}
 	}
@@ -199,10 +205,12 @@ func (c *collector) all(ctx context.Context) error {
 }
 
 // isFatal tells errors that doom every resource: the app's credentials
-// are wrong or its tokens cannot be had.
+// are wrong or its tokens cannot be had, or Zoom stalled past the request
+// timeout (the next request would most likely wait as long again, so the
+// sync fails within one timeout rather than one per resource).
 func isFatal(err error) bool {
 	var ae *zoom.AuthError
-	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken) || errors.Is(err, zoom.ErrNoToken)
+	return errors.As(err, &ae) || errors.Is(err, zoom.ErrInvalidToken) || errors.Is(err, zoom.ErrNoToken) || errors.Is(err, zoom.ErrTimeout)
 }
 
 // reason is a short, secret-free explanation for the stale list.

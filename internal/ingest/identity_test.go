@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ type bundle struct {
 	cred   zoomsim.Credentials
 	st     store.Store
 	acct   *store.Account
+	lock   *store.SyncLock // held for the whole test
 	client *zoom.Client
 }
 
@@ -38,6 +40,16 @@ func newBundle(t *testing.T, st store.Store, opts zoomsim.Options, copts ...zoom
 	if err := st.PutAccount(t.Context(), acct); err != nil {
 		t.Fatal(err)
 	}
+	lock, err := st.AcquireSyncLock(t.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "ingest-test"}, time.Hour, time.Now())
+	if le := (*store.LockedError)(nil); errors.As(err, &le) {
+		// An earlier bundle of this test on the same store: take over.
+		if _, err = st.BreakSyncLock(t.Context(), acct.ID, le.Holder.Token); err == nil {
+			lock, err = st.AcquireSyncLock(t.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "ingest-test"}, time.Hour, time.Now())
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := zoom.ServerToServer{AccountID: cred.AccountID, ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, OAuthURL: sim.OAuthURL}.TokenSource()
 	base := []zoom.Option{zoom.WithBaseURL(sim.APIURL), zoom.WithRetryPolicy(zoom.RetryPolicy{MaxAttempts: 12, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})}
 	if opts.NoRateLimits {
@@ -47,12 +59,12 @@ func newBundle(t *testing.T, st store.Store, opts zoomsim.Options, copts ...zoom
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &bundle{sim: sim, cred: cred, st: st, acct: acct, client: c}
+	return &bundle{sim: sim, cred: cred, st: st, acct: acct, lock: lock, client: c}
 }
 
 func (b *bundle) sync(t *testing.T) *store.Run {
 	t.Helper()
-	run, err := (&ingest.Identity{Store: b.st, Client: b.client, Account: b.acct}).Run(t.Context())
+	run, err := (&ingest.Identity{Store: b.st, Client: b.client, Account: b.acct, Lock: b.lock}).Run(t.Context())
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -269,7 +281,7 @@ func TestCancelledSyncResumes(t *testing.T) {
 		b := newBundle(t, st, zoomsim.Options{Seed: 15, Users: 2500, NoRateLimits: true})
 		ctx, cancel := context.WithCancel(t.Context())
 		pages := 0
-		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Progress: func(p ingest.Progress) {
+		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Lock: b.lock, Progress: func(p ingest.Progress) {
 			if strings.HasPrefix(p.Resource, "users:") && p.Err == nil {
 				if pages++; pages == 2 {
 					cancel() // stop after the second page
@@ -304,7 +316,7 @@ func TestWrongCredentialsFailTheRun(t *testing.T) {
 		b := newBundle(t, st, zoomsim.Options{Seed: 16, Users: 20, NoRateLimits: true})
 		ts := zoom.ServerToServer{AccountID: b.cred.AccountID, ClientID: b.cred.ClientID, ClientSecret: "wrong", OAuthURL: b.sim.OAuthURL}.TokenSource()
 		c, _ := zoom.NewClient(ts, zoom.WithBaseURL(b.sim.APIURL))
-		run, err := (&ingest.Identity{Store: st, Client: c, Account: b.acct}).Run(t.Context())
+		run, err := (&ingest.Identity{Store: st, Client: c, Account: b.acct, Lock: b.lock}).Run(t.Context())
 		if !errors.Is(err, zoom.ErrInvalidClient) || run == nil || run.Status != store.RunFailed {
 			t.Fatalf("got %v, run %+v; want a failed run with ErrInvalidClient", err, run)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -97,7 +98,11 @@ func BenchmarkQoSIngest(b *testing.B) {
 	if err := db.PutAccount(b.Context(), acct); err != nil {
 		b.Fatal(err)
 	}
-	run, _, err := db.BeginRun(b.Context(), acct.ID, time.Now())
+	lock, err := db.AcquireSyncLock(b.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "bench"}, time.Hour, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	run, _, err := db.BeginRun(b.Context(), lock, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestExpiredPageTokenRestartsListing(t *testing.T) {
 		clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 		b := newBundle(t, st, zoomsim.Options{Seed: 17, Users: 4500, NoRateLimits: true, PageTokenTTL: time.Minute, Now: clock})
 		ctx, cancel := context.WithCancel(t.Context())
-		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Progress: func(p ingest.Progress) {
+		sy := &ingest.Identity{Store: st, Client: b.client, Account: b.acct, Lock: b.lock, Progress: func(p ingest.Progress) {
 			if p.Resource == "users:active" && p.Rows > 0 && !p.Done {
 				cancel() // stop with a page token saved
 			}

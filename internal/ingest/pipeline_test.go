@@ -72,7 +72,7 @@ func TestUserListingRunsOnePageAhead(t *testing.T) {
 			}
 			return nil
 		}}
-		run, err := (&ingest.Identity{Store: hs, Client: b.client, Account: b.acct}).Run(t.Context())
+		run, err := (&ingest.Identity{Store: hs, Client: b.client, Account: b.acct, Lock: b.lock}).Run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestCancelMidPipelineResumes(t *testing.T) {
 			}
 			return nil
 		}}
-		sy := &ingest.Identity{Store: hs, Client: b.client, Account: b.acct}
+		sy := &ingest.Identity{Store: hs, Client: b.client, Account: b.acct, Lock: b.lock}
 		first, err := sy.Run(ctx)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v, want context.Canceled", err)

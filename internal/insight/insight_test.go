@@ -64,7 +64,11 @@ func newTenant(t *testing.T, st store.Store, users []store.User) *tenant {
 	if err := st.PutAccount(ctx, acct); err != nil {
 		t.Fatal(err)
 	}
-	run, _, err := st.BeginRun(ctx, acct.ID, now)
+	lock, err := st.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "insight-test"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _, err := st.BeginRun(ctx, lock, now)
 	if err != nil {
 		t.Fatal(err)
 	}

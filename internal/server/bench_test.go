@@ -41,7 +41,11 @@ func benchAPIUsers(b *testing.B, dsn string, users int) {
 	if err := a.Store.LinkAccount(ctx, org.ID, acct.ID); err != nil {
 		b.Fatal(err)
 	}
-	run, _, err := a.Store.BeginRun(ctx, acct.ID, time.Now())
+	lock, err := a.Store.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "bench"}, time.Hour, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	run, _, err := a.Store.BeginRun(ctx, lock, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -51,12 +51,15 @@ type Store interface {
 	// runs, checkpoints and org links.
 	DeleteAccount(ctx context.Context, accountID int64) error
 
-	// Runs. BeginRun starts a run; an unfinished run of the same account
-	// (a sync that was killed) is returned instead, so that a resumed sync
-	// carries on with the same run id.
-	BeginRun(ctx context.Context, accountID int64, now time.Time) (run *Run, resumed bool, err error)
+	// Runs. BeginRun starts a run of the locked account; an unfinished run
+	// of the same account (a sync that was killed) is returned instead, so
+	// that a resumed sync carries on with the same run id. Only the
+	// holder of the account's sync lock may begin or resume a run: with
+	// any other lock it returns ErrLockLost.
+	BeginRun(ctx context.Context, lock *SyncLock, now time.Time) (run *Run, resumed bool, err error)
 	// EndRun records a run's outcome.
 	EndRun(ctx context.Context, run *Run) error
+	SyncLocks // one sync per account at a time (lock.go)
 	Runs(ctx context.Context, accountID int64, limit int) ([]*Run, error)
 	// Checkpoint returns a resource's saved progress within a run, or nil.
 	Checkpoint(ctx context.Context, runID int64, resource string) (*Checkpoint, error)

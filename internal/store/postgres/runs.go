@@ -38,41 +38,38 @@ func scanRun(row pgx.Row) (*store.Run, error) {
 	return r, nil
 }
 
-// BeginRun starts a run for the account, or returns its unfinished one.
-// Two workers starting the same account at once get the same run: the
-// partial unique index on running runs lets only one insert win.
-func (db *DB) BeginRun(ctx context.Context, accountID int64, now time.Time) (*store.Run, bool, error) {
-	for range 3 {
-		r, err := scanRun(db.pool.QueryRow(ctx, "SELECT "+runColumns+" FROM sync_runs WHERE account_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1",
+// BeginRun starts a run for the locked account, or returns its unfinished
+// one. It runs under the account's sync lock, so two workers never race
+// to start or resume the same account's run.
+func (db *DB) BeginRun(ctx context.Context, lock *store.SyncLock, now time.Time) (*store.Run, bool, error) {
+	var accountID int64
+	if lock != nil {
+		accountID = lock.AccountID
+	}
+	var run *store.Run
+	resumed := false
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := holdsLock(ctx, tx, lock); err != nil {
+			return err
+		}
+		r, err := scanRun(tx.QueryRow(ctx, "SELECT "+runColumns+" FROM sync_runs WHERE account_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1",
 			accountID, store.RunRunning))
 		if err == nil {
-			return r, true, nil
+			run, resumed = r, true
+			return nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
+			return err
 		}
-		run := &store.Run{AccountID: accountID, StartedAt: now.UTC().Truncate(time.Second), Status: store.RunRunning,
+		run = &store.Run{AccountID: accountID, StartedAt: now.UTC().Truncate(time.Second), Status: store.RunRunning,
 			Requests: map[string]int{}, Rows: map[string]int{}, Stale: []string{}}
-		err = db.pool.QueryRow(ctx, `INSERT INTO sync_runs (account_id, started_at, status)
-			SELECT id, $2, $3 FROM accounts WHERE id = $1
-			ON CONFLICT (account_id) WHERE status = 'running' DO NOTHING RETURNING id`,
+		return tx.QueryRow(ctx, "INSERT INTO sync_runs (account_id, started_at, status) VALUES ($1, $2, $3) RETURNING id",
 			accountID, ts(now), store.RunRunning).Scan(&run.ID)
-		if err == nil {
-			return run, false, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
-		}
-		var exists bool
-		if err := db.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", accountID).Scan(&exists); err != nil {
-			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
-		}
-		if !exists {
-			return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, store.ErrNotFound)
-		}
-		// Another worker began a run between our select and insert: resume it.
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("beginning a run of account %d: %w", accountID, err)
 	}
-	return nil, false, fmt.Errorf("beginning a run of account %d: lost the race to start a run three times", accountID)
+	return run, resumed, nil
 }
 
 // EndRun records a run's outcome.

@@ -24,7 +24,11 @@ func TestUserQueryRefusesServerFunctions(t *testing.T) {
 	if err := owner.PutAccount(ctx, acct); err != nil {
 		t.Fatal(err)
 	}
-	run, _, err := owner.BeginRun(ctx, acct.ID, time.Now())
+	lock, err := owner.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "test"}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _, err := owner.BeginRun(ctx, lock, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,11 +43,19 @@ func scanRun(row interface{ Scan(...any) error }) (*store.Run, error) {
 	return r, nil
 }
 
-// BeginRun starts a run for the account, or returns its unfinished one.
-func (db *DB) BeginRun(ctx context.Context, accountID int64, now time.Time) (*store.Run, bool, error) {
+// BeginRun starts a run for the locked account, or returns its unfinished
+// one.
+func (db *DB) BeginRun(ctx context.Context, lock *store.SyncLock, now time.Time) (*store.Run, bool, error) {
 	var run *store.Run
+	var accountID int64
+	if lock != nil {
+		accountID = lock.AccountID
+	}
 	resumed := false
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := holdsLock(ctx, tx, lock); err != nil {
+			return err
+		}
 		r, err := scanRun(tx.QueryRowContext(ctx, "SELECT "+runColumns+" FROM sync_runs WHERE account_id = ? AND status = ? ORDER BY id DESC LIMIT 1",
 			accountID, store.RunRunning))
 		if err == nil {

@@ -17,7 +17,11 @@ func BenchUpsertUsers(b *testing.B, st store.Store) {
 	if err := st.PutAccount(ctx, a); err != nil {
 		b.Fatal(err)
 	}
-	run, _, err := st.BeginRun(ctx, a.ID, time.Now())
+	lock, err := st.AcquireSyncLock(ctx, a.ID, store.LockHolder{PID: 1, Host: "bench"}, time.Hour, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	run, _, err := st.BeginRun(ctx, lock, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

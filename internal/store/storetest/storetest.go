@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Reopen", testReopen},
 		{"OrgsAndAccounts", testOrgsAndAccounts},
 		{"Runs", testRuns},
+		{"SyncLocks", testSyncLocks}, // locks.go
 		{"Checkpoints", testCheckpoints},
 		{"UserUpdateKeepsRow", testUserUpdateKeepsRow},
 		{"PendingUserActivates", testPendingUserActivates},
@@ -71,9 +72,11 @@ func mustAccount(t *testing.T, st store.Store, name, zoomID string) *store.Accou
 	return a
 }
 
+// mustBegin begins a run under the account's sync lock and releases the
+// lock again: the run stays open.
 func mustBegin(t *testing.T, st store.Store, accountID int64, now time.Time) *store.Run {
 	t.Helper()
-	run, resumed, err := st.BeginRun(t.Context(), accountID, now)
+	run, resumed, err := beginLocked(t, st, accountID, now)
 	if err != nil {
 		t.Fatalf("BeginRun: %v", err)
 	}
@@ -81,6 +84,17 @@ func mustBegin(t *testing.T, st store.Store, accountID int64, now time.Time) *st
 		t.Fatalf("BeginRun resumed run %d, want a new run", run.ID)
 	}
 	return run
+}
+
+// beginLocked calls BeginRun under a sync lock taken for the call.
+func beginLocked(t *testing.T, st store.Store, accountID int64, now time.Time) (*store.Run, bool, error) {
+	t.Helper()
+	lock, err := st.AcquireSyncLock(t.Context(), accountID, store.LockHolder{PID: 1, Host: "storetest"}, time.Minute, now)
+	if err != nil {
+		t.Fatalf("AcquireSyncLock: %v", err)
+	}
+	defer func() { must(t, st.ReleaseSyncLock(t.Context(), lock)) }()
+	return st.BeginRun(t.Context(), lock, now)
 }
 
 func mustEnd(t *testing.T, st store.Store, run *store.Run, status string, at time.Time) {
@@ -301,7 +315,7 @@ func testRuns(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 
 	// A killed sync: the next BeginRun resumes the same run.
-	again, resumed, err := st.BeginRun(ctx, a.ID, start.Add(time.Hour))
+	again, resumed, err := beginLocked(t, st, a.ID, start.Add(time.Hour))
 	must(t, err)
 	if !resumed || again.ID != r1.ID || !again.StartedAt.Equal(start) {
 		t.Errorf("BeginRun again = %+v, resumed %v; want run %d resumed", again, resumed, r1.ID)
@@ -314,7 +328,7 @@ func testRuns(t *testing.T, open func(t *testing.T) store.Store) {
 	r1.Error = ""
 	mustEnd(t, st, r1, store.RunPartial, start.Add(5*time.Minute))
 
-	r2, resumed, err := st.BeginRun(ctx, a.ID, start.Add(2*time.Hour))
+	r2, resumed, err := beginLocked(t, st, a.ID, start.Add(2*time.Hour))
 	must(t, err)
 	if resumed || r2.ID == r1.ID {
 		t.Errorf("BeginRun after EndRun: run %d resumed %v", r2.ID, resumed)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/config"
 	"github.com/zoomsight/zoomsight/internal/schedule"
 	"github.com/zoomsight/zoomsight/internal/server"
@@ -131,7 +132,8 @@ func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) e
 		Done: func(acct *store.Account, run *store.Run, err error, took time.Duration) {
 			metrics.ObserveSync(acct.Name, run, err, took)
 			logSync(log, acct, run, err, took)
-		}}
+		},
+		Busy: func(err error) bool { return errors.As(err, new(*app.BusyError)) }}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 2)
@@ -180,6 +182,8 @@ func logSync(log *slog.Logger, acct *store.Account, run *store.Run, err error, t
 	switch {
 	case errors.Is(err, context.Canceled):
 		log.Info("sync interrupted; the next start resumes it", attrs...)
+	case errors.As(err, new(*app.BusyError)):
+		log.Info("sync skipped: "+err.Error()+"; trying again shortly", attrs...)
 	case err != nil:
 		log.Error("sync failed", append(attrs, "error", err.Error())...)
 	case run.Status != store.RunOK:

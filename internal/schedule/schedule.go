@@ -36,6 +36,10 @@ type Scheduler struct {
 	Retry time.Duration
 	// Done, if set, is called after each sync with its outcome.
 	Done func(acct *store.Account, run *store.Run, err error, took time.Duration)
+	// Busy, if set, tells an error that means another process is syncing
+	// the account: not a failure, so it is tried again soon, not backed
+	// off.
+	Busy func(error) bool
 
 	mu       sync.Mutex
 	asked    []string            // accounts asked to sync now, in order
@@ -81,23 +85,27 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		for {
-			acct, err := s.next(ctx)
-			if err != nil && ctx.Err() == nil {
-				// The database did not answer: try again next tick.
-				break
-			}
-			if acct == nil || ctx.Err() != nil {
-				break
-			}
-			s.runOne(ctx, acct)
-		}
+		s.RunDue(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-s.wake:
 		}
+	}
+}
+
+// RunDue syncs, one after another, every account due now or asked for,
+// and returns when none is left. A database that does not answer ends it
+// early: the next call tries again.
+func (s *Scheduler) RunDue(ctx context.Context) {
+	s.init()
+	for ctx.Err() == nil {
+		acct, err := s.next(ctx)
+		if err != nil || acct == nil {
+			return
+		}
+		s.runOne(ctx, acct)
 	}
 }
 
@@ -181,6 +189,10 @@ func (s *Scheduler) runOne(ctx context.Context, a *store.Account) {
 		return
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return
+	}
+	if s.Busy != nil && s.Busy(err) {
+		s.nextTry[a.ID] = s.now().Add(5 * time.Second)
 		return
 	}
 	// Failed: back off, doubling, but never beyond the account's interval.

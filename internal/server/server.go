@@ -180,7 +180,7 @@ func NewMetrics() *Metrics {
 		http: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zoomsight_http_request_duration_seconds",
 			Help: "HTTP requests served, by route and status."}, []string{"route", "code"}),
 		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zoomsight_syncs_total",
-			Help: "Syncs run, by account and outcome (ok, partial, failed, interrupted)."}, []string{"account", "outcome"}),
+			Help: "Syncs run, by account and outcome (ok, partial, failed, interrupted, busy: another process syncs it)."}, []string{"account", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zoomsight_sync_duration_seconds",
 			Help: "How long syncs took, by account.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 14)}, []string{"account"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zoomsight_zoom_requests_total",
@@ -203,6 +203,8 @@ func (m *Metrics) ObserveSync(account string, run *store.Run, err error, took ti
 	switch {
 	case errors.Is(err, context.Canceled):
 		outcome = "interrupted"
+	case errors.As(err, new(*app.BusyError)):
+		outcome = "busy"
 	case run != nil && err == nil:
 		outcome = run.Status
 	}

@@ -154,6 +154,11 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 		}
 		return siteRows(rw)
 	}
+	if r.Meeting != nil {
+		// Only the meeting asked about: the site report is one command away.
+		fmt.Fprintf(w, "Meeting %s %q (%s):\n", r.Meeting.UUID, r.Meeting.Topic, r.Meeting.Start)
+		return partRows(table())
+	}
 	t := r.Thresholds
 	fmt.Fprintf(w, "Thresholds: latency > %g ms, jitter >= %g ms, loss > %g%%, system CPU >= %g%%, Wi-Fi weak below %g dBm\n",
 		t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm)
@@ -179,16 +184,7 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 			return err
 		}
 	}
-	if err := rw.Close(); err != nil {
-		return err
-	}
-	if r.Meeting != nil {
-		fmt.Fprintf(w, "\nMeeting %s %q (%s):\n", r.Meeting.UUID, r.Meeting.Topic, r.Meeting.Start)
-		if err := partRows(table()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rw.Close()
 }
 
 // describeCause words a cause for people.

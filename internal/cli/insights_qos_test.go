@@ -86,6 +86,22 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Meeting "+lines[1]) || !strings.Contains(out, "site "+bad+" is degraded") && !strings.Contains(out, "low Wi-Fi RSSI") {
 		t.Fatalf("insights qos --meeting (%d):\n%s\n%s", code, out, errOut)
 	}
+	if strings.Contains(out, "Sites, worst first") || strings.Contains(out, "Worst users") {
+		t.Fatalf("insights qos --meeting printed the site report too:\n%s", out)
+	}
+
+	// Pruning raw minutes keeps the answer: it comes from the rollups.
+	before, _, _ := run(t, env, "insights", "qos", "--db", db, "--format", "json")
+	out, errOut, code = run(t, env, "prune", "--db", db, "--qos-raw-retention", "1h", "--qos-rollup-retention", "400d")
+	if code != 0 || !strings.Contains(out, "pruned raw QoS of ") || strings.Contains(out, "of 0 sessions") {
+		t.Fatalf("prune (%d): %s %s", code, out, errOut)
+	}
+	if after, _, _ := run(t, env, "insights", "qos", "--db", db, "--format", "json"); after != before {
+		t.Fatalf("insights qos changed by pruning raw minutes:\n%s\nbefore:\n%s", after, before)
+	}
+	if _, errOut, code = run(t, env, "prune", "--db", db, "--qos-raw-retention", "0d"); code == 0 || !strings.Contains(errOut, "--qos-raw-retention must be a positive duration") {
+		t.Fatalf("prune --qos-raw-retention 0d (%d): %s", code, errOut)
+	}
 
 	// A bad network file is refused whole, every bad line listed.
 	badFile := filepath.Join(dir, "bad.csv")

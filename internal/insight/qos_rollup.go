@@ -2,7 +2,6 @@ package insight
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -78,11 +77,9 @@ func (q *qosQuery) sitesFromRollups(ctx context.Context, get func(string) *SiteQ
 			hs[s.Site] = h
 		}
 		for i, dst := range []store.QoSHist{h.lat, h.loss} {
-			var x store.QoSHist
-			if err := json.Unmarshal([]byte(str(row[8+i])), &x); err != nil && bad == nil {
+			if err := store.ParseQoSHist(str(row[8+i]), dst); err != nil && bad == nil {
 				bad = err
 			}
-			dst.Add(x, 1)
 		}
 	})
 	if err == nil {

@@ -62,6 +62,9 @@ func QoSBucket(v float64) string {
 
 // Add adds n counts of h2.
 func (h QoSHist) Add(h2 QoSHist, n int64) {
+	if len(h2) == 0 {
+		return
+	}
 	for k, c := range h2 {
 		h[k] += n * c
 		if h[k] == 0 {
@@ -166,6 +169,23 @@ type QoSMinute struct {
 	CPU                   *float64
 	RSSI                  *float64
 	ViaCRC                bool
+}
+
+// MinuteOf is what a stored sample reads back as (see AppendQoSMinute).
+func MinuteOf(s *QoSSample) QoSMinute {
+	lat, jit, loss, hl, hj, hp := s.Worst()
+	m := QoSMinute{Time: s.Time.UTC().Truncate(time.Second), ViaCRC: s.ViaCRC}
+	m.Latency, m.Jitter, m.Loss = numPtr(lat, hl), numPtr(jit, hj), numPtr(loss, hp)
+	m.CPU = numPtr(s.SystemCPUMax, s.HasSystemCPUMax)
+	m.RSSI = numPtr(float64(s.RSSIAvg), s.HasRSSI)
+	return m
+}
+
+func numPtr(v float64, ok bool) *float64 {
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }
 
 // Classify returns the minute's threshold flags and its cause index in
@@ -425,13 +445,18 @@ func idArgs(ids []int64) []any {
 // their old shares out, the new ones in. Sessions whose raw minutes were
 // pruned keep their figures and only follow a change of site, user or
 // network type. Call it after writing their raw minutes or attributes.
-func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64) error {
+//
+// fresh, if not nil, holds the minutes just written of sessions that may
+// be new: a session with no rollup yet has no other stored minutes (every
+// session with raw minutes has a qos_sessions row, if only a stale one),
+// so those are used instead of reading them back.
+func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64, fresh map[int64][]QoSMinute) error {
 	if len(pids) == 0 {
 		return nil
 	}
 	const batch = 400
 	for len(pids) > batch {
-		if err := RollQoS(ctx, tx, accountID, pids[:batch]); err != nil {
+		if err := RollQoS(ctx, tx, accountID, pids[:batch], fresh); err != nil {
 			return err
 		}
 		pids = pids[batch:]
@@ -464,12 +489,16 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64)
 		return fmt.Errorf("reading participants for QoS rollups: %w", err)
 	}
 	var fromRaw []int64
+	minutes := map[int64][]QoSMinute{}
 	for _, id := range pids {
-		if o := old[id]; o == nil || !o.RawPruned {
+		o := old[id]
+		switch {
+		case o == nil && fresh != nil:
+			minutes[id] = fresh[id]
+		case o == nil || !o.RawPruned:
 			fromRaw = append(fromRaw, id)
 		}
 	}
-	minutes := map[int64][]QoSMinute{}
 	if len(fromRaw) > 0 {
 		err = tx.Query(ctx, `SELECT participant_id, ts, latency_ms, jitter_ms, loss_pct, system_cpu_max, CAST(rssi_avg AS DOUBLE PRECISION), via_crc
 			FROM zoom_qos_minutes WHERE account_id = ? AND participant_id IN `+inList(len(fromRaw)),
@@ -649,20 +678,80 @@ func ScanQoSStats(s *QoSStats) ([]any, func() error) {
 			src string
 			dst QoSHist
 		}{{lh, s.Latency}, {jh, s.Jitter}, {ph, s.Loss}} {
-			if err := json.Unmarshal([]byte(h.src), &h.dst); err != nil {
-				return fmt.Errorf("a stored QoS histogram: %w", err)
+			if err := parseHist(h.src, h.dst); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
 }
 
+// histJSON writes h as a JSON object, keys sorted. Histograms are read
+// and rewritten on every page of QoS, so this and parseHist avoid
+// encoding/json's reflection.
 func histJSON(h QoSHist) string {
 	if len(h) == 0 {
 		return "{}"
 	}
-	b, _ := json.Marshal(h) // map[string]int64 always marshals
-	return string(b)
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, len(h)*12)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		b = strconv.AppendInt(b, h[k], 10)
+	}
+	return string(append(b, '}'))
+}
+
+// ParseQoSHist adds the histogram s (a qos_rollups *_hist column) to h.
+func ParseQoSHist(s string, h QoSHist) error { return parseHist(s, h) }
+
+// parseHist reads what histJSON wrote (a flat object of numbers).
+func parseHist(s string, h QoSHist) error {
+	bad := fmt.Errorf("a stored QoS histogram is not a flat JSON object of counts: %.40q", s)
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return bad
+	}
+	s = strings.TrimSpace(s[1 : len(s)-1])
+	for s != "" {
+		if s[0] != '"' {
+			return bad
+		}
+		end := strings.IndexByte(s[1:], '"')
+		if end < 0 {
+			return bad
+		}
+		k := s[1 : 1+end]
+		s = strings.TrimLeft(s[2+end:], " ")
+		if s == "" || s[0] != ':' {
+			return bad
+		}
+		s = s[1:]
+		j := strings.IndexByte(s, ',')
+		v := s
+		if j >= 0 {
+			v, s = s[:j], s[j+1:]
+		} else {
+			s = ""
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return bad
+		}
+		h[k] += n
+		s = strings.TrimLeft(s, " ")
+	}
+	return nil
 }
 
 func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta map[QoSRollupKey]*QoSStats, names map[QoSRollupKey]string) error {

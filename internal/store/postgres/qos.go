@@ -70,14 +70,14 @@ func (rollTx) ParseTime(v any) (time.Time, error) {
 // account's rollup updates: they read, merge and write rollup rows.
 const rollupLock = 0x516f53 // "QoS"
 
-func rollQoS(ctx context.Context, tx pgx.Tx, accountID int64, pids []int64) error {
+func rollQoS(ctx context.Context, tx pgx.Tx, accountID int64, pids []int64, fresh map[int64][]store.QoSMinute) error {
 	if len(pids) == 0 {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", rollupLock, int32(accountID)); err != nil {
 		return err
 	}
-	return store.RollQoS(ctx, rollTx{tx}, accountID, pids)
+	return store.RollQoS(ctx, rollTx{tx}, accountID, pids, fresh)
 }
 
 // rollMeetings recomputes the QoS rollups of the sessions of ps's
@@ -99,7 +99,7 @@ func rollMeetings(ctx context.Context, tx pgx.Tx, accountID int64, ps []store.Pa
 	if err != nil {
 		return err
 	}
-	return rollQoS(ctx, tx, accountID, pids)
+	return rollQoS(ctx, tx, accountID, pids, nil)
 }
 
 // rollParticipants recomputes the QoS rollups of those of pids that have
@@ -124,7 +124,7 @@ func rollParticipants(ctx context.Context, tx pgx.Tx, pids []int64) error {
 	}
 	accs, by := byAccount(refs)
 	for _, acc := range accs {
-		if err := rollQoS(ctx, tx, acc, by[acc]); err != nil {
+		if err := rollQoS(ctx, tx, acc, by[acc], nil); err != nil {
 			return err
 		}
 	}
@@ -177,7 +177,7 @@ func (db *DB) RefreshQoSRollups(ctx context.Context) (int, error) {
 		accs, by := byAccount(batch)
 		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 			for _, acc := range accs {
-				if err := rollQoS(ctx, tx, acc, by[acc]); err != nil {
+				if err := rollQoS(ctx, tx, acc, by[acc], nil); err != nil {
 					return err
 				}
 			}

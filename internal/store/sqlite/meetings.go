@@ -284,7 +284,11 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 			return err
 		}
 		// The rollups in the same transaction, so they never disagree.
-		return store.RollQoS(ctx, rollTx{tx}, accountID, slices.Compact(slices.Sorted(slices.Values(pid))))
+		fresh := make(map[int64][]store.QoSMinute, len(qps))
+		for _, r := range refs {
+			fresh[pid[r.p]] = append(fresh[pid[r.p]], store.MinuteOf(&qps[r.p].Samples[r.s]))
+		}
+		return store.RollQoS(ctx, rollTx{tx}, accountID, slices.Compact(slices.Sorted(slices.Values(pid))), fresh)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)

@@ -71,7 +71,7 @@ func (db *DB) RefreshQoSRollups(ctx context.Context) (int, error) {
 				by[k.account] = append(by[k.account], k.pid)
 			}
 			for acc, pids := range by {
-				if err := store.RollQoS(ctx, rollTx{tx}, acc, pids); err != nil {
+				if err := store.RollQoS(ctx, rollTx{tx}, acc, pids, nil); err != nil {
 					return err
 				}
 			}
@@ -108,7 +108,7 @@ func rollMeetings(ctx context.Context, tx *sql.Tx, accountID int64, ps []store.P
 	if err != nil {
 		return err
 	}
-	return store.RollQoS(ctx, rollTx{tx}, accountID, pids)
+	return store.RollQoS(ctx, rollTx{tx}, accountID, pids, nil)
 }
 
 // rollParticipants recomputes the QoS rollups of those of pids that have
@@ -131,7 +131,7 @@ func rollParticipants(ctx context.Context, tx *sql.Tx, pids []int64) error {
 		return err
 	}
 	for acc, l := range by {
-		if err := store.RollQoS(ctx, rollTx{tx}, acc, l); err != nil {
+		if err := store.RollQoS(ctx, rollTx{tx}, acc, l, nil); err != nil {
 			return err
 		}
 	}

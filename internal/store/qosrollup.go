@@ -75,12 +75,16 @@ func (h QoSHist) Add(h2 QoSHist, n int64) {
 
 // Percentile is the nearest-rank q-quantile (the smallest value whose
 // cumulative count reaches q of the total), or nil if h is empty.
-func (h QoSHist) Percentile(q float64) *float64 {
+func (h QoSHist) Percentile(q float64) *float64 { return h.Percentiles(q)[0] }
+
+// Percentiles is Percentile for each of qs (ascending), sorting h once.
+func (h QoSHist) Percentiles(qs ...float64) []*float64 {
 	type kv struct {
 		v float64
 		n int64
 	}
-	var all []kv
+	out := make([]*float64, len(qs))
+	all := make([]kv, 0, len(h))
 	total := int64(0)
 	for k, n := range h {
 		if n <= 0 {
@@ -94,19 +98,21 @@ func (h QoSHist) Percentile(q float64) *float64 {
 		total += n
 	}
 	if total == 0 {
-		return nil
+		return out
 	}
 	slices.SortFunc(all, func(a, b kv) int { return cmpFloat(a.v, b.v) })
-	cum := int64(0)
+	cum, i := int64(0), 0
 	for _, x := range all {
 		cum += x.n
-		if float64(cum) >= q*float64(total) {
-			v := x.v
-			return &v
+		for i < len(qs) && float64(cum) >= qs[i]*float64(total) {
+			out[i] = ptr(x.v)
+			i++
 		}
 	}
-	v := all[len(all)-1].v
-	return &v
+	for ; i < len(qs); i++ {
+		out[i] = ptr(all[len(all)-1].v)
+	}
+	return out
 }
 
 func cmpFloat(a, b float64) int {
@@ -794,7 +800,8 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 		return err
 	}
 	keyCols := []string{"account_id", "kind", "period", "dim", "site", "device", "network_type", "name"}
-	cols := append(keyCols, QoSRollupColumns...)
+	cols := append(append(keyCols, QoSRollupColumns...), "p50_latency_ms", "p95_latency_ms", "p50_jitter_ms", "p95_jitter_ms",
+		"p50_loss_pct", "p95_loss_pct")
 	set := make([]string, 0, len(cols))
 	for _, c := range cols[7:] {
 		set = append(set, c+" = excluded."+c)
@@ -839,10 +846,12 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 		if n, ok := names[k]; ok && (name == "" || n < name) {
 			name = n
 		}
+		lat, jit, loss := s.Latency.Percentiles(0.5, 0.95), s.Jitter.Percentiles(0.5, 0.95), s.Loss.Percentiles(0.5, 0.95)
 		args = append(args, accountID, k.Kind, k.Period, k.Dim, k.Site, k.Device, k.NetworkType, name,
 			s.Participants, s.RatedBad, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
 			s.Causes[0], s.Causes[1], s.Causes[2], s.Causes[3], s.Causes[4], s.Causes[5],
-			histJSON(s.Latency), histJSON(s.Jitter), histJSON(s.Loss))
+			histJSON(s.Latency), histJSON(s.Jitter), histJSON(s.Loss),
+			lat[0], lat[1], jit[0], jit[1], loss[0], loss[1])
 		rows = append(rows, inList(len(cols)))
 		if len(rows)*len(cols) > 20000 {
 			if err := flush(); err != nil {

@@ -73,6 +73,9 @@ CREATE TABLE qos_rollups (
     latency_hist           TEXT NOT NULL DEFAULT '{}',
     jitter_hist            TEXT NOT NULL DEFAULT '{}',
     loss_hist              TEXT NOT NULL DEFAULT '{}',
+    -- This row's percentiles, from its histograms, kept with them so the
+    -- views read columns (empty for user_site_day, which has no histograms).
+    p50_latency_ms REAL, p95_latency_ms REAL, p50_jitter_ms REAL, p95_jitter_ms REAL, p50_loss_pct REAL, p95_loss_pct REAL,
     PRIMARY KEY (account_id, kind, period, dim, site, device, network_type)
 );
 CREATE INDEX qos_rollups_period ON qos_rollups (kind, period);
@@ -88,23 +91,18 @@ DROP VIEW qos_by_network_type;
 
 -- Per-day QoS by site, user and network type, from the rollups.
 -- Percentiles are nearest-rank over the participant-minutes' histogram:
--- exact below 1000 (to 0.01), else within 0.5%.
+-- exact below 1000 (to 0.01), else within 0.5%; computed when the row is
+-- written.
 CREATE VIEW qos_by_site AS
 SELECT r.account, q.dim AS site, q.period AS day,
        q.participants,
        q.participant_minutes,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.5 * n) AS p50_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.95 * n) AS p95_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.jitter_hist) j) h WHERE c >= 0.5 * n) AS p50_jitter_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.jitter_hist) j) h WHERE c >= 0.95 * n) AS p95_jitter_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.5 * n) AS p50_loss_pct,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.95 * n) AS p95_loss_pct,
+       q.p50_latency_ms,
+       q.p95_latency_ms,
+       q.p50_jitter_ms,
+       q.p95_jitter_ms,
+       q.p50_loss_pct,
+       q.p95_loss_pct,
        q.bad_minutes,
        CAST(q.bad_minutes AS DOUBLE PRECISION) / q.participant_minutes AS bad_share,
        CAST(q.high_latency AS DOUBLE PRECISION) / q.participant_minutes AS high_latency_share,
@@ -121,18 +119,12 @@ CREATE VIEW qos_by_user AS
 SELECT r.account, q.dim AS user_key, q.name, q.period AS day,
        q.participants,
        q.participant_minutes,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.5 * n) AS p50_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.95 * n) AS p95_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.jitter_hist) j) h WHERE c >= 0.5 * n) AS p50_jitter_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.jitter_hist) j) h WHERE c >= 0.95 * n) AS p95_jitter_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.5 * n) AS p50_loss_pct,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.95 * n) AS p95_loss_pct,
+       q.p50_latency_ms,
+       q.p95_latency_ms,
+       q.p50_jitter_ms,
+       q.p95_jitter_ms,
+       q.p50_loss_pct,
+       q.p95_loss_pct,
        q.bad_minutes,
        CAST(q.bad_minutes AS DOUBLE PRECISION) / q.participant_minutes AS bad_share,
        CAST(q.high_latency AS DOUBLE PRECISION) / q.participant_minutes AS high_latency_share,
@@ -149,18 +141,12 @@ CREATE VIEW qos_by_network_type AS
 SELECT r.account, q.dim AS network_type, q.period AS day,
        q.participants,
        q.participant_minutes,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.5 * n) AS p50_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.95 * n) AS p95_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.jitter_hist) j) h WHERE c >= 0.5 * n) AS p50_jitter_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.jitter_hist) j) h WHERE c >= 0.95 * n) AS p95_jitter_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.5 * n) AS p50_loss_pct,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.95 * n) AS p95_loss_pct,
+       q.p50_latency_ms,
+       q.p95_latency_ms,
+       q.p50_jitter_ms,
+       q.p95_jitter_ms,
+       q.p50_loss_pct,
+       q.p95_loss_pct,
        q.bad_minutes,
        CAST(q.bad_minutes AS DOUBLE PRECISION) / q.participant_minutes AS bad_share,
        CAST(q.high_latency AS DOUBLE PRECISION) / q.participant_minutes AS high_latency_share,
@@ -177,12 +163,9 @@ WHERE q.kind = 'network_day';
 CREATE VIEW qos_site_hour AS
 SELECT r.account, q.dim AS site, q.period AS hour, q.participants, q.participant_minutes, q.bad_minutes,
        CAST(q.bad_minutes AS DOUBLE PRECISION) / q.participant_minutes AS bad_share,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.5 * n) AS p50_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.latency_hist) j) h WHERE c >= 0.95 * n) AS p95_latency_ms,
-       (SELECT min(v) FROM (SELECT CAST(j.key AS REAL) AS v, sum(j.value) OVER (ORDER BY CAST(j.key AS REAL)) AS c, sum(j.value) OVER () AS n
-            FROM json_each(q.loss_hist) j) h WHERE c >= 0.95 * n) AS p95_loss_pct,
+       q.p50_latency_ms,
+       q.p95_latency_ms,
+       q.p95_loss_pct,
        q.high_latency, q.high_jitter, q.high_loss, q.high_cpu, q.weak_wifi,
        q.cause_cpu, q.cause_wifi, q.cause_crc, q.cause_latency, q.cause_loss, q.cause_jitter
 FROM qos_rollups q

@@ -90,6 +90,22 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 		t.Fatalf("insights qos --meeting printed the site report too:\n%s", out)
 	}
 
+	// The meeting is found again by its site and host, without SQL.
+	var host string
+	out, _, _ = run(t, env, "query", "--db", db, "--format", "csv", "SELECT host_email FROM zoom_meeting WHERE uuid = '"+strings.ReplaceAll(lines[1], "'", "''")+"'")
+	if hl := strings.Split(strings.TrimSpace(out), "\n"); len(hl) == 2 {
+		host = hl[1]
+	}
+	out, errOut, code = run(t, env, "insights", "qos", "meetings", "--db", db, "--site", bad, "--host", host, "--format", "csv", "--limit", "1000")
+	if code != 0 || host == "" || !strings.Contains(out, lines[1]) {
+		t.Fatalf("insights qos meetings --site %s --host %s (%d): %s %s", bad, host, code, out, errOut)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if !strings.Contains(l, host) || !strings.Contains(l, bad) {
+			t.Fatalf("insights qos meetings --site %s --host %s listed %s", bad, host, l)
+		}
+	}
+
 	// Pruning raw minutes keeps the answer: it comes from the rollups.
 	before, _, _ := run(t, env, "insights", "qos", "--db", db, "--format", "json")
 	out, errOut, code = run(t, env, "prune", "--db", db, "--qos-raw-retention", "1h", "--qos-rollup-retention", "400d")

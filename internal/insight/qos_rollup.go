@@ -2,6 +2,7 @@ package insight
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -134,4 +135,93 @@ func (q *qosQuery) userRowsFromRollups(ctx context.Context, fn func(user, name, 
 			fn(user, name, site, dev, nt, "", good)
 		}
 	})
+}
+
+// MeetingFilter finds meetings with QoS without SQL.
+type MeetingFilter struct {
+	Account  string    // zoomsight account name; "" for all
+	Host     string    // host e-mail, or part of the host's name
+	Topic    string    // part of the topic
+	Site     string    // a participant connected from this site (or off-network)
+	From, To time.Time // start time in [From, To); zero for open
+	Limit    int       // most recent first; default 50
+}
+
+// MeetingQoSRow is a meeting with its participants' QoS summed.
+type MeetingQoSRow struct {
+	UUID         string  `json:"uuid"`
+	Start        string  `json:"start_time"`
+	Topic        string  `json:"topic"`
+	Host         string  `json:"host_email"`
+	Participants int     `json:"participants_with_qos"`
+	Minutes      int     `json:"participant_minutes"`
+	BadMinutes   int     `json:"bad_minutes"`
+	BadShare     float64 `json:"bad_share"`
+	Sites        string  `json:"sites"`
+}
+
+// QoSMeetings lists meetings matching f with their QoS from the session
+// rollups, most recent first: the way to a UUID for QoSOptions.Meeting.
+func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]MeetingQoSRow, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if _, err := st.RefreshQoSRollups(ctx); err != nil {
+		return nil, err
+	}
+	w := []string{"s.stale = 0"}
+	if f.Account != "" {
+		w = append(w, "a.name = "+quote(f.Account))
+	}
+	if f.Host != "" {
+		h := strings.ToLower(f.Host)
+		w = append(w, "(lower(m.host_email) = "+quote(h)+" OR lower(m.host_name) LIKE "+quote("%"+h+"%")+")")
+	}
+	if f.Topic != "" {
+		w = append(w, "lower(m.topic) LIKE "+quote("%"+strings.ToLower(f.Topic)+"%"))
+	}
+	if !f.From.IsZero() {
+		w = append(w, "m.start_time >= "+quote(f.From.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	if !f.To.IsZero() {
+		w = append(w, "m.start_time < "+quote(f.To.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	having := ""
+	if f.Site != "" {
+		having = " HAVING sum(CASE WHEN s.site = " + quote(f.Site) + " THEN 1 ELSE 0 END) > 0"
+	}
+	sql := `SELECT m.uuid, m.start_time, m.topic, m.host_email, count(*), sum(s.minutes), sum(s.bad_minutes)
+		FROM zoom_meetings m
+		JOIN qos_sessions s ON s.account_id = m.account_id AND s.meeting_uuid = m.uuid
+		JOIN accounts a ON a.id = m.account_id
+		WHERE ` + strings.Join(w, " AND ") + `
+		GROUP BY m.uuid, m.start_time, m.topic, m.host_email` + having + `
+		ORDER BY m.start_time DESC, m.uuid LIMIT ` + fmt.Sprint(f.Limit)
+	var out []MeetingQoSRow
+	err := st.Query(ctx, sql, func(_ []string, r []any) error {
+		m := MeetingQoSRow{UUID: str(r[0]), Start: str(r[1]), Topic: str(r[2]), Host: str(r[3]),
+			Participants: num(r[4]), Minutes: num(r[5]), BadMinutes: num(r[6])}
+		if m.Minutes > 0 {
+			m.BadShare = round(float64(m.BadMinutes) / float64(m.Minutes))
+		}
+		out = append(out, m)
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	uuids := make([]string, len(out))
+	for i := range out {
+		uuids[i] = quote(out[i].UUID)
+	}
+	sites := map[string][]string{}
+	err = st.Query(ctx, "SELECT DISTINCT meeting_uuid, site FROM qos_sessions WHERE meeting_uuid IN ("+strings.Join(uuids, ", ")+") ORDER BY 1, 2",
+		func(_ []string, r []any) error {
+			sites[str(r[0])] = append(sites[str(r[0])], str(r[1]))
+			return nil
+		})
+	for i := range out {
+		out[i].Sites = strings.Join(sites[out[i].UUID], ", ")
+	}
+	return out, err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -47,6 +48,10 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	out, errOut, code = run(t, env, "sync", "--db", db, "--only", "identity,meetings", "--meeting-backfill", "168h")
 	if code != 0 || !strings.Contains(out, "sync ok") || !strings.Contains(out, "QoS samples") || !strings.Contains(out, "sources: listing from dashboard") {
 		t.Fatalf("sync (%d):\n%s\n%s", code, out, errOut)
+	}
+	// Off a terminal, the meeting details phase logs its size and budget.
+	if !regexp.MustCompile(`(?m)^acme: meeting details 0/[1-9][0-9]*, [0-9]+/[1-9][0-9]* calls$`).MatchString(errOut) {
+		t.Fatalf("sync logged no meeting details progress:\n%s", errOut)
 	}
 
 	out, errOut, code = run(t, env, "insights", "qos", "--db", db, "--format", "json")

@@ -197,6 +197,27 @@ func TestPruneKeepsRollups(t *testing.T) {
 		if got := qosReport(t, e.app.Store, false); js(got) != js(before) {
 			t.Fatalf("insights qos after re-import:\n%s\nbefore:\n%s", js(got), js(before))
 		}
+		// New thresholds: sessions still raw are reclassified (the rollups
+		// agree with plain SQL over them), pruned ones keep their counts and
+		// the import says so.
+		pruned := e.rows(t, "SELECT participant_id, minutes, bad_minutes FROM qos_sessions WHERE raw_pruned = 1 ORDER BY 1")
+		file := append(e.sim.Tenant(e.cred.AccountID).NetworkFile(), "thresholds:\n  latency_ms: 100\n  jitter_ms: 20\n  loss_pct: 1\n  cpu_pct: 80\n  rssi_dbm: -70\n  label: fair\n"...)
+		imp, err := e.app.ImportNetwork(ctx, "sites.yaml", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if imp.NotReclassified != p.Sessions || imp.NotReclassifiedPeriod[0] == "" || imp.QoSSessions == 0 {
+			t.Errorf("import after new thresholds: %d sessions not reclassified (%v), %d pruned", imp.NotReclassified, imp.NotReclassifiedPeriod, p.Sessions)
+		}
+		if got := e.rows(t, "SELECT participant_id, minutes, bad_minutes FROM qos_sessions WHERE raw_pruned = 1 ORDER BY 1"); !slices.Equal(got, pruned) {
+			t.Error("new thresholds changed sessions whose raw minutes were pruned")
+		}
+		kept := e.rows(t, "SELECT participant_id, count(*), sum(bad) FROM _qos_minute GROUP BY participant_id ORDER BY 1")
+		rolled := e.rows(t, "SELECT participant_id, minutes, bad_minutes FROM qos_sessions WHERE raw_pruned = 0 ORDER BY 1")
+		if len(kept) == 0 || !slices.Equal(kept, rolled) {
+			t.Errorf("after new thresholds, %d sessions' rollups disagree with their raw minutes (%d)", len(rolled), len(kept))
+		}
+
 		// Rollups past their window go too, and only those.
 		if _, err := e.app.Prune(ctx, app.PruneOptions{QoSRawRetention: 2 * 24 * time.Hour, QoSRollupRetention: 2 * 24 * time.Hour, Now: e.clock.Now}); err != nil {
 			t.Fatal(err)

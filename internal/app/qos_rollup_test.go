@@ -187,6 +187,18 @@ func TestPruneKeepsRollups(t *testing.T) {
 		if got := qosReport(t, e.app.Store, false); js(got) != js(before) {
 			t.Fatalf("insights qos after pruning:\n%s\nbefore:\n%s", js(got), js(before))
 		}
+		// A meeting whose raw minutes are gone is still explained, from its
+		// session rollups.
+		var uuid string
+		err = e.app.Store.Query(ctx, "SELECT meeting_uuid FROM qos_sessions WHERE raw_pruned = 1 AND bad_minutes > 0 ORDER BY bad_minutes DESC LIMIT 1",
+			func(_ []string, r []any) error { uuid = r[0].(string); return nil })
+		if err != nil || uuid == "" {
+			t.Fatalf("no pruned meeting with bad minutes: %v", err)
+		}
+		m, err := insight.QoS(ctx, e.app.Store, insight.QoSOptions{Meeting: uuid})
+		if err != nil || m.Meeting == nil || len(m.Meeting.Participants) == 0 || m.Meeting.Participants[0].BadMinutes == 0 || m.Meeting.Participants[0].Cause == "" {
+			t.Fatalf("pruned meeting %s explained as %s (%v)", uuid, js(m), err)
+		}
 		if p, err := e.app.Prune(ctx, app.PruneOptions{QoSRawRetention: 2 * 24 * time.Hour, Now: e.clock.Now}); err != nil || p != (store.QoSPruned{}) {
 			t.Fatalf("second prune: %+v, %v", p, err)
 		}

@@ -460,6 +460,31 @@ func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, erro
 	if err != nil {
 		return nil, err
 	}
+	// Sessions whose raw minutes were pruned: their counts by cause from
+	// the session rollups, without the bad minutes' times.
+	sql = `SELECT p.key, s.name, s.site, p.access_point, s.device, s.network_type, s.minutes, s.cause_cpu, s.cause_wifi, s.cause_crc,
+		s.cause_latency, s.cause_loss, s.cause_jitter
+		FROM qos_sessions s JOIN zoom_participants p ON p.id = s.participant_id
+		WHERE s.raw_pruned = 1 AND s.meeting_uuid = ` + quote(q.o.Meeting) + ` ORDER BY p.key`
+	err = q.rows(ctx, sql, func(row []any) {
+		k := str(row[0])
+		if byKey[k] != nil {
+			return
+		}
+		p := &acc{ParticipantQoS: ParticipantQoS{Key: k, Name: str(row[1]), Site: str(row[2]), AccessPoint: str(row[3]),
+			Device: str(row[4]), NetworkType: str(row[5]), Minutes: num(row[6])}, causes: map[string]int{}}
+		for i, c := range store.QoSCauses {
+			if n := num(row[7+i]); n > 0 {
+				p.causes[c] = n
+				p.BadMinutes += n
+			}
+		}
+		byKey[k] = p
+		order = append(order, k)
+	})
+	if err != nil {
+		return nil, err
+	}
 	for _, k := range order {
 		p := byKey[k]
 		if p.BadMinutes > 0 {

@@ -38,11 +38,13 @@ CREATE TABLE qos_sessions (
     p50_jitter_ms REAL, p95_jitter_ms REAL, max_jitter_ms REAL,
     p50_loss_pct REAL, p95_loss_pct REAL, max_loss_pct REAL,
     max_cpu_pct REAL, min_rssi_dbm REAL, avg_rssi_dbm REAL,
-    contrib                TEXT NOT NULL DEFAULT '{}',
     raw_pruned             INTEGER NOT NULL DEFAULT 0, -- its raw minutes were pruned: figures frozen
-    stale                  INTEGER NOT NULL DEFAULT 0  -- to be recomputed from raw (RefreshQoSRollups)
+    stale                  INTEGER NOT NULL DEFAULT 0, -- to be recomputed from raw (RefreshQoSRollups)
+    -- Last: the largest column, so reading the others never walks it.
+    contrib                TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX qos_sessions_last ON qos_sessions (account_id, last_minute);
+-- Covers insights qos' count of sessions by site over a period.
+CREATE INDEX qos_sessions_last ON qos_sessions (account_id, last_minute, first_minute, site, stale);
 CREATE INDEX qos_sessions_meeting ON qos_sessions (meeting_uuid);
 CREATE INDEX qos_sessions_stale ON qos_sessions (participant_id) WHERE stale = 1;
 
@@ -70,15 +72,17 @@ CREATE TABLE qos_rollups (
     cause_latency          INTEGER NOT NULL DEFAULT 0,
     cause_loss             INTEGER NOT NULL DEFAULT 0,
     cause_jitter           INTEGER NOT NULL DEFAULT 0,
+    -- This row's percentiles, from its histograms, kept so the views read
+    -- columns (empty for user_site_day, which has no histograms).
+    p50_latency_ms REAL, p95_latency_ms REAL, p50_jitter_ms REAL, p95_jitter_ms REAL, p50_loss_pct REAL, p95_loss_pct REAL,
+    -- The histograms last: the largest columns, so reading the others
+    -- never walks them.
     latency_hist           TEXT NOT NULL DEFAULT '{}',
     jitter_hist            TEXT NOT NULL DEFAULT '{}',
     loss_hist              TEXT NOT NULL DEFAULT '{}',
-    -- This row's percentiles, from its histograms, kept with them so the
-    -- views read columns (empty for user_site_day, which has no histograms).
-    p50_latency_ms REAL, p95_latency_ms REAL, p50_jitter_ms REAL, p95_jitter_ms REAL, p50_loss_pct REAL, p95_loss_pct REAL,
     PRIMARY KEY (account_id, kind, period, dim, site, device, network_type)
 );
-CREATE INDEX qos_rollups_period ON qos_rollups (kind, period);
+CREATE INDEX qos_rollups_dim ON qos_rollups (kind, dim, period);
 
 -- Existing sessions: rolled up from their raw minutes by RefreshQoSRollups
 -- (the next sync, prune or insights qos).

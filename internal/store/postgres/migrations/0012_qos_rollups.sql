@@ -1,5 +1,5 @@
 -- QoS rollups kept at ingest (internal/store/qosrollup.go), PostgreSQL dialect. Keep in
--- step with internal/store/sqlite/migrations/0005_qos_rollups.sql.
+-- step with internal/store/sqlite/migrations/0012_qos_rollups.sql.
 --
 -- qos_sessions: one row per participant session with QoS, with its own
 -- figures (percentiles exact over its minutes) and contrib, its share of

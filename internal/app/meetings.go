@@ -94,6 +94,15 @@ type NetworkImport struct {
 	// BySite counts them per site ("off-network" for none).
 	Participants int
 	BySite       map[string]int
+	// QoSSessions is how many sessions' QoS rollups were filed again under
+	// their site: all of them, pruned raw minutes or not, since each keeps
+	// its share of the rollups.
+	QoSSessions int
+	// NotReclassified counts sessions that new thresholds could not be
+	// applied to, because their raw minutes were pruned, and the period
+	// they span (UTC); their bad minutes stay as counted before.
+	NotReclassified       int
+	NotReclassifiedPeriod [2]string
 }
 
 // ImportNetwork parses a network file (YAML or CSV, see package network),
@@ -108,7 +117,13 @@ func (a *App) ImportNetwork(ctx context.Context, name string, data []byte) (*Net
 	if err := a.Store.PutNetwork(ctx, &f.Network); err != nil {
 		return nil, err
 	}
+	changed := false
 	if f.Thresholds != nil {
+		before, err := a.Store.QoSThresholds(ctx)
+		if err != nil {
+			return nil, err
+		}
+		changed = before != *f.Thresholds
 		if err := a.Store.PutQoSThresholds(ctx, *f.Thresholds); err != nil {
 			return nil, err
 		}
@@ -130,5 +145,27 @@ func (a *App) ImportNetwork(ctx context.Context, name string, data []byte) (*Net
 	if err != nil {
 		return nil, err
 	}
+	err = a.Store.Query(ctx, "SELECT count(*), COALESCE(sum(raw_pruned), 0), min(CASE WHEN raw_pruned = 1 THEN first_minute END), "+
+		"max(CASE WHEN raw_pruned = 1 THEN last_minute END) FROM qos_sessions WHERE stale = 0", func(_ []string, r []any) error {
+		out.QoSSessions = int(toInt(r[0]))
+		if changed {
+			out.NotReclassified = int(toInt(r[1]))
+			out.NotReclassifiedPeriod = [2]string{fmt.Sprint(r[2]), fmt.Sprint(r[3])}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	return 0
 }

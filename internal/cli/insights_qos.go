@@ -96,6 +96,69 @@ thresholds section sets.`,
 	fl.Float64Var(&rssi, "rssi-dbm", -75, "Wi-Fi is weak below this signal (dBm)")
 	fl.StringVar(&label, "label", "poor", "Zoom's quality word from which a participant counts as rated badly")
 	formatFlag(cmd, &format, "table", rowFormats, "csv: the sites, or the meeting's participants")
+	cmd.AddCommand(newInsightsQoSMeetingsCommand(g))
+	return cmd
+}
+
+func newInsightsQoSMeetingsCommand(g *globals) *cobra.Command {
+	var (
+		f                insight.MeetingFilter
+		from, to, format string
+	)
+	cmd := &cobra.Command{
+		Use:   "meetings",
+		Short: "Find meetings with QoS by host, topic, site or time",
+		Long: `Lists meetings whose QoS was collected, most recent first, with their
+participants' minutes and bad minutes summed and the sites they joined
+from: the way to a UUID for insights qos --meeting.`,
+		Example: `  zoomsight insights qos meetings --host alice@example.com --from 2025-03-01 --to 2025-03-07
+  zoomsight insights qos meetings --site Berlin --topic standup --format csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if f.From, err = parseDay("--from", from); err != nil {
+				return err
+			}
+			if f.To, err = parseDay("--to", to); err != nil {
+				return err
+			}
+			if !f.To.IsZero() {
+				f.To = f.To.AddDate(0, 0, 1) // --to is inclusive
+			}
+			if f.Limit < 1 {
+				return fmt.Errorf("--limit must be at least 1, not %d", f.Limit)
+			}
+			rw, err := newRowWriter(cmd.OutOrStdout(), format)
+			if err != nil {
+				return err
+			}
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ms, err := insight.QoSMeetings(cmd.Context(), a.Store, f)
+			if err != nil {
+				return err
+			}
+			cols := []string{"uuid", "start_time", "topic", "host_email", "participants_with_qos", "participant_minutes", "bad_minutes", "bad_share", "sites"}
+			for _, m := range ms {
+				if err := rw.Row(cols, []any{m.UUID, m.Start, m.Topic, m.Host, m.Participants, m.Minutes, m.BadMinutes, m.BadShare, m.Sites}); err != nil {
+					return err
+				}
+			}
+			return rw.Close()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.Host, "host", "", "host e-mail, or part of the host's name")
+	fl.StringVar(&f.Topic, "topic", "", "part of the topic")
+	fl.StringVar(&f.Site, "site", "", "a participant joined from this site (or off-network)")
+	fl.StringVar(&f.Account, "account", "", "only this linked account")
+	fl.StringVar(&from, "from", "", "first day (yyyy-mm-dd, UTC) the meeting started")
+	fl.StringVar(&to, "to", "", "last day (yyyy-mm-dd, UTC), inclusive")
+	fl.IntVar(&f.Limit, "limit", 50, "most meetings to list")
+	formatFlag(cmd, &format, "table", rowFormats, "")
 	return cmd
 }
 
@@ -154,6 +217,11 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 		}
 		return siteRows(rw)
 	}
+	if r.Meeting != nil {
+		// Only the meeting asked about: the site report is one command away.
+		fmt.Fprintf(w, "Meeting %s %q (%s):\n", r.Meeting.UUID, r.Meeting.Topic, r.Meeting.Start)
+		return partRows(table())
+	}
 	t := r.Thresholds
 	fmt.Fprintf(w, "Thresholds: latency > %g ms, jitter >= %g ms, loss > %g%%, system CPU >= %g%%, Wi-Fi weak below %g dBm\n",
 		t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm)
@@ -179,16 +247,7 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 			return err
 		}
 	}
-	if err := rw.Close(); err != nil {
-		return err
-	}
-	if r.Meeting != nil {
-		fmt.Fprintf(w, "\nMeeting %s %q (%s):\n", r.Meeting.UUID, r.Meeting.Topic, r.Meeting.Start)
-		if err := partRows(table()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rw.Close()
 }
 
 // describeCause words a cause for people.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -48,6 +49,10 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "sync ok") || !strings.Contains(out, "QoS samples") || !strings.Contains(out, "sources: listing from dashboard") {
 		t.Fatalf("sync (%d):\n%s\n%s", code, out, errOut)
 	}
+	// Off a terminal, the meeting details phase logs its size and budget.
+	if !regexp.MustCompile(`(?m)^acme: meeting details 0/[1-9][0-9]*, [0-9]+/[1-9][0-9]* calls$`).MatchString(errOut) {
+		t.Fatalf("sync logged no meeting details progress:\n%s", errOut)
+	}
 
 	out, errOut, code = run(t, env, "insights", "qos", "--db", db, "--format", "json")
 	if code != 0 {
@@ -85,6 +90,38 @@ func TestInsightsQoSFindsDegradedSites(t *testing.T) {
 	out, errOut, code = run(t, env, "insights", "qos", "--db", db, "--meeting", lines[1], "-o", "wide")
 	if code != 0 || !strings.Contains(out, "Meeting "+lines[1]) || !strings.Contains(out, "site "+bad+" is degraded") && !strings.Contains(out, "low Wi-Fi RSSI") {
 		t.Fatalf("insights qos --meeting (%d):\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, "Sites, worst first") || strings.Contains(out, "Worst users") {
+		t.Fatalf("insights qos --meeting printed the site report too:\n%s", out)
+	}
+
+	// The meeting is found again by its site and host, without SQL.
+	var host string
+	out, _, _ = run(t, env, "query", "--db", db, "--format", "csv", "SELECT host_email FROM zoom_meeting WHERE uuid = '"+strings.ReplaceAll(lines[1], "'", "''")+"'")
+	if hl := strings.Split(strings.TrimSpace(out), "\n"); len(hl) == 2 {
+		host = hl[1]
+	}
+	out, errOut, code = run(t, env, "insights", "qos", "meetings", "--db", db, "--site", bad, "--host", host, "--format", "csv", "--limit", "1000")
+	if code != 0 || host == "" || !strings.Contains(out, lines[1]) {
+		t.Fatalf("insights qos meetings --site %s --host %s (%d): %s %s", bad, host, code, out, errOut)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if !strings.Contains(l, host) || !strings.Contains(l, bad) {
+			t.Fatalf("insights qos meetings --site %s --host %s listed %s", bad, host, l)
+		}
+	}
+
+	// Pruning raw minutes keeps the answer: it comes from the rollups.
+	before, _, _ := run(t, env, "insights", "qos", "--db", db, "--format", "json")
+	out, errOut, code = run(t, env, "prune", "--db", db, "--qos-raw-retention", "1h", "--qos-rollup-retention", "400d")
+	if code != 0 || !strings.Contains(out, "pruned raw QoS of ") || strings.Contains(out, "of 0 sessions") {
+		t.Fatalf("prune (%d): %s %s", code, out, errOut)
+	}
+	if after, _, _ := run(t, env, "insights", "qos", "--db", db, "--format", "json"); after != before {
+		t.Fatalf("insights qos changed by pruning raw minutes:\n%s\nbefore:\n%s", after, before)
+	}
+	if _, errOut, code = run(t, env, "prune", "--db", db, "--qos-raw-retention", "0d"); code == 0 || !strings.Contains(errOut, "--qos-raw-retention must be a positive duration") {
+		t.Fatalf("prune --qos-raw-retention 0d (%d): %s", code, errOut)
 	}
 
 	// A bad network file is refused whole, every bad line listed.

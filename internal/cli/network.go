@@ -89,6 +89,13 @@ counted.`,
 			for _, s := range sites {
 				fmt.Fprintf(out, "  %-20s %d\n", s, res.BySite[s])
 			}
+			if res.QoSSessions > 0 {
+				fmt.Fprintf(out, "QoS rollups of %d sessions filed under their site again, pruned days included\n", res.QoSSessions)
+			}
+			if res.NotReclassified > 0 {
+				fmt.Fprintf(out, "the new thresholds could not be applied to %d sessions from %s to %s: their raw minutes were pruned, so their bad minutes stay as counted before\n",
+					res.NotReclassified, res.NotReclassifiedPeriod[0], res.NotReclassifiedPeriod[1])
+			}
 			return nil
 		},
 	})

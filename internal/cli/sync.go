@@ -153,31 +153,70 @@ func syncOne(cmd *cobra.Command, a *app.App, acct *store.Account) (*store.Run, e
 func syncWithProgress(cmd *cobra.Command, a *app.App, acct *store.Account) (*store.Run, error) {
 	errw := cmd.ErrOrStderr()
 	tty := isTerminal(errw)
-	run, err := a.Sync(cmd.Context(), acct, func(p ingest.Progress) { printProgress(errw, tty, acct.Name, p) })
+	pp := &progressPrinter{w: errw, tty: tty, name: acct.Name, every: progressLogEvery}
+	run, err := a.Sync(cmd.Context(), acct, pp.print)
 	if tty {
 		fmt.Fprint(errw, "\r\033[K")
 	}
 	return run, err
 }
 
-func printProgress(w io.Writer, tty bool, name string, p ingest.Progress) {
+// progressLogEvery is how often a long phase logs a line when stderr is
+// not a terminal.
+const progressLogEvery = 15 * time.Second
+
+// progressPrinter prints a sync's progress: a line redrawn in place on a
+// terminal; otherwise a line per finished resource and, for long phases
+// that know their size (meeting details), one when they start and then
+// one every so often, so a log shows the sync is moving.
+type progressPrinter struct {
+	w     io.Writer
+	tty   bool
+	name  string
+	every time.Duration
+	// last line logged of the current resource, and when.
+	resource string
+	at       time.Time
+}
+
+func (pp *progressPrinter) print(p ingest.Progress) {
 	// Errors are not printed here: the summary lists what is stale and the
 	// command ends with one line saying why.
 	switch {
 	case p.Err != nil:
-	case tty:
+	case pp.tty:
 		bar := ""
 		if p.Total > 0 {
 			n := min(20, p.Rows*20/p.Total)
 			bar = "[" + strings.Repeat("#", n) + strings.Repeat(".", 20-n) + "] "
 		}
-		fmt.Fprintf(w, "\r\033[K%s: %s %s%d", name, p.Resource, bar, p.Rows)
+		fmt.Fprintf(pp.w, "\r\033[K%s: %s %s%d", pp.name, p.Resource, bar, p.Rows)
 		if p.Total > 0 {
-			fmt.Fprintf(w, "/%d", p.Total)
+			fmt.Fprintf(pp.w, "/%d", p.Total)
 		}
+		fmt.Fprint(pp.w, progressDetail(p))
 	case p.Done:
-		fmt.Fprintf(w, "%s: %s: %d rows\n", name, p.Resource, p.Rows)
+		fmt.Fprintf(pp.w, "%s: %s: %d rows\n", pp.name, p.Resource, p.Rows)
+	case p.Budget > 0 || p.Total > 0 && p.Resource == "meeting details":
+		now := time.Now()
+		if p.Resource == pp.resource && now.Sub(pp.at) < pp.every {
+			return
+		}
+		pp.resource, pp.at = p.Resource, now
+		fmt.Fprintf(pp.w, "%s: %s %d/%d%s\n", pp.name, p.Resource, p.Rows, p.Total, progressDetail(p))
 	}
+}
+
+// progressDetail words the calls spent of the budget and the time left.
+func progressDetail(p ingest.Progress) string {
+	s := ""
+	if p.Budget > 0 {
+		s += fmt.Sprintf(", %d/%d calls", p.Calls, p.Budget)
+	}
+	if p.ETA > 0 {
+		s += ", ETA " + p.ETA.String()
+	}
+	return s
 }
 
 func printSummary(ctx context.Context, w io.Writer, a *app.App, acct *store.Account, run *store.Run, took time.Duration) {

@@ -27,6 +27,11 @@ type Progress struct {
 	Total    int  // rows Zoom said exist, 0 if unknown
 	Done     bool // the resource is complete
 	Err      error
+	// Calls and Budget, when Budget > 0, are the API calls spent so far
+	// and the most this run may spend (the meeting details phase).
+	Calls, Budget int
+	// ETA, when not zero, is the estimated time left.
+	ETA time.Duration
 }
 
 // Identity syncs one account's identity data: the account, users of every

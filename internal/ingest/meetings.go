@@ -129,7 +129,15 @@ type mcollector struct {
 	baseUse int // Heavy+RI calls the limiter had counted at the start
 	// unavailable endpoints this run, with why.
 	off map[string]string
+	// The details phase's progress: meetings pending when it began, done
+	// since, and when it began (wall time: the ETA is for people).
+	todo, done   int
+	detailsStart time.Time
 }
+
+// clock is the wall clock the ETA follows (Meetings.Now may be a
+// simulator's, which does not move during a run).
+func (c *mcollector) clock() time.Time { return time.Now() }
 
 // endpoints whose availability is tracked.
 const (
@@ -500,6 +508,11 @@ func (c *mcollector) estimate(p *store.PendingMeeting) int {
 func (c *mcollector) details(ctx context.Context) error {
 	tried := map[string]bool{}
 	failures := 0
+	if w, err := c.Store.PendingWork(ctx, c.Account.ID); err == nil {
+		c.todo = w.Meetings
+	}
+	c.detailsStart = c.clock()
+	c.report(c.detailsProgress())
 	for {
 		batch, err := c.Store.PendingMeetings(ctx, c.Account.ID, 200+len(tried))
 		if err != nil {
@@ -572,7 +585,8 @@ func (c *mcollector) meeting(ctx context.Context, p *store.PendingMeeting) error
 	if work.Participants == store.WorkUnavailable || work.QoS == store.WorkUnavailable {
 		c.rep.Unavailable++
 	}
-	c.report(Progress{Resource: "meeting details", Rows: c.rep.Completed})
+	c.done++
+	c.report(c.detailsProgress())
 	if err := c.saveBudget(ctx); err != nil {
 		return fatalError{err}
 	}
@@ -742,6 +756,23 @@ func (c *mcollector) qos(ctx context.Context, p *store.PendingMeeting) (state, n
 	}
 	c.rep.Sources["qos"] = "dashboard"
 	return store.WorkDone, "", nil
+}
+
+// detailsProgress is the meeting details phase's progress: meetings done
+// of those pending when it began, calls spent of the budget, and the time
+// left at the pace so far (or until the budget runs out, if sooner).
+func (c *mcollector) detailsProgress() Progress {
+	p := Progress{Resource: "meeting details", Rows: c.done, Total: max(c.todo, c.done), Calls: c.spent(), Budget: c.rep.Allowance}
+	if c.done > 0 && p.Total > c.done {
+		elapsed := c.clock().Sub(c.detailsStart)
+		left := p.Total - c.done
+		if p.Budget > 0 && p.Calls > 0 {
+			// Meetings the budget still pays for, at the calls per meeting so far.
+			left = min(left, (p.Budget-p.Calls)*c.done/p.Calls)
+		}
+		p.ETA = (elapsed / time.Duration(c.done) * time.Duration(left)).Round(time.Second)
+	}
+	return p
 }
 
 func (c *mcollector) report(p Progress) {

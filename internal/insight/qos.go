@@ -45,6 +45,9 @@ type QoSOptions struct {
 	MinMinutes int
 	// Users is how many worst users to list (default 10).
 	Users int
+	// FromRaw answers sites and users from the raw minutes instead of the
+	// rollups kept at ingest: slow, for checking the rollups.
+	FromRaw bool
 }
 
 // SiteQoS is one site's quality over the period.
@@ -137,6 +140,15 @@ func QoS(ctx context.Context, st store.Store, o QoSOptions) (*QoSReport, error) 
 	}
 	r.NoNetwork = len(n.Sites) == 0 && len(n.MACs) == 0
 	q := &qosQuery{st: st, o: o, t: r.Thresholds}
+	if q.rollups, err = q.fromRollups(ctx); err != nil {
+		return nil, err
+	}
+	if q.rollups {
+		// Sessions left to roll up (after a migration or new thresholds).
+		if _, err := st.RefreshQoSRollups(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := q.sites(ctx, r); err != nil {
 		return nil, err
 	}
@@ -155,6 +167,9 @@ type qosQuery struct {
 	st store.Store
 	o  QoSOptions
 	t  store.QoSThresholds
+	// rollups: sites and users are answered from the rollups kept at
+	// ingest rather than the raw minutes (see fromRollups).
+	rollups bool
 }
 
 // sqlNum formats a threshold for a SQL literal.
@@ -243,6 +258,18 @@ func (q *qosQuery) sites(ctx context.Context, r *QoSReport) error {
 		bySite[s] = x
 		return x
 	}
+	if q.rollups {
+		if err := q.sitesFromRollups(ctx, get); err != nil {
+			return err
+		}
+	} else if err := q.sitesFromRaw(ctx, get); err != nil {
+		return err
+	}
+	return q.rankSites(bySite, r)
+}
+
+// sitesFromRaw fills bySite from the raw minutes.
+func (q *qosQuery) sitesFromRaw(ctx context.Context, get func(string) *SiteQoS) error {
 	m := q.minutes(q.siteFilter())
 	causes := []string{CauseCPU, CauseWifi, CauseCRC, CauseLatency, CauseLoss, CauseJitter}
 	sql := "SELECT site, count(*) AS n, count(DISTINCT participant_id) AS p"
@@ -278,9 +305,11 @@ func (q *qosQuery) sites(ctx context.Context, r *QoSReport) error {
 		s := get(str(row[0]))
 		s.P50Latency, s.P95Latency, s.P95Loss = toFloat(row[1]), toFloat(row[2]), toFloat(row[3])
 	})
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// rankSites computes shares and flags and orders the sites worst first.
+func (q *qosQuery) rankSites(bySite map[string]*SiteQoS, r *QoSReport) error {
 	for _, s := range bySite {
 		if s.Minutes == 0 {
 			continue
@@ -317,29 +346,38 @@ func (q *qosQuery) users(ctx context.Context, r *QoSReport) error {
 		sites, devices, nettype map[string]bool
 	}
 	byUser := map[string]*acc{}
-	sql := `SELECT user_key, min(name), site, device, network_type, cause, count(*) FROM (` + q.minutes(q.siteFilter()) + `) m
-		GROUP BY user_key, site, device, network_type, cause`
-	err := q.rows(ctx, sql, func(row []any) {
-		k := str(row[0])
+	add := func(k, name, site, device, network, cause string, n int) {
 		u := byUser[k]
 		if u == nil {
-			u = &acc{UserQoS: UserQoS{User: k, Name: str(row[1])}, causes: map[string]int{}, sites: map[string]bool{}, devices: map[string]bool{}, nettype: map[string]bool{}}
+			u = &acc{UserQoS: UserQoS{User: k, Name: name}, causes: map[string]int{}, sites: map[string]bool{}, devices: map[string]bool{}, nettype: map[string]bool{}}
 			byUser[k] = u
 		}
-		n := num(row[6])
+		if name != "" && (u.Name == "" || name < u.Name) {
+			u.Name = name
+		}
 		u.Minutes += n
-		u.sites[str(row[2])] = true
-		if d := str(row[3]); d != "" {
-			u.devices[d] = true
+		u.sites[site] = true
+		if device != "" {
+			u.devices[device] = true
 		}
-		if nt := str(row[4]); nt != "" {
-			u.nettype[nt] = true
+		if network != "" {
+			u.nettype[network] = true
 		}
-		if c := str(row[5]); c != "" {
+		if cause != "" {
 			u.BadMinutes += n
-			u.causes[c] += n
+			u.causes[cause] += n
 		}
-	})
+	}
+	var err error
+	if q.rollups {
+		err = q.userRowsFromRollups(ctx, add)
+	} else {
+		sql := `SELECT user_key, min(name), site, device, network_type, cause, count(*) FROM (` + q.minutes(q.siteFilter()) + `) m
+			GROUP BY user_key, site, device, network_type, cause`
+		err = q.rows(ctx, sql, func(row []any) {
+			add(str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]), num(row[6]))
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -418,6 +456,31 @@ func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, erro
 				p.BadTimes = append(p.BadTimes, ts[11:16])
 			}
 		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Sessions whose raw minutes were pruned: their counts by cause from
+	// the session rollups, without the bad minutes' times.
+	sql = `SELECT p.key, s.name, s.site, p.access_point, s.device, s.network_type, s.minutes, s.cause_cpu, s.cause_wifi, s.cause_crc,
+		s.cause_latency, s.cause_loss, s.cause_jitter
+		FROM qos_sessions s JOIN zoom_participants p ON p.id = s.participant_id
+		WHERE s.raw_pruned = 1 AND s.meeting_uuid = ` + quote(q.o.Meeting) + ` ORDER BY p.key`
+	err = q.rows(ctx, sql, func(row []any) {
+		k := str(row[0])
+		if byKey[k] != nil {
+			return
+		}
+		p := &acc{ParticipantQoS: ParticipantQoS{Key: k, Name: str(row[1]), Site: str(row[2]), AccessPoint: str(row[3]),
+			Device: str(row[4]), NetworkType: str(row[5]), Minutes: num(row[6])}, causes: map[string]int{}}
+		for i, c := range store.QoSCauses {
+			if n := num(row[7+i]); n > 0 {
+				p.causes[c] = n
+				p.BadMinutes += n
+			}
+		}
+		byKey[k] = p
+		order = append(order, k)
 	})
 	if err != nil {
 		return nil, err

@@ -46,9 +46,30 @@ type Meetings interface {
 	// MatchParticipants recomputes every participant's site with match,
 	// streaming participants in batches, and returns how many it visited.
 	MatchParticipants(ctx context.Context, match func(*ParticipantAddr) SiteMatch) (int, error)
-	// PutQoSThresholds replaces the thresholds the QoS views use.
+	// PutQoSThresholds replaces the thresholds the QoS views use and, when
+	// they changed, recomputes the rollups of sessions still kept raw.
 	PutQoSThresholds(ctx context.Context, t QoSThresholds) error
 	QoSThresholds(ctx context.Context) (QoSThresholds, error)
+
+	// RefreshQoSRollups rolls up sessions marked stale (by a migration or
+	// new thresholds) from their raw minutes, a batch per transaction, and
+	// returns how many it did. It is resumable: an interrupted refresh
+	// leaves the rest marked.
+	RefreshQoSRollups(ctx context.Context) (int, error)
+	// PruneQoS deletes raw QoS minutes of sessions that ended before
+	// rawBefore, keeping their rollups, and rollups of periods before
+	// rollupBefore (a UTC day). Each batch is its own transaction, so an
+	// interrupted prune resumes where it stopped.
+	PruneQoS(ctx context.Context, rawBefore, rollupBefore time.Time) (QoSPruned, error)
+}
+
+// QoSPruned counts what PruneQoS deleted.
+type QoSPruned struct {
+	Sessions   int `json:"sessions_pruned_raw"` // sessions whose raw minutes were deleted
+	RawMinutes int `json:"raw_minutes"`
+	Rollups    int `json:"rollup_rows"`
+	// OldSessions are session rollups deleted with their period.
+	OldSessions int `json:"session_rollups"`
 }
 
 // Collection states of a meeting's participants and QoS.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -143,8 +144,10 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 		return nil
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		_, err := upsertParticipants(ctx, tx, runID, accountID, ps, false)
-		return err
+		if _, err := upsertParticipants(ctx, tx, runID, accountID, ps, false); err != nil {
+			return err
+		}
+		return rollMeetings(ctx, tx, accountID, ps)
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d participants of account %d: %w", len(ps), accountID, err)
@@ -222,11 +225,20 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 				refs = append(refs, ref{i, j})
 			}
 		}
-		return insertChunked(ctx, tx, qosInsert[0], qosInsert[1], len(store.QoSMinuteColumns)+2, len(refs), func(dst []any, k int) []any {
+		err = insertChunked(ctx, tx, qosInsert[0], qosInsert[1], len(store.QoSMinuteColumns)+2, len(refs), func(dst []any, k int) []any {
 			r := refs[k]
 			s := &qps[r.p].Samples[r.s]
 			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, ts(s.Time))
 		}, nil)
+		if err != nil {
+			return err
+		}
+		// The rollups in the same transaction, so they never disagree.
+		fresh := make(map[int64][]store.QoSMinute, len(qps))
+		for _, r := range refs {
+			fresh[pid[r.p]] = append(fresh[pid[r.p]], store.MinuteOf(&qps[r.p].Samples[r.s]))
+		}
+		return rollQoS(ctx, tx, accountID, slices.Compact(slices.Sorted(slices.Values(pid))), fresh)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)
@@ -460,12 +472,17 @@ func (db *DB) MatchParticipants(ctx context.Context, match func(*store.Participa
 		}
 		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 			b := &pgx.Batch{}
+			pids := make([]int64, 0, len(batch))
 			for i := range batch {
 				m := match(&batch[i].addr)
 				b.Queue(`UPDATE zoom_participants SET site = $1, site_match = $2, site_prefix = $3, access_point = $4, switch_port = $5 WHERE id = $6`,
 					m.Site, m.By, m.Prefix, m.AccessPoint, m.SwitchPort, batch[i].id)
+				pids = append(pids, batch[i].id)
 			}
-			return tx.SendBatch(ctx, b).Close()
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+			return rollParticipants(ctx, tx, pids)
 		})
 		if err != nil {
 			return total, fmt.Errorf("matching participants to sites: %w", err)
@@ -477,9 +494,21 @@ func (db *DB) MatchParticipants(ctx context.Context, match func(*store.Participa
 
 // PutQoSThresholds replaces the QoS thresholds.
 func (db *DB) PutQoSThresholds(ctx context.Context, t store.QoSThresholds) error {
-	_, err := db.pool.Exec(ctx, `UPDATE qos_thresholds SET latency_ms = $1, jitter_ms = $2, loss_pct = $3, cpu_pct = $4, rssi_dbm = $5, label = $6 WHERE id = 1`,
-		t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm, t.Label)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE qos_thresholds SET latency_ms = $1, jitter_ms = $2, loss_pct = $3, cpu_pct = $4, rssi_dbm = $5, label = $6
+			WHERE id = 1 AND NOT (latency_ms = $1 AND jitter_ms = $2 AND loss_pct = $3 AND cpu_pct = $4 AND rssi_dbm = $5 AND label = $6)`,
+			t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm, t.Label)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		// New thresholds reclassify every minute still kept raw.
+		_, err = tx.Exec(ctx, "UPDATE qos_sessions SET stale = 1 WHERE raw_pruned = 0")
+		return err
+	})
 	if err != nil {
+		return fmt.Errorf("storing QoS thresholds: %w", err)
+	}
+	if _, err := db.RefreshQoSRollups(ctx); err != nil {
 		return fmt.Errorf("storing QoS thresholds: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zoomsight/zoomsight/internal/store"
@@ -77,8 +78,10 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 		return nil
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := upsertParticipants(ctx, tx, runID, accountID, ps, false, nil)
-		return err
+		if _, err := upsertParticipants(ctx, tx, runID, accountID, ps, false, nil); err != nil {
+			return err
+		}
+		return rollMeetings(ctx, tx, accountID, ps)
 	})
 	if err != nil {
 		return fmt.Errorf("writing %d participants of account %d: %w", len(ps), accountID, err)
@@ -272,11 +275,20 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 			}
 		}
 		written = len(refs)
-		return db.insertQoS(ctx, tx, &stmts, len(refs), func(dst []any, k int) []any {
+		err = db.insertQoS(ctx, tx, &stmts, len(refs), func(dst []any, k int) []any {
 			r := refs[k]
 			s := &qps[r.p].Samples[r.s]
 			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, timeValue(s.Time))
 		})
+		if err != nil {
+			return err
+		}
+		// The rollups in the same transaction, so they never disagree.
+		fresh := make(map[int64][]store.QoSMinute, len(qps))
+		for _, r := range refs {
+			fresh[pid[r.p]] = append(fresh[pid[r.p]], store.MinuteOf(&qps[r.p].Samples[r.s]))
+		}
+		return store.RollQoS(ctx, rollTx{tx}, accountID, slices.Compact(slices.Sorted(slices.Values(pid))), fresh)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)
@@ -515,13 +527,15 @@ func (db *DB) MatchParticipants(ctx context.Context, match func(*store.Participa
 				return err
 			}
 			defer st.Close()
+			pids := make([]int64, 0, len(batch))
 			for i := range batch {
 				m := match(&batch[i].addr)
 				if _, err := st.ExecContext(ctx, m.Site, m.By, m.Prefix, m.AccessPoint, m.SwitchPort, batch[i].id); err != nil {
 					return err
 				}
+				pids = append(pids, batch[i].id)
 			}
-			return nil
+			return rollParticipants(ctx, tx, pids)
 		})
 		if err != nil {
 			return total, fmt.Errorf("matching participants to sites: %w", err)
@@ -533,9 +547,24 @@ func (db *DB) MatchParticipants(ctx context.Context, match func(*store.Participa
 
 // PutQoSThresholds replaces the QoS thresholds.
 func (db *DB) PutQoSThresholds(ctx context.Context, t store.QoSThresholds) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE qos_thresholds SET latency_ms = ?, jitter_ms = ?, loss_pct = ?, cpu_pct = ?, rssi_dbm = ?, label = ? WHERE id = 1`,
-		t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm, t.Label)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE qos_thresholds SET latency_ms = ?, jitter_ms = ?, loss_pct = ?, cpu_pct = ?, rssi_dbm = ?, label = ?
+			WHERE id = 1 AND NOT (latency_ms = ? AND jitter_ms = ? AND loss_pct = ? AND cpu_pct = ? AND rssi_dbm = ? AND label = ?)`,
+			t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm, t.Label, t.LatencyMS, t.JitterMS, t.LossPct, t.CPUPct, t.RSSIDBm, t.Label)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		// New thresholds reclassify every minute still kept raw.
+		_, err = tx.ExecContext(ctx, "UPDATE qos_sessions SET stale = 1 WHERE raw_pruned = 0")
+		return err
+	})
 	if err != nil {
+		return fmt.Errorf("storing QoS thresholds: %w", err)
+	}
+	if _, err := db.RefreshQoSRollups(ctx); err != nil {
 		return fmt.Errorf("storing QoS thresholds: %w", err)
 	}
 	return nil

@@ -1,0 +1,863 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// QoS rollups are kept at ingest, in the transaction that writes the raw
+// minutes, so that they never disagree with them: each participant session
+// has a row in qos_sessions holding its own figures and its share of the
+// period rollups (contrib); rewriting a session takes its old share out
+// of qos_rollups and puts the new one in. Because the share is stored,
+// moving a session to another site (a network import) needs no raw
+// minutes, so it works on periods whose raw minutes were pruned; only new
+// thresholds need the raw minutes (pruned sessions keep their figures).
+//
+// Percentiles of merged periods come from histograms (QoSHist): values
+// under 1000 are kept exactly (to 0.01), larger ones in buckets 1% wide
+// represented by their midpoint, so a percentile is within 0.5% of the
+// nearest-rank value over the raw minutes. A session's own percentiles
+// are exact.
+
+// Rollup kinds (qos_rollups.kind).
+const (
+	RollupSiteHour    = "site_hour"     // dim: site; period: yyyy-mm-ddThh
+	RollupSiteDay     = "site_day"      // dim: site; period: yyyy-mm-dd
+	RollupUserDay     = "user_day"      // dim: user key; period: day
+	RollupUserSiteDay = "user_site_day" // dim: user key, with site, device and network type; no histograms
+	RollupNetworkDay  = "network_day"   // dim: network type ("unknown" if Zoom did not say)
+)
+
+// Causes of a bad minute, in QoSStats.Causes order: the first that
+// applies is the minute's cause (see insight.Cause*).
+var QoSCauses = [6]string{"cpu", "wifi", "crc", "latency", "loss", "jitter"}
+
+// QoSHist counts values by bucket (see QoSBucket); keys are the bucket's
+// value as text, so SQL can read it with json_each / jsonb_each_text.
+type QoSHist map[string]int64
+
+// QoSBucket is v's histogram key: v itself to 0.01 below 1000, else the
+// midpoint of its 1%-wide bucket to four significant digits.
+func QoSBucket(v float64) string {
+	a := math.Abs(v)
+	if a < 1000 {
+		return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+	}
+	i := math.Floor(math.Log(a) / math.Log(1.01))
+	mid := math.Pow(1.01, i) * 2.01 / 2
+	exp := math.Pow(10, math.Floor(math.Log10(mid))-3)
+	mid = math.Round(mid/exp) * exp
+	if v < 0 {
+		mid = -mid
+	}
+	return strconv.FormatFloat(mid, 'f', -1, 64)
+}
+
+// Add adds n counts of h2.
+func (h QoSHist) Add(h2 QoSHist, n int64) {
+	if len(h2) == 0 {
+		return
+	}
+	for k, c := range h2 {
+		h[k] += n * c
+		if h[k] == 0 {
+			delete(h, k)
+		}
+	}
+}
+
+// Percentile is the nearest-rank q-quantile (the smallest value whose
+// cumulative count reaches q of the total), or nil if h is empty.
+func (h QoSHist) Percentile(q float64) *float64 { return h.Percentiles(q)[0] }
+
+// Percentiles is Percentile for each of qs (ascending), sorting h once.
+func (h QoSHist) Percentiles(qs ...float64) []*float64 {
+	type kv struct {
+		v float64
+		n int64
+	}
+	out := make([]*float64, len(qs))
+	all := make([]kv, 0, len(h))
+	total := int64(0)
+	for k, n := range h {
+		if n <= 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(k, 64)
+		if err != nil {
+			continue
+		}
+		all = append(all, kv{v, n})
+		total += n
+	}
+	if total == 0 {
+		return out
+	}
+	slices.SortFunc(all, func(a, b kv) int { return cmpFloat(a.v, b.v) })
+	cum, i := int64(0), 0
+	for _, x := range all {
+		cum += x.n
+		for i < len(qs) && float64(cum) >= qs[i]*float64(total) {
+			out[i] = ptr(x.v)
+			i++
+		}
+	}
+	for ; i < len(qs); i++ {
+		out[i] = ptr(all[len(all)-1].v)
+	}
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// QoSStats are the additive figures of a set of participant-minutes.
+type QoSStats struct {
+	Participants int64 `json:"p,omitempty"` // sessions (rollups only)
+	RatedBad     int64 `json:"r,omitempty"` // sessions Zoom rated at or below the label (rollups only)
+	Minutes      int64 `json:"m"`
+	Bad          int64 `json:"b,omitempty"`
+	HighLatency  int64 `json:"hl,omitempty"`
+	HighJitter   int64 `json:"hj,omitempty"`
+	HighLoss     int64 `json:"hp,omitempty"`
+	HighCPU      int64 `json:"hc,omitempty"`
+	WeakWifi     int64 `json:"hw,omitempty"`
+	// Causes counts bad minutes by cause (QoSCauses order).
+	Causes  [6]int64 `json:"c"`
+	Latency QoSHist  `json:"lh,omitempty"`
+	Jitter  QoSHist  `json:"jh,omitempty"`
+	Loss    QoSHist  `json:"ph,omitempty"`
+}
+
+// Add adds n times o (n is 1 or -1).
+func (s *QoSStats) Add(o *QoSStats, n int64) {
+	s.Participants += n * o.Participants
+	s.RatedBad += n * o.RatedBad
+	s.Minutes += n * o.Minutes
+	s.Bad += n * o.Bad
+	s.HighLatency += n * o.HighLatency
+	s.HighJitter += n * o.HighJitter
+	s.HighLoss += n * o.HighLoss
+	s.HighCPU += n * o.HighCPU
+	s.WeakWifi += n * o.WeakWifi
+	for i := range s.Causes {
+		s.Causes[i] += n * o.Causes[i]
+	}
+	for _, h := range []struct{ dst *QoSHist }{{&s.Latency}, {&s.Jitter}, {&s.Loss}} {
+		if *h.dst == nil {
+			*h.dst = QoSHist{}
+		}
+	}
+	s.Latency.Add(o.Latency, n)
+	s.Jitter.Add(o.Jitter, n)
+	s.Loss.Add(o.Loss, n)
+}
+
+// QoSMinute is what rollups read of a stored minute: its worst latency,
+// jitter and loss over its streams, system CPU, Wi-Fi signal and relay.
+type QoSMinute struct {
+	Time                  time.Time
+	Latency, Jitter, Loss *float64
+	CPU                   *float64
+	RSSI                  *float64
+	ViaCRC                bool
+}
+
+// MinuteOf is what a stored sample reads back as (see AppendQoSMinute).
+func MinuteOf(s *QoSSample) QoSMinute {
+	lat, jit, loss, hl, hj, hp := s.Worst()
+	m := QoSMinute{Time: s.Time.UTC().Truncate(time.Second), ViaCRC: s.ViaCRC}
+	m.Latency, m.Jitter, m.Loss = numPtr(lat, hl), numPtr(jit, hj), numPtr(loss, hp)
+	m.CPU = numPtr(s.SystemCPUMax, s.HasSystemCPUMax)
+	m.RSSI = numPtr(float64(s.RSSIAvg), s.HasRSSI)
+	return m
+}
+
+func numPtr(v float64, ok bool) *float64 {
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// Classify returns the minute's threshold flags and its cause index in
+// QoSCauses (-1 when the minute is not bad), as the _qos_minute view and
+// insight.QoS decide them.
+func (m *QoSMinute) Classify(t *QoSThresholds) (hl, hj, hp, hc, weak bool, cause int) {
+	hl = m.Latency != nil && *m.Latency > t.LatencyMS
+	hj = m.Jitter != nil && *m.Jitter >= t.JitterMS
+	hp = m.Loss != nil && *m.Loss > t.LossPct
+	hc = m.CPU != nil && *m.CPU >= t.CPUPct
+	weak = m.RSSI != nil && *m.RSSI < t.RSSIDBm
+	switch {
+	case !(hl || hj || hp || hc):
+		cause = -1
+	case hc:
+		cause = 0
+	case weak:
+		cause = 1
+	case m.ViaCRC:
+		cause = 2
+	case hl:
+		cause = 3
+	case hp:
+		cause = 4
+	default:
+		cause = 5
+	}
+	return
+}
+
+// QoSSessionDims are what a session's rollups are filed under.
+type QoSSessionDims struct {
+	MeetingUUID string
+	Site        string // OffNetwork-style "off-network" when unmatched
+	UserKey     string
+	Name        string
+	Device      string
+	NetworkType string
+	RatedBad    bool
+}
+
+// QoSOffNetwork is the site of sessions that matched no site.
+const QoSOffNetwork = "off-network"
+
+// SessionDims derives a participant's rollup dimensions the way the views
+// do: its site or off-network; its lower-case e-mail, Zoom user id or
+// "guest: name"; rated badly when a Zoom quality word reaches the label.
+func SessionDims(p *Participant, label string) QoSSessionDims {
+	d := QoSSessionDims{MeetingUUID: p.MeetingUUID, Site: p.Site.Site, Name: p.Name, Device: p.Device, NetworkType: p.NetworkType}
+	if d.Site == "" {
+		d.Site = QoSOffNetwork
+	}
+	switch {
+	case p.Email != "":
+		d.UserKey = strings.ToLower(p.Email)
+	case p.ZoomUserID != "":
+		d.UserKey = p.ZoomUserID
+	default:
+		d.UserKey = "guest: " + p.Name
+	}
+	need := 1
+	switch label {
+	case "bad":
+		need = 3
+	case "poor":
+		need = 2
+	}
+	d.RatedBad = QualityRank(p.AudioQuality, p.VideoQuality, p.ScreenShareQuality) >= need
+	return d
+}
+
+// QoSSession is a participant session's rollup.
+type QoSSession struct {
+	ParticipantID int64
+	Dims          QoSSessionDims
+	First, Last   time.Time
+	QoSStats
+	P50Latency, P95Latency, MaxLatency *float64
+	P50Jitter, P95Jitter, MaxJitter    *float64
+	P50Loss, P95Loss, MaxLoss          *float64
+	MaxCPU, MinRSSI, AvgRSSI           *float64
+	// Contrib is the session's share of the hourly rollups, by hour
+	// ("2006-01-02T15"), without Participants and RatedBad, which come
+	// from Dims.
+	Contrib map[string]*QoSStats
+	// RawPruned: its raw minutes were pruned; its figures stay as they are.
+	RawPruned bool
+}
+
+// RollSession computes a session's rollup from all its stored minutes.
+func RollSession(pid int64, dims QoSSessionDims, minutes []QoSMinute, t *QoSThresholds) *QoSSession {
+	s := &QoSSession{ParticipantID: pid, Dims: dims, Contrib: map[string]*QoSStats{}}
+	var lat, jit, loss []float64
+	var rssiSum float64
+	var rssiN int
+	for i := range minutes {
+		m := &minutes[i]
+		if s.First.IsZero() || m.Time.Before(s.First) {
+			s.First = m.Time
+		}
+		if m.Time.After(s.Last) {
+			s.Last = m.Time
+		}
+		hour := m.Time.UTC().Format("2006-01-02T15")
+		c := s.Contrib[hour]
+		if c == nil {
+			c = &QoSStats{Latency: QoSHist{}, Jitter: QoSHist{}, Loss: QoSHist{}}
+			s.Contrib[hour] = c
+		}
+		hl, hj, hp, hc, weak, cause := m.Classify(t)
+		for _, st := range []*QoSStats{c, &s.QoSStats} {
+			st.Minutes++
+			st.HighLatency += b2i(hl)
+			st.HighJitter += b2i(hj)
+			st.HighLoss += b2i(hp)
+			st.HighCPU += b2i(hc)
+			st.WeakWifi += b2i(weak)
+			if cause >= 0 {
+				st.Bad++
+				st.Causes[cause]++
+			}
+		}
+		if m.Latency != nil {
+			c.Latency[QoSBucket(*m.Latency)]++
+			lat = append(lat, *m.Latency)
+		}
+		if m.Jitter != nil {
+			c.Jitter[QoSBucket(*m.Jitter)]++
+			jit = append(jit, *m.Jitter)
+		}
+		if m.Loss != nil {
+			c.Loss[QoSBucket(*m.Loss)]++
+			loss = append(loss, *m.Loss)
+		}
+		if m.CPU != nil && (s.MaxCPU == nil || *m.CPU > *s.MaxCPU) {
+			s.MaxCPU = ptr(*m.CPU)
+		}
+		if m.RSSI != nil {
+			if s.MinRSSI == nil || *m.RSSI < *s.MinRSSI {
+				s.MinRSSI = ptr(*m.RSSI)
+			}
+			rssiSum += *m.RSSI
+			rssiN++
+		}
+	}
+	if rssiN > 0 {
+		s.AvgRSSI = ptr(math.Round(rssiSum/float64(rssiN)*100) / 100)
+	}
+	s.P50Latency, s.P95Latency, s.MaxLatency = exactPct(lat)
+	s.P50Jitter, s.P95Jitter, s.MaxJitter = exactPct(jit)
+	s.P50Loss, s.P95Loss, s.MaxLoss = exactPct(loss)
+	return s
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// exactPct returns the nearest-rank p50, p95 and the max of vs.
+func exactPct(vs []float64) (p50, p95, mx *float64) {
+	if len(vs) == 0 {
+		return nil, nil, nil
+	}
+	slices.Sort(vs)
+	rank := func(q float64) *float64 {
+		for i, v := range vs {
+			if float64(i+1) >= q*float64(len(vs)) {
+				return ptr(v)
+			}
+		}
+		return ptr(vs[len(vs)-1])
+	}
+	return rank(0.5), rank(0.95), ptr(vs[len(vs)-1])
+}
+
+// QoSRollupKey identifies a qos_rollups row of an account.
+type QoSRollupKey struct {
+	Kind, Period, Dim, Site, Device, NetworkType string
+}
+
+// Shares expands the session's contribution into the rollup rows it
+// belongs to, each with its Participants and RatedBad.
+func (s *QoSSession) Shares() map[QoSRollupKey]*QoSStats {
+	out := map[QoSRollupKey]*QoSStats{}
+	add := func(k QoSRollupKey, c *QoSStats, newPeriod bool) {
+		x := out[k]
+		if x == nil {
+			x = &QoSStats{}
+			out[k] = x
+		}
+		if newPeriod {
+			x.Participants = 1
+			x.RatedBad = b2i(s.Dims.RatedBad)
+		}
+		x.Add(c, 1)
+	}
+	nt := s.Dims.NetworkType
+	if nt == "" {
+		nt = "unknown"
+	}
+	hours := make([]string, 0, len(s.Contrib))
+	for h := range s.Contrib {
+		hours = append(hours, h)
+	}
+	slices.Sort(hours)
+	for _, h := range hours {
+		c := s.Contrib[h]
+		day := h[:10]
+		add(QoSRollupKey{Kind: RollupSiteHour, Period: h, Dim: s.Dims.Site}, c, true)
+		for _, k := range []QoSRollupKey{
+			{Kind: RollupSiteDay, Period: day, Dim: s.Dims.Site},
+			{Kind: RollupUserDay, Period: day, Dim: s.Dims.UserKey},
+			{Kind: RollupUserSiteDay, Period: day, Dim: s.Dims.UserKey, Site: s.Dims.Site, Device: s.Dims.Device, NetworkType: s.Dims.NetworkType},
+			{Kind: RollupNetworkDay, Period: day, Dim: nt},
+		} {
+			_, seen := out[k]
+			add(k, c, !seen)
+		}
+	}
+	for k, x := range out {
+		if k.Kind == RollupUserSiteDay {
+			x.Latency, x.Jitter, x.Loss = nil, nil, nil // counts only
+		}
+	}
+	return out
+}
+
+// QoSRollupTx is what RollQoS needs of a driver's open transaction. SQL
+// is written with ? placeholders; the PostgreSQL driver renumbers them.
+type QoSRollupTx interface {
+	Query(ctx context.Context, sql string, args []any, row func(scan func(dst ...any) error) error) error
+	Exec(ctx context.Context, sql string, args ...any) error
+	// Time binds a time as the driver stores timestamps; ParseTime reads
+	// one back (a scanned any).
+	Time(t time.Time) any
+	ParseTime(v any) (time.Time, error)
+}
+
+func inList(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+func idArgs(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// RollQoS recomputes the rollups of sessions pids of an account in tx:
+// their old shares out, the new ones in. Sessions whose raw minutes were
+// pruned keep their figures and only follow a change of site, user or
+// network type. Call it after writing their raw minutes or attributes.
+//
+// fresh, if not nil, holds the minutes just written of sessions that may
+// be new: a session with no rollup yet has no other stored minutes (every
+// session with raw minutes has a qos_sessions row, if only a stale one),
+// so those are used instead of reading them back.
+func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64, fresh map[int64][]QoSMinute) error {
+	if len(pids) == 0 {
+		return nil
+	}
+	const batch = 400
+	for len(pids) > batch {
+		if err := RollQoS(ctx, tx, accountID, pids[:batch], fresh); err != nil {
+			return err
+		}
+		pids = pids[batch:]
+	}
+	var t QoSThresholds
+	err := tx.Query(ctx, "SELECT latency_ms, jitter_ms, loss_pct, cpu_pct, rssi_dbm, label FROM qos_thresholds WHERE id = 1", nil,
+		func(scan func(...any) error) error {
+			return scan(&t.LatencyMS, &t.JitterMS, &t.LossPct, &t.CPUPct, &t.RSSIDBm, &t.Label)
+		})
+	if err != nil {
+		return fmt.Errorf("reading QoS thresholds: %w", err)
+	}
+	old, err := loadSessions(ctx, tx, pids)
+	if err != nil {
+		return err
+	}
+	dims := map[int64]QoSSessionDims{}
+	err = tx.Query(ctx, `SELECT id, meeting_uuid, site, email, zoom_user_id, name, device, network_type, audio_quality, video_quality,
+		screen_share_quality FROM zoom_participants WHERE id IN `+inList(len(pids)), idArgs(pids), func(scan func(...any) error) error {
+		var id int64
+		var p Participant
+		if err := scan(&id, &p.MeetingUUID, &p.Site.Site, &p.Email, &p.ZoomUserID, &p.Name, &p.Device, &p.NetworkType,
+			&p.AudioQuality, &p.VideoQuality, &p.ScreenShareQuality); err != nil {
+			return err
+		}
+		dims[id] = SessionDims(&p, t.Label)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading participants for QoS rollups: %w", err)
+	}
+	var fromRaw []int64
+	minutes := map[int64][]QoSMinute{}
+	for _, id := range pids {
+		o := old[id]
+		switch {
+		case o == nil && fresh != nil:
+			minutes[id] = fresh[id]
+		case o == nil || !o.RawPruned:
+			fromRaw = append(fromRaw, id)
+		}
+	}
+	if len(fromRaw) > 0 {
+		err = tx.Query(ctx, `SELECT participant_id, ts, latency_ms, jitter_ms, loss_pct, system_cpu_max, CAST(rssi_avg AS DOUBLE PRECISION), via_crc
+			FROM zoom_qos_minutes WHERE account_id = ? AND participant_id IN `+inList(len(fromRaw)),
+			append([]any{accountID}, idArgs(fromRaw)...), func(scan func(...any) error) error {
+				var id, crc int64
+				var ts any
+				var m QoSMinute
+				if err := scan(&id, &ts, &m.Latency, &m.Jitter, &m.Loss, &m.CPU, &m.RSSI, &crc); err != nil {
+					return err
+				}
+				var err error
+				if m.Time, err = tx.ParseTime(ts); err != nil {
+					return err
+				}
+				m.ViaCRC = crc != 0
+				minutes[id] = append(minutes[id], m)
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("reading QoS minutes for rollups: %w", err)
+		}
+	}
+	delta := map[QoSRollupKey]*QoSStats{}
+	names := map[QoSRollupKey]string{}
+	apply := func(shares map[QoSRollupKey]*QoSStats, n int64, name string) {
+		for k, x := range shares {
+			d := delta[k]
+			if d == nil {
+				d = &QoSStats{}
+				delta[k] = d
+			}
+			d.Add(x, n)
+			if n > 0 && k.Kind != RollupSiteHour && k.Kind != RollupSiteDay && k.Kind != RollupNetworkDay {
+				if cur, ok := names[k]; !ok || name < cur {
+					names[k] = name
+				}
+			}
+		}
+	}
+	var sessions []*QoSSession
+	var gone []int64
+	for _, id := range pids {
+		o := old[id]
+		if o != nil {
+			apply(o.Shares(), -1, "")
+		}
+		d, ok := dims[id]
+		var s *QoSSession
+		switch {
+		case !ok:
+			// The participant is gone: nothing to file.
+		case o != nil && o.RawPruned:
+			s = o.withDims(d)
+		default:
+			s = RollSession(id, d, minutes[id], &t)
+		}
+		if s == nil || s.Minutes == 0 {
+			if o != nil {
+				gone = append(gone, id)
+			}
+			continue
+		}
+		apply(s.Shares(), 1, d.Name)
+		sessions = append(sessions, s)
+	}
+	if err := applyRollups(ctx, tx, accountID, delta, names); err != nil {
+		return fmt.Errorf("updating QoS rollups: %w", err)
+	}
+	if len(gone) > 0 {
+		if err := tx.Exec(ctx, "DELETE FROM qos_sessions WHERE participant_id IN "+inList(len(gone)), idArgs(gone)...); err != nil {
+			return fmt.Errorf("updating QoS session rollups: %w", err)
+		}
+	}
+	if err := putSessions(ctx, tx, accountID, sessions); err != nil {
+		return fmt.Errorf("updating QoS session rollups: %w", err)
+	}
+	return nil
+}
+
+// withDims is s filed under other dimensions, its figures unchanged.
+func (s *QoSSession) withDims(d QoSSessionDims) *QoSSession {
+	c := *s
+	c.Dims = d
+	return &c
+}
+
+// QoSSessionColumns are qos_sessions' columns after participant_id and
+// account_id, in putSessions' order.
+var qosSessionColumns = []string{"meeting_uuid", "site", "user_key", "name", "device", "network_type", "rated_bad",
+	"first_minute", "last_minute", "minutes", "bad_minutes", "high_latency", "high_jitter", "high_loss", "high_cpu", "weak_wifi",
+	"cause_cpu", "cause_wifi", "cause_crc", "cause_latency", "cause_loss", "cause_jitter",
+	"p50_latency_ms", "p95_latency_ms", "max_latency_ms", "p50_jitter_ms", "p95_jitter_ms", "max_jitter_ms",
+	"p50_loss_pct", "p95_loss_pct", "max_loss_pct", "max_cpu_pct", "min_rssi_dbm", "avg_rssi_dbm", "contrib", "raw_pruned", "stale"}
+
+func loadSessions(ctx context.Context, tx QoSRollupTx, pids []int64) (map[int64]*QoSSession, error) {
+	out := map[int64]*QoSSession{}
+	err := tx.Query(ctx, `SELECT participant_id, site, user_key, name, device, network_type, rated_bad, contrib, raw_pruned
+		FROM qos_sessions WHERE participant_id IN `+inList(len(pids)), idArgs(pids), func(scan func(...any) error) error {
+		s := &QoSSession{}
+		var rated, pruned int64
+		var contrib string
+		if err := scan(&s.ParticipantID, &s.Dims.Site, &s.Dims.UserKey, &s.Dims.Name, &s.Dims.Device, &s.Dims.NetworkType,
+			&rated, &contrib, &pruned); err != nil {
+			return err
+		}
+		s.Dims.RatedBad, s.RawPruned = rated != 0, pruned != 0
+		if err := json.Unmarshal([]byte(contrib), &s.Contrib); err != nil {
+			return fmt.Errorf("session %d's stored rollup share: %w", s.ParticipantID, err)
+		}
+		for _, c := range s.Contrib {
+			s.Add(c, 1)
+		}
+		out[s.ParticipantID] = s
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading QoS session rollups: %w", err)
+	}
+	return out, nil
+}
+
+func putSessions(ctx context.Context, tx QoSRollupTx, accountID int64, ss []*QoSSession) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	cols := append([]string{"participant_id", "account_id"}, qosSessionColumns...)
+	set := make([]string, 0, len(cols))
+	for _, c := range cols[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	head := "INSERT INTO qos_sessions (" + strings.Join(cols, ", ") + ") VALUES "
+	tail := " ON CONFLICT (participant_id) DO UPDATE SET " + strings.Join(set, ", ")
+	per := 20000 / len(cols)
+	for start := 0; start < len(ss); start += per {
+		end := min(start+per, len(ss))
+		var args []any
+		var rows []string
+		for _, s := range ss[start:end] {
+			contrib, err := json.Marshal(s.Contrib)
+			if err != nil {
+				return err
+			}
+			first, last := any(nil), any(nil)
+			if !s.First.IsZero() {
+				first, last = tx.Time(s.First), tx.Time(s.Last)
+			}
+			d := &s.Dims
+			args = append(args, s.ParticipantID, accountID, d.MeetingUUID, d.Site, d.UserKey, d.Name, d.Device, d.NetworkType, b2i(d.RatedBad),
+				first, last, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
+				s.Causes[0], s.Causes[1], s.Causes[2], s.Causes[3], s.Causes[4], s.Causes[5],
+				s.P50Latency, s.P95Latency, s.MaxLatency, s.P50Jitter, s.P95Jitter, s.MaxJitter,
+				s.P50Loss, s.P95Loss, s.MaxLoss, s.MaxCPU, s.MinRSSI, s.AvgRSSI, string(contrib), b2i(s.RawPruned), 0)
+			rows = append(rows, inList(len(cols)))
+		}
+		if err := tx.Exec(ctx, head+strings.Join(rows, ", ")+tail, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// QoSRollupColumns are qos_rollups' figure columns, in QoSStats order.
+var QoSRollupColumns = []string{"participants", "participants_rated_bad", "participant_minutes", "bad_minutes",
+	"high_latency", "high_jitter", "high_loss", "high_cpu", "weak_wifi",
+	"cause_cpu", "cause_wifi", "cause_crc", "cause_latency", "cause_loss", "cause_jitter",
+	"latency_hist", "jitter_hist", "loss_hist"}
+
+// ScanQoSStats returns scan targets for QoSRollupColumns and a function
+// that fills s from them once scanned.
+func ScanQoSStats(s *QoSStats) ([]any, func() error) {
+	var lh, jh, ph string
+	dst := []any{&s.Participants, &s.RatedBad, &s.Minutes, &s.Bad, &s.HighLatency, &s.HighJitter, &s.HighLoss, &s.HighCPU, &s.WeakWifi,
+		&s.Causes[0], &s.Causes[1], &s.Causes[2], &s.Causes[3], &s.Causes[4], &s.Causes[5], &lh, &jh, &ph}
+	return dst, func() error {
+		s.Latency, s.Jitter, s.Loss = QoSHist{}, QoSHist{}, QoSHist{}
+		for _, h := range []struct {
+			src string
+			dst QoSHist
+		}{{lh, s.Latency}, {jh, s.Jitter}, {ph, s.Loss}} {
+			if err := parseHist(h.src, h.dst); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// histJSON writes h as a JSON object, keys sorted. Histograms are read
+// and rewritten on every page of QoS, so this and parseHist avoid
+// encoding/json's reflection.
+func histJSON(h QoSHist) string {
+	if len(h) == 0 {
+		return "{}"
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, len(h)*12)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		b = strconv.AppendInt(b, h[k], 10)
+	}
+	return string(append(b, '}'))
+}
+
+// ParseQoSHist adds the histogram s (a qos_rollups *_hist column) to h.
+func ParseQoSHist(s string, h QoSHist) error { return parseHist(s, h) }
+
+// parseHist reads what histJSON wrote (a flat object of numbers).
+func parseHist(s string, h QoSHist) error {
+	bad := fmt.Errorf("a stored QoS histogram is not a flat JSON object of counts: %.40q", s)
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return bad
+	}
+	s = strings.TrimSpace(s[1 : len(s)-1])
+	for s != "" {
+		if s[0] != '"' {
+			return bad
+		}
+		end := strings.IndexByte(s[1:], '"')
+		if end < 0 {
+			return bad
+		}
+		k := s[1 : 1+end]
+		s = strings.TrimLeft(s[2+end:], " ")
+		if s == "" || s[0] != ':' {
+			return bad
+		}
+		s = s[1:]
+		j := strings.IndexByte(s, ',')
+		v := s
+		if j >= 0 {
+			v, s = s[:j], s[j+1:]
+		} else {
+			s = ""
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return bad
+		}
+		h[k] += n
+		s = strings.TrimLeft(s, " ")
+	}
+	return nil
+}
+
+func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta map[QoSRollupKey]*QoSStats, names map[QoSRollupKey]string) error {
+	if len(delta) == 0 {
+		return nil
+	}
+	periods, dims := map[string]bool{}, map[string]bool{}
+	for k := range delta {
+		periods[k.Period] = true
+		dims[k.Dim] = true
+	}
+	var plist, dlist []any
+	for p := range periods {
+		plist = append(plist, p)
+	}
+	for d := range dims {
+		dlist = append(dlist, d)
+	}
+	cur := map[QoSRollupKey]*QoSStats{}
+	curNames := map[QoSRollupKey]string{}
+	err := tx.Query(ctx, `SELECT kind, period, dim, site, device, network_type, name, `+strings.Join(QoSRollupColumns, ", ")+`
+		FROM qos_rollups WHERE account_id = ? AND kind IN ('site_hour', 'site_day', 'user_day', 'user_site_day', 'network_day')
+		AND period IN `+inList(len(plist))+` AND dim IN `+inList(len(dlist)),
+		append(append([]any{accountID}, plist...), dlist...),
+		func(scan func(...any) error) error {
+			var k QoSRollupKey
+			var name string
+			s := &QoSStats{}
+			dst, fill := ScanQoSStats(s)
+			if err := scan(append([]any{&k.Kind, &k.Period, &k.Dim, &k.Site, &k.Device, &k.NetworkType, &name}, dst...)...); err != nil {
+				return err
+			}
+			if _, ok := delta[k]; !ok {
+				return nil
+			}
+			cur[k], curNames[k] = s, name
+			return fill()
+		})
+	if err != nil {
+		return err
+	}
+	keyCols := []string{"account_id", "kind", "period", "dim", "site", "device", "network_type", "name"}
+	cols := append(append(keyCols, QoSRollupColumns...), "p50_latency_ms", "p95_latency_ms", "p50_jitter_ms", "p95_jitter_ms",
+		"p50_loss_pct", "p95_loss_pct")
+	set := make([]string, 0, len(cols))
+	for _, c := range cols[7:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	head := "INSERT INTO qos_rollups (" + strings.Join(cols, ", ") + ") VALUES "
+	tail := " ON CONFLICT (account_id, kind, period, dim, site, device, network_type) DO UPDATE SET " + strings.Join(set, ", ")
+	keys := make([]QoSRollupKey, 0, len(delta))
+	for k := range delta {
+		keys = append(keys, k)
+	}
+	// A stable order, so concurrent writers meet rows in the same order.
+	slices.SortFunc(keys, func(a, b QoSRollupKey) int {
+		return strings.Compare(a.Kind+"\x00"+a.Period+"\x00"+a.Dim+"\x00"+a.Site+"\x00"+a.Device+"\x00"+a.NetworkType,
+			b.Kind+"\x00"+b.Period+"\x00"+b.Dim+"\x00"+b.Site+"\x00"+b.Device+"\x00"+b.NetworkType)
+	})
+	var args []any
+	var rows []string
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		err := tx.Exec(ctx, head+strings.Join(rows, ", ")+tail, args...)
+		args, rows = args[:0], rows[:0]
+		return err
+	}
+	for _, k := range keys {
+		s := cur[k]
+		if s == nil {
+			s = &QoSStats{}
+		}
+		s.Add(delta[k], 1)
+		if s.Minutes <= 0 {
+			if cur[k] != nil {
+				if err := tx.Exec(ctx, `DELETE FROM qos_rollups WHERE account_id = ? AND kind = ? AND period = ? AND dim = ? AND site = ?
+					AND device = ? AND network_type = ?`, accountID, k.Kind, k.Period, k.Dim, k.Site, k.Device, k.NetworkType); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		name := curNames[k]
+		if n, ok := names[k]; ok && (name == "" || n < name) {
+			name = n
+		}
+		lat, jit, loss := s.Latency.Percentiles(0.5, 0.95), s.Jitter.Percentiles(0.5, 0.95), s.Loss.Percentiles(0.5, 0.95)
+		args = append(args, accountID, k.Kind, k.Period, k.Dim, k.Site, k.Device, k.NetworkType, name,
+			s.Participants, s.RatedBad, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
+			s.Causes[0], s.Causes[1], s.Causes[2], s.Causes[3], s.Causes[4], s.Causes[5],
+			histJSON(s.Latency), histJSON(s.Jitter), histJSON(s.Loss),
+			lat[0], lat[1], jit[0], jit[1], loss[0], loss[1])
+		rows = append(rows, inList(len(cols)))
+		if len(rows)*len(cols) > 20000 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}

@@ -139,9 +139,10 @@ func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) e
 	done := make(chan error, 2)
 	running := 0
 	if !cfg.NoWorker {
-		running++
+		running += 2
 		go func() { done <- sched.Run(ctx) }()
-		log.Info("worker started: syncing linked accounts on their intervals")
+		go func() { done <- pruneDaily(ctx, a, log) }()
+		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily")
 	}
 	if !cfg.NoHTTP {
 		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics}
@@ -175,6 +176,29 @@ func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) e
 	}
 	log.Info("stopped")
 	return first
+}
+
+// pruneDaily prunes QoS data past its retention (zoomsight prune's
+// defaults) at start and then once a day, until ctx ends.
+func pruneDaily(ctx context.Context, a *app.App, log *slog.Logger) error {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		res, err := a.Prune(ctx, app.PruneOptions{})
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			log.Error("pruning QoS data failed; trying again tomorrow", "error", err.Error())
+		default:
+			log.Info("pruned QoS data", "raw_minutes", res.RawMinutes, "sessions", res.Sessions, "rollup_rows", res.Rollups)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 func logSync(log *slog.Logger, acct *store.Account, run *store.Run, err error, took time.Duration) {

@@ -78,6 +78,7 @@ func testServe(t *testing.T, db string) {
 		}
 	}()
 	var base string
+	pruned := false
 	syncs := map[string]int{}
 	deadline := time.After(90 * time.Second)
 	// Wait for the URL and for two scheduled syncs of each timed account,
@@ -91,6 +92,9 @@ func testServe(t *testing.T, db string) {
 			if l["msg"] == "serving" {
 				base = l["url"].(string)
 			}
+			if l["msg"] == "pruned QoS data" {
+				pruned = true
+			}
 			if l["msg"] == "sync ok" {
 				syncs[l["account"].(string)]++
 			}
@@ -103,6 +107,9 @@ func testServe(t *testing.T, db string) {
 	}
 	if syncs["off"] != 0 {
 		t.Fatalf("a disabled account was synced on its own: %v", syncs)
+	}
+	if !pruned {
+		t.Error("serve did not prune QoS data at start")
 	}
 	// Ask for the disabled one through the API.
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/accounts/off/sync", nil)

@@ -101,10 +101,6 @@ func (c *Config) LoadFile(path string) error {
 }
 
 func lineOf(err error) int {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return 0
-	}
 	// yaml's messages start "yaml: line N: …".
 	var n int
 	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d", &n); e == nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zoomsight/zoomsight/internal/app"
@@ -189,7 +190,7 @@ func NewMetrics() *Metrics {
 			Help: "When each account's last ok sync finished (Unix time)."}, []string{"account"}),
 	}
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -156,12 +156,9 @@ func (a *App) whoAmI(ctx context.Context, apiURL string, ts zoom.TokenSource) (*
 	var us, as *zoom.ScopeError
 	switch {
 	case errors.As(uerr, &us) && errors.As(aerr, &as):
-		want := append(append([]string(nil), us.Scopes...), as.Scopes...)
-		if len(want) == 0 {
-			want = []string{"user:read:admin", "account:read:admin"}
-		}
+		// uerr names every scope that would do for /users/me.
 		return nil, &VerifyError{Part: PartScope, Err: uerr,
-			Msg: "the credentials work, but the app may read neither GET /users/me nor GET /accounts/me: add one of the scopes " + strings.Join(want, ", ") + " to the app in the Zoom Marketplace"}
+			Msg: "the credentials work, but the app may read neither GET /users/me nor GET /accounts/me: add a user read scope (user:read:admin) to the app in the Zoom Marketplace"}
 	case uerr == nil:
 		uerr = errors.New("GET /users/me has no account_id")
 	}

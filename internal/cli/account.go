@@ -270,7 +270,7 @@ OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
 				}
 				ch.Features = &fs
 			}
-			if ch.ClientID == "" && ch.ClientSecret == nil && ch.APIURL == nil && ch.OAuthURL == nil && ch.Interval == nil && ch.Features == nil {
+			if ch.AccountID == "" && ch.ClientID == "" && ch.ClientSecret == nil && ch.APIURL == nil && ch.OAuthURL == nil && ch.Interval == nil && ch.Features == nil {
 				return errors.New("nothing to change: give --client-id, --client-secret-file/-env, --interval, --features, --api-url or --oauth-url")
 			}
 			a, err := g.open(cmd.Context())

@@ -400,3 +400,34 @@ func byName(name string) feature {
 	}
 	return feature{}
 }
+
+func TestSetOAuthSecret(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db string) {
+		sim, cred := newSim(t, zoomsim.Options{Seed: 80, Users: 20})
+		a := openApp(t, testConfig(t, db))
+		linkOAuth(t, a, sim, cred, "acme")
+		// The admin regenerates the app's secret in the Marketplace.
+		if !sim.SetClientSecret(cred.ClientID, "regenerated") {
+			t.Fatal("SetClientSecret")
+		}
+		if _, err := a.SetAccount(t.Context(), "acme", AccountChange{ClientSecret: []byte("wrong")}); verifyPart(err) != PartClient {
+			t.Fatalf("a wrong new secret: %v", err)
+		}
+		if _, err := a.SetAccount(t.Context(), "acme", AccountChange{ClientID: "another-app"}); err == nil || !strings.Contains(err.Error(), "--replace") {
+			t.Fatalf("another OAuth app: %v", err)
+		}
+		before := storedTokens(t, a, "acme")
+		acct, err := a.SetAccount(t.Context(), "acme", AccountChange{ClientSecret: []byte("regenerated")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The refresh that proved the secret rotated the pair: the stored
+		// one must be its successor, not the burnt one.
+		if after := storedTokens(t, a, "acme"); after.RefreshToken == before.RefreshToken {
+			t.Fatal("set kept the refresh token its own check burnt")
+		}
+		if run, err := a.Sync(t.Context(), acct, nil); err != nil || run.Status != store.RunOK {
+			t.Fatalf("sync after set: %v", err)
+		}
+	})
+}

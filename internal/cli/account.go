@@ -105,7 +105,8 @@ tokens are revoked first. A different Zoom account is never linked under an
 existing name.
 
 --features chooses the parts synced and demanded of the app's scopes by
-account test: identity (always), activity, meetings.`,
+account test: identity (required: the rest builds on it), activity,
+meetings.`,
 		Example: `  zoomsight account add acme --account-id AbC123 --client-id XyZ --client-secret-env ZOOM_CLIENT_SECRET
   zoomsight account add acme --account-id AbC123 --client-id XyZ --client-secret-file secret.txt --features identity,activity
   zoomsight account add acme --oauth-app --client-id XyZ --client-secret-file secret.txt --redirect-port 4199
@@ -127,6 +128,9 @@ account test: identity (always), activity, meetings.`,
 			}
 			if !oauthApp && (paste || rt != "") {
 				return errors.New("--paste and --refresh-token-file/-env link an admin-managed OAuth app: give --oauth-app")
+			}
+			if oauthApp && in.NoVerify {
+				return errors.New("--no-verify is for Server-to-Server apps: linking an OAuth app needs Zoom's answer anyway")
 			}
 			if paste && rt != "" {
 				return errors.New("give --paste or a refresh token, not both")

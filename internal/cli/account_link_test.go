@@ -82,6 +82,7 @@ func TestAccountAddNeverRepoints(t *testing.T) {
 		{[]string{"account", "set", "acme", "--db", db, "--account-id", otherCred.AccountID}, "under an existing name is refused"},
 		{[]string{"account", "set", "acme", "--db", db, "--features", "activity"}, "must include identity"},
 		{[]string{"account", "add", "x", "--db", db, "--account-id", "a", "--client-id", "b", "--client-secret-env", "S", "--paste"}, "give --oauth-app"},
+		{[]string{"account", "add", "x", "--db", db, "--oauth-app", "--client-id", "b", "--client-secret-env", "S", "--no-verify"}, "--no-verify is for Server-to-Server apps"},
 	} {
 		_, errOut, code := run(t, env, tc.args...)
 		oneLineError(t, strings.Join(tc.args, " "), errOut, code, tc.want)

@@ -283,6 +283,9 @@ func (a *App) Client(ctx context.Context, acct *store.Account) (*zoom.Client, er
 	if err != nil {
 		return nil, err
 	}
+	if err := a.finishPending(ctx, acct, ts); err != nil {
+		return nil, err
+	}
 	return a.clientWith(ctx, acct, ts)
 }
 

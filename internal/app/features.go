@@ -215,6 +215,9 @@ func (a *App) TestAccount(ctx context.Context, acct *store.Account) ([]FeatureRe
 	if err := mint(ctx, ts, acct.Kind == "oauth"); err != nil {
 		return nil, credentialError(acct, err)
 	}
+	if err := a.finishPending(ctx, acct, ts); err != nil {
+		return nil, err
+	}
 	c, err := a.clientWith(ctx, acct, ts)
 	if err != nil {
 		return nil, err

@@ -78,6 +78,10 @@ func (e *VerifyError) Error() string { return e.Msg + ": " + e.Err.Error() }
 func (e *VerifyError) Unwrap() error { return e.Err }
 
 func nameTaken(old *store.Account) error {
+	if old.ZoomAccountID == "" {
+		return fmt.Errorf("account %q: %w, but its link is not finished (Zoom has not yet said whose account it is); finish it with: zoomsight account test %s, or choose another name",
+			old.Name, ErrNameTaken, old.Name)
+	}
 	kind := "Server-to-Server"
 	if old.Kind == "oauth" {
 		kind = "OAuth"

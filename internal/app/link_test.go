@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/zoomsight/zoomsight/internal/secret"
@@ -428,6 +429,85 @@ func TestSetOAuthSecret(t *testing.T) {
 		}
 		if run, err := a.Sync(t.Context(), acct, nil); err != nil || run.Status != store.RunOK {
 			t.Fatalf("sync after set: %v", err)
+		}
+	})
+}
+
+// observer watches the requests an App makes, as a transport: at the
+// first API call it runs check with the bearer token in use.
+type observer struct {
+	check func(bearer string)
+	once  sync.Once
+}
+
+func (o *observer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/v2/") {
+		o.once.Do(func() { o.check(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")) })
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestOAuthGrantSavedBeforeUse(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db string) {
+		sim, cred := newSim(t, zoomsim.Options{Seed: 84, Users: 20})
+		cfg := testConfig(t, db)
+		b := openApp(t, cfg) // another process on the same store
+		checked := false
+		obs := &observer{}
+		cfg.HTTPClient = &http.Client{Transport: obs}
+		a := openApp(t, cfg)
+		obs.check = func(bearer string) {
+			checked = true
+			acct, err := b.Account(t.Context(), "acme")
+			if err != nil {
+				t.Errorf("the pair was not stored before its first use: %v", err)
+				return
+			}
+			if tok, err := b.openTokens(acct); err != nil || tok.AccessToken != bearer {
+				t.Errorf("the stored pair is not the one in use (%v)", err)
+			}
+		}
+		acct, err := a.LinkOAuthRefresh(t.Context(), oauthInput(sim, cred, "acme"), secret.String(refreshTokenOf(t, sim, cred)))
+		if err != nil || !checked {
+			t.Fatalf("link: %v (checked %v)", err, checked)
+		}
+		if acct.ZoomAccountID != cred.AccountID {
+			t.Fatalf("linked %+v", acct)
+		}
+	})
+}
+
+func TestPendingLinkCompletesOnSync(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db string) {
+		sim, cred := newSim(t, zoomsim.Options{Seed: 85, Users: 20})
+		a := openApp(t, testConfig(t, db))
+		// A linking process stopped after saving the grant, before Zoom
+		// said whose account it is.
+		app := simApp(sim, cred)
+		tok, err := app.Refresh(t.Context(), refreshTokenOf(t, sim, cred))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.saveGrant(t.Context(), oauthInput(sim, cred, "acme"), nil, tok); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.LinkOAuthRefresh(t.Context(), oauthInput(sim, cred, "acme"), "x"); !errors.Is(err, ErrNameTaken) || !strings.Contains(err.Error(), "not finished") {
+			t.Fatalf("adding over an unfinished link: %v", err)
+		}
+		pending, err := a.Account(t.Context(), "acme")
+		if err != nil || pending.ZoomAccountID != "" {
+			t.Fatalf("pending: %+v %v", pending, err)
+		}
+		run, err := a.Sync(t.Context(), pending, nil)
+		if err != nil || run.Status != store.RunOK {
+			t.Fatalf("sync of a pending link: %v", err)
+		}
+		done, err := a.Account(t.Context(), "acme")
+		if err != nil || done.ZoomAccountID != cred.AccountID || done.LinkedByEmail == "" {
+			t.Fatalf("after the sync: Zoom account %q, linked by %q (%v)", done.ZoomAccountID, done.LinkedByEmail, err)
+		}
+		if n := countRows(t, a, "SELECT count(*) FROM entities WHERE _type = 'zoom_user'"); n == 0 {
+			t.Fatal("no user entities: the run was filed without the Zoom account id")
 		}
 	})
 }

@@ -206,13 +206,29 @@ func replacedNote(old *store.Account, err error) error {
 	return fmt.Errorf("%w (the old tokens of account %q were revoked; link it again with --replace)", err, old.Name)
 }
 
-// linkToken learns whose account tok is for and stores it, revoking tok
-// when it cannot be stored.
+// linkToken stores tok under in.Name before its access token is first
+// used (for a new name, as a link whose Zoom account is not yet known),
+// then learns whose account it is and completes the link. So a process
+// that dies in between leaves the only live pair stored, and the next sync
+// or account test completes the link. When the link cannot be completed,
+// tok is revoked: nothing would refer to it.
 func (a *App) linkToken(ctx context.Context, in LinkOAuthApp, old *store.Account, app zoom.OAuthApp, tok *zoom.Token) (*store.Account, error) {
-	acct, err := a.storeOAuth(ctx, in, old, tok)
+	acct, err := a.saveGrant(ctx, in, old, tok)
+	if err == nil {
+		err = a.completeLink(ctx, acct, zoom.StaticToken(tok.AccessToken))
+		if err != nil {
+			// Undo: a new name goes; a replaced one keeps no tokens.
+			uctx := context.WithoutCancel(ctx)
+			if old == nil {
+				_ = a.Store.DeleteAccount(uctx, acct.ID)
+			} else {
+				_ = a.Store.SaveTokens(uctx, acct.ID, nil)
+			}
+			err = replacedNote(old, err)
+		}
+	}
 	if err != nil {
-		// Nothing refers to the new grant: revoke it rather than leave a
-		// live token behind. The first error is the one worth reporting.
+		// The first error is the one worth reporting.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		_ = app.Revoke(rctx, tok.AccessToken)
 		cancel()
@@ -221,27 +237,11 @@ func (a *App) linkToken(ctx context.Context, in LinkOAuthApp, old *store.Account
 	return acct, nil
 }
 
-func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, old *store.Account, tok *zoom.Token) (*store.Account, error) {
-	who, err := a.whoAmI(ctx, in.APIURL, zoom.StaticToken(tok.AccessToken))
-	if err != nil {
-		return nil, replacedNote(old, fmt.Errorf("learning whose Zoom account was linked: %w", err))
-	}
-	if old != nil && old.ZoomAccountID != who.accountID {
-		return nil, replacedNote(old, otherAccount(in.Name, old.ZoomAccountID, who.accountID))
-	}
-	if old == nil {
-		// Another process may have linked the name meanwhile.
-		if cur, err := a.existing(ctx, in.Name); err != nil {
-			return nil, err
-		} else if cur != nil {
-			return nil, nameTaken(cur)
-		}
-	}
-	keys, err := a.sealingKeyring(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sealedSecret, err := keys.Seal([]byte(in.ClientSecret.Reveal()))
+// saveGrant stores the app's credentials and tok under in.Name: over the
+// account being replaced, or as a new link whose Zoom account is not yet
+// known.
+func (a *App) saveGrant(ctx context.Context, in LinkOAuthApp, old *store.Account, tok *zoom.Token) (*store.Account, error) {
+	sealedSecret, err := a.sealSecret(ctx, []byte(in.ClientSecret.Reveal()))
 	if err != nil {
 		return nil, err
 	}
@@ -249,13 +249,48 @@ func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, old *store.Accoun
 	if err != nil {
 		return nil, err
 	}
-	acct := &store.Account{Name: in.Name, Kind: "oauth", ZoomAccountID: who.accountID, ClientID: in.ClientID, SealedSecret: sealedSecret,
-		SealedTokens: sealedTokens, APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval, Features: in.Features,
-		LinkedByName: who.name, LinkedByEmail: who.email, LinkedAt: time.Now().UTC().Truncate(time.Second)}
+	acct := &store.Account{Name: in.Name, Kind: "oauth", ClientID: in.ClientID, SealedSecret: sealedSecret,
+		SealedTokens: sealedTokens, APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval, Features: in.Features}
+	if old != nil {
+		acct.ZoomAccountID = old.ZoomAccountID
+	}
 	if err := a.save(ctx, old, acct, in.Org); err != nil {
 		return nil, err
 	}
 	return acct, nil
+}
+
+// completeLink learns with ts whose Zoom account acct's grant is for, and
+// records it with the admin who approved (GET /users/me) and when. A Zoom
+// account already recorded must be the same one.
+func (a *App) completeLink(ctx context.Context, acct *store.Account, ts zoom.TokenSource) error {
+	who, err := a.whoAmI(ctx, acct.APIURL, ts)
+	if err != nil {
+		return fmt.Errorf("learning whose Zoom account was linked: %w", err)
+	}
+	if acct.ZoomAccountID != "" && acct.ZoomAccountID != who.accountID {
+		return otherAccount(acct.Name, acct.ZoomAccountID, who.accountID)
+	}
+	// ts may have refreshed and saved a newer pair meanwhile: keep it.
+	if cur, err := a.Store.Account(ctx, acct.Name); err == nil && cur.ID == acct.ID {
+		acct.SealedTokens = cur.SealedTokens
+	}
+	acct.ZoomAccountID, acct.LinkedByName, acct.LinkedByEmail = who.accountID, who.name, who.email
+	acct.LinkedAt = time.Now().UTC().Truncate(time.Second)
+	return a.Store.UpdateAccount(ctx, acct)
+}
+
+// finishPending completes the link of an OAuth account whose tokens were
+// saved but whose Zoom account was not yet learned (the linking process
+// stopped in between).
+func (a *App) finishPending(ctx context.Context, acct *store.Account, ts zoom.TokenSource) error {
+	if acct.Kind != "oauth" || acct.ZoomAccountID != "" {
+		return nil
+	}
+	if err := a.completeLink(ctx, acct, ts); err != nil {
+		return fmt.Errorf("account %q: finishing its link: %w", acct.Name, err)
+	}
+	return nil
 }
 
 // listenLoopback listens on 127.0.0.1:port, and on [::1] at the same port

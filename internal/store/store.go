@@ -50,7 +50,10 @@ type Store interface {
 	InsertAccount(ctx context.Context, a *Account) error
 	// UpdateAccount changes the credentials and settings of account a.ID.
 	// Name, Kind and ZoomAccountID are its identity: when they differ from
-	// the stored row nothing changes and the error wraps ErrNotFound.
+	// the stored row nothing changes and the error wraps ErrNotFound. The
+	// one exception is a ZoomAccountID stored as "" (an OAuth link whose
+	// tokens were saved before Zoom said whose account they are): it is
+	// set once.
 	UpdateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, name string) (*Account, error)
 	Accounts(ctx context.Context) ([]*Account, error)

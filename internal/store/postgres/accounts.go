@@ -96,11 +96,12 @@ func (db *DB) InsertAccount(ctx context.Context, a *store.Account) error {
 }
 
 // UpdateAccount changes account a.ID's credentials and settings, only
-// while its name, kind and Zoom account are a's.
+// while its name, kind and Zoom account are a's (a Zoom account not yet
+// known, "", is set once).
 func (db *DB) UpdateAccount(ctx context.Context, a *store.Account) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE accounts SET client_id = $1, sealed_secret = $2, sealed_tokens = $3, api_url = $4, oauth_url = $5,
-			interval_seconds = $6, features = $7, linked_by_name = $8, linked_by_email = $9, linked_at = $10
-		WHERE id = $11 AND name = $12 AND kind = $13 AND zoom_account_id = $14`,
+			interval_seconds = $6, features = $7, linked_by_name = $8, linked_by_email = $9, linked_at = $10, zoom_account_id = $14
+		WHERE id = $11 AND name = $12 AND kind = $13 AND zoom_account_id IN ($14, '')`,
 		a.ClientID, nullBytes(a.SealedSecret), nullBytes(a.SealedTokens), a.APIURL, a.OAuthURL,
 		int64(a.Interval/time.Second), store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, ts(a.LinkedAt),
 		a.ID, a.Name, a.Kind, a.ZoomAccountID)

@@ -110,13 +110,14 @@ func (db *DB) InsertAccount(ctx context.Context, a *store.Account) error {
 }
 
 // UpdateAccount changes account a.ID's credentials and settings, only
-// while its name, kind and Zoom account are a's.
+// while its name, kind and Zoom account are a's (a Zoom account not yet
+// known, "", is set once).
 func (db *DB) UpdateAccount(ctx context.Context, a *store.Account) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE accounts SET client_id = ?, sealed_secret = ?, sealed_tokens = ?, api_url = ?, oauth_url = ?,
-			interval_seconds = ?, features = ?, linked_by_name = ?, linked_by_email = ?, linked_at = ?
-		WHERE id = ? AND name = ? AND kind = ? AND zoom_account_id = ?`,
+			interval_seconds = ?, features = ?, linked_by_name = ?, linked_by_email = ?, linked_at = ?, zoom_account_id = ?
+		WHERE id = ? AND name = ? AND kind = ? AND zoom_account_id IN (?, '')`,
 		a.ClientID, blob(a.SealedSecret), blob(a.SealedTokens), a.APIURL, a.OAuthURL,
-		int64(a.Interval/time.Second), store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, timeValue(a.LinkedAt),
+		int64(a.Interval/time.Second), store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, timeValue(a.LinkedAt), a.ZoomAccountID,
 		a.ID, a.Name, a.Kind, a.ZoomAccountID)
 	if err == nil {
 		err = affected(res)

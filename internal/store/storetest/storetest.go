@@ -267,6 +267,19 @@ func testOrgsAndAccounts(t *testing.T, open func(t *testing.T) store.Store) {
 	if got, err := st.Account(ctx, "acme"); err != nil || got.ClientID != "cid2" || got.ZoomAccountID != "ZA1" {
 		t.Errorf("after refused updates: %+v (%v)", got, err)
 	}
+	// A link saved before its Zoom account was known gets it once.
+	pending := &store.Account{Name: "pending", Kind: "oauth", ClientID: "cp", SealedTokens: []byte{7}}
+	must(t, st.InsertAccount(ctx, pending))
+	pending.ZoomAccountID = "ZP"
+	must(t, st.UpdateAccount(ctx, pending))
+	if got, err := st.Account(ctx, "pending"); err != nil || got.ZoomAccountID != "ZP" {
+		t.Errorf("pending account after its Zoom account is known: %+v (%v)", got, err)
+	}
+	pending.ZoomAccountID = "ZQ"
+	if err := st.UpdateAccount(ctx, pending); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("re-pointing a completed link = %v, want ErrNotFound", err)
+	}
+	must(t, st.DeleteAccount(ctx, pending.ID))
 
 	must(t, st.SaveTokens(ctx, a.ID, []byte{1, 2, 3, 0}))
 	got, err = st.Account(ctx, "acme")

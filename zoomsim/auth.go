@@ -336,3 +336,17 @@ func (s *Server) Mints(accountID string) int {
 
 // allScopes is every scope some route accepts, sorted.
 func (s *Server) allScopes() []string { return s.scopeList }
+
+// SetClientSecret replaces an app's client secret, as when an admin
+// regenerates it in the Zoom Marketplace: the old one stops working.
+func (s *Server) SetClientSecret(clientID, secret string) bool {
+	a := s.auth
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.apps[clientID]
+	if c == nil || secret == "" {
+		return false
+	}
+	c.ClientSecret = secret
+	return true
+}

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -148,19 +149,29 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 func (a *App) Close() error { return a.Store.Close() }
 
 // LinkS2S links a Server-to-Server app's account under name, sealing the
-// secret. It does not contact Zoom; TestAccount does.
+// secret.
 type LinkS2S struct {
 	Name, AccountID, ClientID string
 	ClientSecret              secret.String
 	APIURL, OAuthURL          string
 	Interval                  time.Duration
-	Org                       string // optional
+	Org                       string   // optional
+	Features                  []string // nil: all parts (see ParseFeatures)
+	// Replace changes the credentials of an account already linked under
+	// Name; it must be the same Zoom account.
+	Replace bool
+	// NoVerify stores the credentials without asking Zoom (offline setup).
+	NoVerify bool
 }
 
 // ErrUnknownAccount is returned for an account name that is not linked.
 var ErrUnknownAccount = errors.New("no such account")
 
-// AddS2S stores a linked Server-to-Server account.
+// AddS2S links a Server-to-Server account. Unless in.NoVerify it first
+// mints a token and reads whose account it is, so wrong credentials fail
+// here with a *VerifyError naming the wrong part. A name already linked
+// fails with ErrNameTaken unless in.Replace, and is never re-pointed at
+// another Zoom account (ErrOtherAccount).
 func (a *App) AddS2S(ctx context.Context, in LinkS2S) (*store.Account, error) {
 	if in.Name == "" || in.AccountID == "" || in.ClientID == "" || in.ClientSecret == "" {
 		return nil, errors.New("an account needs a name, --account-id, --client-id and a client secret")
@@ -171,35 +182,41 @@ func (a *App) AddS2S(ctx context.Context, in LinkS2S) (*store.Account, error) {
 	if err := a.checkURLs("--api-url", in.APIURL, "--oauth-url", in.OAuthURL); err != nil {
 		return nil, err
 	}
-	keys, err := a.sealingKeyring(ctx)
+	old, err := a.existing(ctx, in.Name)
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := keys.Seal([]byte(in.ClientSecret.Reveal()))
+	if old != nil {
+		switch {
+		case !in.Replace:
+			return nil, nameTaken(old)
+		case old.ZoomAccountID != in.AccountID:
+			return nil, otherAccount(in.Name, old.ZoomAccountID, in.AccountID)
+		case old.Kind != "s2s":
+			return nil, fmt.Errorf("account %q is linked through an OAuth app; replace it with: zoomsight account add %s --oauth-app --replace …, or choose another name", in.Name, in.Name)
+		}
+	}
+	if !in.NoVerify {
+		if err := a.verifyS2S(ctx, in); err != nil {
+			return nil, fmt.Errorf("account %q not linked: %w", in.Name, err)
+		}
+	}
+	sealed, err := a.sealSecret(ctx, []byte(in.ClientSecret.Reveal()))
 	if err != nil {
 		return nil, err
 	}
 	acct := &store.Account{Name: in.Name, Kind: "s2s", ZoomAccountID: in.AccountID, ClientID: in.ClientID, SealedSecret: sealed,
-		APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval}
-	if err := a.putAccount(ctx, acct, in.Org); err != nil {
+		APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval, Features: in.Features}
+	if err := a.save(ctx, old, acct, in.Org); err != nil {
 		return nil, err
 	}
+	// A changed secret or host invalidates the pacing and tokens cached
+	// for the old credentials in this process.
+	a.mu.Lock()
+	delete(a.limiters, acct.ID)
+	delete(a.pinned, acct.ID)
+	a.mu.Unlock()
 	return acct, nil
-}
-
-// putAccount stores acct and, when org is not "", links it to that org.
-func (a *App) putAccount(ctx context.Context, acct *store.Account, org string) error {
-	if err := a.Store.PutAccount(ctx, acct); err != nil {
-		return err
-	}
-	if org == "" {
-		return nil
-	}
-	o, err := a.Store.EnsureOrg(ctx, org)
-	if err != nil {
-		return err
-	}
-	return a.Store.LinkAccount(ctx, o.ID, acct.ID)
 }
 
 // Account returns a linked account by name.
@@ -266,6 +283,9 @@ func (a *App) Client(ctx context.Context, acct *store.Account) (*zoom.Client, er
 	if err != nil {
 		return nil, err
 	}
+	if err := a.finishPending(ctx, acct, ts); err != nil {
+		return nil, err
+	}
 	return a.clientWith(ctx, acct, ts)
 }
 
@@ -306,12 +326,12 @@ func (a *App) syncLocked(lock *AccountLock, acct *store.Account, progress func(i
 		ShrinkLimit: a.cfg.ShrinkLimit, AcceptShrink: a.cfg.AcceptShrink,
 		OnAccount: func(info *store.AccountInfo) { a.observePlan(acct, info) }}).Run(ctx)
 	// Then activity, licences and usage (activity.go): their gaps never fail identity.
-	if err == nil {
+	if err == nil && wants(acct, "activity") {
 		err = a.syncActivity(ctx, acct, c, run, progress)
 	}
 	// Meetings, participants and QoS, after identity; their gaps and
 	// failures never fail the identity sync (see meetings.go).
-	if err == nil {
+	if err == nil && wants(acct, "meetings") {
 		err = a.syncMeetings(ctx, acct, c, run, progress)
 	}
 	if err == nil && a.cfg.Strict && len(run.Unavailable) > 0 && run.Status == store.RunOK {
@@ -344,18 +364,52 @@ func (a *App) revokeOAuth(ctx context.Context, acct *store.Account) error {
 	return nil
 }
 
-// EnsureEnvAccount links the account named "default" from ZOOM_ACCOUNT_ID,
-// ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET when no account is linked yet: the
-// quick path for a first sync. It returns nil when it did nothing.
+// EnsureEnvAccount is the quick path for a first sync: it links the
+// account named "default" from ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
+// ZOOM_CLIENT_SECRET when nothing is linked yet, checking the credentials
+// with Zoom as account add does. When "default" is linked and the
+// variables carry a new client id or secret for the same Zoom account, it
+// checks and stores them; another account id is refused. It returns the
+// account it linked or changed, or nil when it did nothing.
 func (a *App) EnsureEnvAccount(ctx context.Context) (*store.Account, error) {
-	accts, err := a.Store.Accounts(ctx)
-	if err != nil || len(accts) > 0 {
-		return nil, err
-	}
 	id, cid, sec := a.cfg.Getenv("ZOOM_ACCOUNT_ID"), a.cfg.Getenv("ZOOM_CLIENT_ID"), a.cfg.Getenv("ZOOM_CLIENT_SECRET")
 	if id == "" || cid == "" || sec == "" {
 		return nil, nil
 	}
-	return a.AddS2S(ctx, LinkS2S{Name: "default", AccountID: id, ClientID: cid, ClientSecret: secret.String(sec),
-		APIURL: a.cfg.Getenv("ZOOM_API_URL"), OAuthURL: a.cfg.Getenv("ZOOM_OAUTH_URL"), Interval: time.Hour})
+	in := LinkS2S{Name: "default", AccountID: id, ClientID: cid, ClientSecret: secret.String(sec),
+		APIURL: a.cfg.Getenv("ZOOM_API_URL"), OAuthURL: a.cfg.Getenv("ZOOM_OAUTH_URL"), Interval: time.Hour}
+	old, err := a.existing(ctx, "default")
+	if err != nil {
+		return nil, err
+	}
+	if old == nil {
+		accts, err := a.Store.Accounts(ctx)
+		if err != nil || len(accts) > 0 {
+			return nil, err
+		}
+		acct, err := a.AddS2S(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("linking ZOOM_ACCOUNT_ID as account \"default\": %w", err)
+		}
+		return acct, nil
+	}
+	if old.Kind != "s2s" {
+		return nil, nil
+	}
+	if old.ZoomAccountID != id {
+		return nil, fmt.Errorf("ZOOM_ACCOUNT_ID is %s, but account \"default\" is linked to Zoom account %s: unset the variables, or link the other account under another name with zoomsight account add", id, old.ZoomAccountID)
+	}
+	stored, err := a.openSecret(old)
+	if err != nil {
+		return nil, err
+	}
+	if old.ClientID == cid && subtle.ConstantTimeCompare(stored, []byte(sec)) == 1 {
+		return nil, nil
+	}
+	in.Replace, in.APIURL, in.OAuthURL, in.Interval, in.Features = true, old.APIURL, old.OAuthURL, old.Interval, old.Features
+	acct, err := a.AddS2S(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("updating account \"default\" from ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET: %w", err)
+	}
+	return acct, nil
 }

@@ -45,6 +45,7 @@ type FeatureResult struct {
 // for each endpoint it needs.
 type feature struct {
 	name, description string
+	part              string // the sync part it serves (Parts)
 	probes            []probe
 }
 
@@ -78,7 +79,7 @@ var onePage = zoom.ListOptions{PageSize: 1}
 func features() []feature {
 	day := func(now time.Time) (time.Time, time.Time) { return now.Add(-24 * time.Hour), now }
 	return []feature{
-		{name: "identity", description: "users, groups and roles", probes: []probe{
+		{name: "identity", description: "users, groups and roles", part: "identity", probes: []probe{
 			{call: "GET /users", scopes: []string{"user:read:admin", "user:read:list_users:admin"},
 				run: func(ctx context.Context, c *zoom.Client, _ time.Time) error {
 					return firstPage(c.Users.ListPages(ctx, &zoom.ListUsersOptions{ListOptions: onePage}))
@@ -93,14 +94,14 @@ func features() []feature {
 					return err
 				}},
 		}},
-		{name: "account", description: "account profile: plan type and seats", probes: []probe{
+		{name: "account", description: "account profile: plan type and seats", part: "identity", probes: []probe{
 			{call: "GET /accounts/me", scopes: []string{"account:master", "account:read:sub_account:admin"},
 				run: func(ctx context.Context, c *zoom.Client, _ time.Time) error {
 					_, _, err := c.Accounts.Get(ctx, "me")
 					return err
 				}},
 		}},
-		{name: "settings", description: "account settings and lock settings", probes: []probe{
+		{name: "settings", description: "account settings and lock settings", part: "identity", probes: []probe{
 			{call: "GET /accounts/me/settings", scopes: []string{"account:read:admin", "account:read:settings:admin"},
 				run: func(ctx context.Context, c *zoom.Client, _ time.Time) error {
 					_, _, err := c.Accounts.Settings(ctx, "me", &zoom.AccountSettingsOptions{Option: zoom.SettingsOptionMeetingSecurity})
@@ -112,41 +113,41 @@ func features() []feature {
 					return err
 				}},
 		}},
-		{name: "sub-accounts", description: "a master account's sub-accounts", probes: []probe{
+		{name: "sub-accounts", description: "a master account's sub-accounts", part: "identity", probes: []probe{
 			{call: "GET /accounts", scopes: []string{"account:read:master", "account:read:list_sub_accounts:master"},
 				run: func(ctx context.Context, c *zoom.Client, _ time.Time) error {
 					return firstPage(c.Accounts.SubAccountsPages(ctx, &zoom.SubAccountsOptions{ListOptions: onePage}))
 				}},
 		}},
-		{name: "plans", description: "billing plans and licence usage", probes: []probe{
+		{name: "plans", description: "billing plans and licence usage", part: "activity", probes: []probe{
 			{call: "GET /accounts/me/plans/usage", scopes: []string{"billing:master", "account:master", "account:read:admin", "billing:read:plan_usage:admin"},
 				run: func(ctx context.Context, c *zoom.Client, _ time.Time) error {
 					_, _, err := c.Accounts.PlanUsage(ctx, "me")
 					return err
 				}},
 		}},
-		{name: "sign-in-activity", description: "sign-in and sign-out report", probes: []probe{
+		{name: "sign-in-activity", description: "sign-in and sign-out report", part: "activity", probes: []probe{
 			{call: "GET /report/activities", scopes: []string{"report:read:admin", "report:read:user_activities:admin"},
 				run: func(ctx context.Context, c *zoom.Client, now time.Time) error {
 					from, to := day(now)
 					return firstPage(c.Reports.ActivitiesPages(ctx, &zoom.ActivityOptions{ListOptions: onePage, From: from, To: to}))
 				}},
 		}},
-		{name: "user-reports", description: "active and inactive hosts report", probes: []probe{
+		{name: "user-reports", description: "active and inactive hosts report", part: "activity", probes: []probe{
 			{call: "GET /report/users", scopes: []string{"report:read:admin", "report:read:list_users:admin"},
 				run: func(ctx context.Context, c *zoom.Client, now time.Time) error {
 					from, to := day(now)
 					return firstPage(c.Reports.ReportUsersPages(ctx, &zoom.ReportUsersOptions{ListOptions: onePage, Type: "active", From: from, To: to}))
 				}},
 		}},
-		{name: "operation-logs", description: "admins' operation logs", probes: []probe{
+		{name: "operation-logs", description: "admins' operation logs", part: "activity", probes: []probe{
 			{call: "GET /report/operationlogs", scopes: []string{"report:read:admin", "report:read:operation_logs:admin"},
 				run: func(ctx context.Context, c *zoom.Client, now time.Time) error {
 					from, to := day(now)
 					return firstPage(c.Reports.OperationLogsPages(ctx, &zoom.OperationLogsOptions{ListOptions: onePage, From: from, To: to}))
 				}},
 		}},
-		{name: "dashboard", description: "dashboard meetings and participant QoS (Business plan or higher)", probes: []probe{
+		{name: "dashboard", description: "dashboard meetings and participant QoS (Business plan or higher)", part: "meetings", probes: []probe{
 			{call: "GET /metrics/meetings", scopes: []string{"dashboard_meetings:read:admin", "dashboard:read:admin", "dashboard:read:list_meetings:admin"},
 				run: func(ctx context.Context, c *zoom.Client, now time.Time) error {
 					from, to := day(now)
@@ -158,7 +159,7 @@ func features() []feature {
 					return firstPage(c.Dashboard.ParticipantsQOSPages(ctx, probeMeeting, &zoom.DashboardQOSOptions{ListOptions: onePage, Type: zoom.DashboardPast}))
 				}},
 		}},
-		{name: "past-participants", description: "past meetings' participants", probes: []probe{
+		{name: "past-participants", description: "past meetings' participants", part: "meetings", probes: []probe{
 			{call: "GET /past_meetings/{meetingId}/participants", anyMeeting: true,
 				scopes: []string{"meeting:read:admin", "meeting:read:list_past_participants:admin"},
 				run: func(ctx context.Context, c *zoom.Client, _ time.Time) error {
@@ -168,13 +169,37 @@ func features() []feature {
 	}
 }
 
+// ErrScopesMissing is returned by Demanded.
+var ErrScopesMissing = errors.New("the app lacks scopes for features the account syncs")
+
+// Demanded returns an error wrapping ErrScopesMissing when the account
+// chose its parts (account add --features) and one of the features it
+// syncs lacks a scope: what it asked for, it needs. An account syncing
+// everything it may is never refused this way.
+func Demanded(acct *store.Account, res []FeatureResult) error {
+	if acct.Features == nil {
+		return nil
+	}
+	var missing []string
+	for _, r := range res {
+		if r.Status == FeatureMissingScope {
+			missing = append(missing, r.Feature)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("account %q syncs %s, but %w: %s (scopes listed above); add them to the app in the Zoom Marketplace, or choose fewer with: zoomsight account set %s --features …",
+		acct.Name, strings.Join(acct.Features, ","), ErrScopesMissing, strings.Join(missing, ", "), acct.Name)
+}
+
 // ErrUnreachable is returned by TestAccount when Zoom's OAuth host or API
 // cannot be reached at all.
 var ErrUnreachable = errors.New("cannot reach Zoom")
 
 // TestAccount mints a token for the account (for an OAuth app, refreshes
 // the pair, which proves the grant is still live) and makes the cheapest
-// call of each feature, reporting which ones the token's scopes and the
+// call of each feature of the parts the account syncs, reporting which ones the token's scopes and the
 // account's plan allow. An error means the token itself failed (wrong
 // credentials, revoked grant) or Zoom was unreachable.
 func (a *App) TestAccount(ctx context.Context, acct *store.Account) ([]FeatureResult, error) {
@@ -190,6 +215,9 @@ func (a *App) TestAccount(ctx context.Context, acct *store.Account) ([]FeatureRe
 	if err := mint(ctx, ts, acct.Kind == "oauth"); err != nil {
 		return nil, credentialError(acct, err)
 	}
+	if err := a.finishPending(ctx, acct, ts); err != nil {
+		return nil, err
+	}
 	c, err := a.clientWith(ctx, acct, ts)
 	if err != nil {
 		return nil, err
@@ -197,6 +225,9 @@ func (a *App) TestAccount(ctx context.Context, acct *store.Account) ([]FeatureRe
 	now := time.Now()
 	var out []FeatureResult
 	for _, f := range features() {
+		if !wants(acct, f.part) {
+			continue // not chosen (account add --features): not demanded
+		}
 		r, err := f.check(ctx, c, now)
 		if err != nil {
 			return nil, credentialError(acct, err)

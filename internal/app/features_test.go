@@ -124,7 +124,11 @@ func TestTestAccountFailures(t *testing.T) {
 	eachDriver(t, func(t *testing.T, db string) {
 		sim, cred := newSim(t, zoomsim.Options{Seed: 54, Users: 20})
 		a := openApp(t, testConfig(t, db))
-		acct := addS2S(t, a, sim, cred, "not-the-secret")
+		acct, err := a.AddS2S(t.Context(), LinkS2S{Name: "acme", AccountID: cred.AccountID, ClientID: cred.ClientID,
+			ClientSecret: "not-the-secret", APIURL: sim.APIURL, OAuthURL: sim.OAuthURL, NoVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := a.TestAccount(t.Context(), acct); !errors.Is(err, zoom.ErrInvalidClient) {
 			t.Fatalf("wrong secret: %v", err)
 		}

@@ -11,7 +11,9 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +42,12 @@ type LinkOAuthApp struct {
 	// Timeout bounds the wait for approval; DefaultAuthorizeTimeout if zero.
 	Timeout  time.Duration
 	Interval time.Duration
-	Org      string // optional
+	Org      string   // optional
+	Features []string // nil: all parts (see ParseFeatures)
+	// Replace re-links an account already linked under Name through an
+	// OAuth app: its old tokens are revoked first, and the new approval
+	// must be for the same Zoom account.
+	Replace bool
 }
 
 // ErrNotAuthorized is returned by LinkOAuth when no authorization code
@@ -63,23 +70,15 @@ type RemoveOptions struct {
 // on a loopback port for Zoom's redirect, calls open with the URL the
 // admin must visit (open prints it or starts a browser; open's error
 // aborts the link), exchanges the code, learns the Zoom account id, and
-// stores the client secret and the token pair sealed. Linking a name again
-// re-authorizes it (after scopes were added, say), but only for the same
-// Zoom account.
+// stores the client secret and the token pair sealed, with the admin who
+// approved. Linking a name again needs in.Replace (after scopes were
+// added, say), and only for the same Zoom account.
 func (a *App) LinkOAuth(ctx context.Context, in LinkOAuthApp, open func(authorizeURL string) error) (*store.Account, error) {
-	if in.Name == "" || in.ClientID == "" || in.ClientSecret == "" {
-		return nil, errors.New("an OAuth account needs a name, --client-id and a client secret")
-	}
-	if in.RedirectPort < 0 || in.RedirectPort > 65535 {
-		return nil, fmt.Errorf("the redirect port must be between 1 and 65535, not %d", in.RedirectPort)
-	}
-	if err := checkAccountName(in.Name); err != nil {
+	if err := a.checkOAuthInput(in); err != nil {
 		return nil, err
 	}
-	if err := a.checkURLs("--api-url", in.APIURL, "--oauth-url", in.OAuthURL); err != nil {
-		return nil, err
-	}
-	if err := a.checkRelink(ctx, in.Name, ""); err != nil {
+	old, err := a.prepareOAuth(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	timeout := in.Timeout
@@ -147,21 +146,89 @@ wait:
 		cb.result <- callbackPage{err: got.err}
 		return nil, got.err
 	}
-	acct, err := a.finishOAuth(ctx, in, app, got.code)
+	acct, err := a.finishOAuth(ctx, in, old, app, got.code)
 	cb.result <- callbackPage{acct: acct, err: err}
 	return acct, err
 }
 
+func (a *App) checkOAuthInput(in LinkOAuthApp) error {
+	if in.Name == "" || in.ClientID == "" || in.ClientSecret == "" {
+		return errors.New("an OAuth account needs a name, --client-id and a client secret")
+	}
+	if in.RedirectPort < 0 || in.RedirectPort > 65535 {
+		return fmt.Errorf("the redirect port must be between 1 and 65535, not %d", in.RedirectPort)
+	}
+	if err := checkAccountName(in.Name); err != nil {
+		return err
+	}
+	return a.checkURLs("--api-url", in.APIURL, "--oauth-url", in.OAuthURL)
+}
+
+// prepareOAuth checks that in.Name may be linked before anyone is sent
+// to a browser, and when it replaces an OAuth link, revokes that link's
+// tokens first and forgets them. It returns the account being replaced.
+func (a *App) prepareOAuth(ctx context.Context, in LinkOAuthApp) (*store.Account, error) {
+	old, err := a.existing(ctx, in.Name)
+	if err != nil || old == nil {
+		return nil, err
+	}
+	if old.Kind != "oauth" {
+		return nil, fmt.Errorf("account %q is already linked through a %s app; remove it first or choose another name", in.Name, old.Kind)
+	}
+	if !in.Replace {
+		return nil, nameTaken(old)
+	}
+	if err := a.revokeOAuthTokens(ctx, old); err != nil {
+		return nil, fmt.Errorf("account %q: %w at Zoom, so it was not replaced: %w", in.Name, ErrRevokeFailed, err)
+	}
+	if err := a.Store.SaveTokens(ctx, old.ID, nil); err != nil {
+		return nil, err
+	}
+	old.SealedTokens = nil
+	return old, nil
+}
+
 // finishOAuth exchanges the code and stores the account.
-func (a *App) finishOAuth(ctx context.Context, in LinkOAuthApp, app zoom.OAuthApp, code string) (*store.Account, error) {
+func (a *App) finishOAuth(ctx context.Context, in LinkOAuthApp, old *store.Account, app zoom.OAuthApp, code string) (*store.Account, error) {
 	tok, err := app.Exchange(ctx, code)
 	if err != nil {
-		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+		return nil, fmt.Errorf("exchanging the authorization code: %w", replacedNote(old, err))
 	}
-	acct, err := a.storeOAuth(ctx, in, tok)
+	return a.linkToken(ctx, in, old, app, tok)
+}
+
+// replacedNote adds, for a failed replacement, that the old link's tokens
+// are already gone.
+func replacedNote(old *store.Account, err error) error {
+	if old == nil {
+		return err
+	}
+	return fmt.Errorf("%w (the old tokens of account %q were revoked; link it again with --replace)", err, old.Name)
+}
+
+// linkToken stores tok under in.Name before its access token is first
+// used (for a new name, as a link whose Zoom account is not yet known),
+// then learns whose account it is and completes the link. So a process
+// that dies in between leaves the only live pair stored, and the next sync
+// or account test completes the link. When the link cannot be completed,
+// tok is revoked: nothing would refer to it.
+func (a *App) linkToken(ctx context.Context, in LinkOAuthApp, old *store.Account, app zoom.OAuthApp, tok *zoom.Token) (*store.Account, error) {
+	acct, err := a.saveGrant(ctx, in, old, tok)
+	if err == nil {
+		err = a.completeLink(ctx, acct, zoom.StaticToken(tok.AccessToken))
+		if err != nil {
+			// Undo: a new name goes; a replaced one keeps no tokens.
+			uctx := context.WithoutCancel(ctx)
+			if old == nil {
+				_ = a.Store.DeleteAccount(uctx, acct.ID)
+			} else {
+				_ = a.Store.SaveTokens(uctx, acct.ID, nil)
+			}
+			err = replacedNote(old, err)
+		}
+	}
 	if err != nil {
-		// Nothing refers to the new grant: revoke it rather than leave a
-		// live token behind. The first error is the one worth reporting.
+		// The first error is the one worth reporting.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		_ = app.Revoke(rctx, tok.AccessToken)
 		cancel()
@@ -170,19 +237,11 @@ func (a *App) finishOAuth(ctx context.Context, in LinkOAuthApp, app zoom.OAuthAp
 	return acct, nil
 }
 
-func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, tok *zoom.Token) (*store.Account, error) {
-	zid, err := a.learnAccountID(ctx, in.APIURL, tok)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.checkRelink(ctx, in.Name, zid); err != nil {
-		return nil, err
-	}
-	keys, err := a.sealingKeyring(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sealedSecret, err := keys.Seal([]byte(in.ClientSecret.Reveal()))
+// saveGrant stores the app's credentials and tok under in.Name: over the
+// account being replaced, or as a new link whose Zoom account is not yet
+// known.
+func (a *App) saveGrant(ctx context.Context, in LinkOAuthApp, old *store.Account, tok *zoom.Token) (*store.Account, error) {
+	sealedSecret, err := a.sealSecret(ctx, []byte(in.ClientSecret.Reveal()))
 	if err != nil {
 		return nil, err
 	}
@@ -190,56 +249,48 @@ func (a *App) storeOAuth(ctx context.Context, in LinkOAuthApp, tok *zoom.Token) 
 	if err != nil {
 		return nil, err
 	}
-	// Re-linking keeps the old grant's tokens unrevoked on purpose: Zoom's
-	// revoke withdraws the app's authorization, new tokens included.
-	acct := &store.Account{Name: in.Name, Kind: "oauth", ZoomAccountID: zid, ClientID: in.ClientID, SealedSecret: sealedSecret,
-		SealedTokens: sealedTokens, APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval}
-	if err := a.putAccount(ctx, acct, in.Org); err != nil {
+	acct := &store.Account{Name: in.Name, Kind: "oauth", ClientID: in.ClientID, SealedSecret: sealedSecret,
+		SealedTokens: sealedTokens, APIURL: in.APIURL, OAuthURL: in.OAuthURL, Interval: in.Interval, Features: in.Features}
+	if old != nil {
+		acct.ZoomAccountID = old.ZoomAccountID
+	}
+	if err := a.save(ctx, old, acct, in.Org); err != nil {
 		return nil, err
 	}
 	return acct, nil
 }
 
-// checkRelink refuses to reuse a name for another kind of app or another
-// Zoom account: PutAccount would silently file the new account's data
-// under the old one's. zoomAccountID "" checks the kind only.
-func (a *App) checkRelink(ctx context.Context, name, zoomAccountID string) error {
-	old, err := a.Store.Account(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+// completeLink learns with ts whose Zoom account acct's grant is for, and
+// records it with the admin who approved (GET /users/me) and when. A Zoom
+// account already recorded must be the same one.
+func (a *App) completeLink(ctx context.Context, acct *store.Account, ts zoom.TokenSource) error {
+	who, err := a.whoAmI(ctx, acct.APIURL, ts)
 	if err != nil {
-		return err
+		return fmt.Errorf("learning whose Zoom account was linked: %w", err)
 	}
-	if old.Kind != "oauth" {
-		return fmt.Errorf("account %q is already linked through a %s app; remove it first or choose another name", name, old.Kind)
+	if acct.ZoomAccountID != "" && acct.ZoomAccountID != who.accountID {
+		return otherAccount(acct.Name, acct.ZoomAccountID, who.accountID)
 	}
-	if zoomAccountID != "" && old.ZoomAccountID != "" && old.ZoomAccountID != zoomAccountID {
-		return fmt.Errorf("account %q is linked to Zoom account %s, but the app was approved for Zoom account %s; choose another name", name, old.ZoomAccountID, zoomAccountID)
+	// ts may have refreshed and saved a newer pair meanwhile: keep it.
+	if cur, err := a.Store.Account(ctx, acct.Name); err == nil && cur.ID == acct.ID {
+		acct.SealedTokens = cur.SealedTokens
 	}
-	return nil
+	acct.ZoomAccountID, acct.LinkedByName, acct.LinkedByEmail = who.accountID, who.name, who.email
+	acct.LinkedAt = time.Now().UTC().Truncate(time.Second)
+	return a.Store.UpdateAccount(ctx, acct)
 }
 
-// learnAccountID asks Zoom whose account the token is for: GET /users/me
-// carries account_id and needs only a user scope; GET /accounts/me is the
-// fallback for apps granted account scopes but no user scope.
-func (a *App) learnAccountID(ctx context.Context, apiURL string, tok *zoom.Token) (string, error) {
-	c, err := zoom.NewClient(zoom.StaticToken(tok.AccessToken), a.clientOptions(apiURL)...)
-	if err != nil {
-		return "", err
+// finishPending completes the link of an OAuth account whose tokens were
+// saved but whose Zoom account was not yet learned (the linking process
+// stopped in between).
+func (a *App) finishPending(ctx context.Context, acct *store.Account, ts zoom.TokenSource) error {
+	if acct.Kind != "oauth" || acct.ZoomAccountID != "" {
+		return nil
 	}
-	u, _, uerr := c.Users.Get(ctx, "me")
-	if uerr == nil && u.AccountID != "" {
-		return u.AccountID, nil
+	if err := a.completeLink(ctx, acct, ts); err != nil {
+		return fmt.Errorf("account %q: finishing its link: %w", acct.Name, err)
 	}
-	acct, _, aerr := c.Accounts.Get(ctx, "me")
-	if aerr == nil && acct.ID != "" {
-		return acct.ID, nil
-	}
-	if uerr == nil {
-		uerr = errors.New("GET /users/me has no account_id")
-	}
-	return "", fmt.Errorf("learning the Zoom account id (the app needs a user:read scope): %w", uerr)
+	return nil
 }
 
 // listenLoopback listens on 127.0.0.1:port, and on [::1] at the same port
@@ -574,4 +625,92 @@ func alreadyInvalid(err error) bool {
 		return false
 	}
 	return ae.StatusCode >= 400 && ae.StatusCode < 500 && ae.StatusCode != http.StatusTooManyRequests
+}
+
+// LinkOAuthPaste links an account through an admin-managed OAuth app when
+// Zoom's redirect cannot reach this machine (zoomsight runs on a remote
+// host, the browser on another machine): prompt shows the authorize URL
+// and returns the URL the browser landed on, copied from its address bar.
+// Its state must be this run's. Nothing listens on the redirect port, but
+// the redirect URL must still be the app's registered one.
+func (a *App) LinkOAuthPaste(ctx context.Context, in LinkOAuthApp, prompt func(authorizeURL string) (landed string, err error)) (*store.Account, error) {
+	if err := a.checkOAuthInput(in); err != nil {
+		return nil, err
+	}
+	if in.RedirectPort == 0 {
+		return nil, errors.New("--paste needs the port of the app's registered redirect URL http://localhost:PORT (--redirect-port)")
+	}
+	old, err := a.prepareOAuth(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	state, err := randomState()
+	if err != nil {
+		return nil, err
+	}
+	app := zoom.OAuthApp{ClientID: in.ClientID, ClientSecret: in.ClientSecret.Reveal(), OAuthURL: in.OAuthURL, HTTPClient: a.cfg.HTTPClient,
+		RedirectURL: "http://localhost:" + strconv.Itoa(in.RedirectPort)}
+	landed, err := prompt(app.AuthCodeURL(state))
+	if err != nil {
+		return nil, replacedNote(old, fmt.Errorf("reading the URL the browser landed on: %w", err))
+	}
+	code, err := pastedCode(landed, state)
+	if err != nil {
+		return nil, replacedNote(old, err)
+	}
+	return a.finishOAuth(ctx, in, old, app, code)
+}
+
+// pastedCode takes the authorization code from the URL Zoom redirected
+// the browser to, after checking it answers this run.
+func pastedCode(landed, state string) (string, error) {
+	landed = strings.TrimSpace(landed)
+	u, err := url.Parse(landed)
+	if landed == "" || err != nil || u.RawQuery == "" {
+		return "", errors.New("that is not the URL the browser landed on: paste the whole address (http://localhost:PORT/?code=…&state=…) from the browser's address bar")
+	}
+	q := u.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+		return "", errors.New("the pasted URL's state is not this run's: approve the app at the URL printed by this run, then paste the address the browser landed on")
+	}
+	if e := q.Get("error"); e != "" {
+		return "", fmt.Errorf("%w: Zoom answered %s %s", ErrNotAuthorized, e, q.Get("error_description"))
+	}
+	code := q.Get("code")
+	if code == "" {
+		return "", errors.New("the pasted URL has no code: paste the address the browser landed on after approving")
+	}
+	return code, nil
+}
+
+// LinkOAuthRefresh links an account through an admin-managed OAuth app
+// with a refresh token the admin already holds (from the app's own
+// authorization): it is traded for a new pair at once, which is stored.
+// Zoom burns the given token on that trade.
+func (a *App) LinkOAuthRefresh(ctx context.Context, in LinkOAuthApp, refreshToken secret.String) (*store.Account, error) {
+	if err := a.checkOAuthInput(in); err != nil {
+		return nil, err
+	}
+	if refreshToken == "" {
+		return nil, errors.New("the refresh token is empty")
+	}
+	old, err := a.prepareOAuth(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	app := zoom.OAuthApp{ClientID: in.ClientID, ClientSecret: in.ClientSecret.Reveal(), OAuthURL: in.OAuthURL, HTTPClient: a.cfg.HTTPClient}
+	tok, err := app.Refresh(ctx, refreshToken.Reveal())
+	switch {
+	case errors.Is(err, zoom.ErrInvalidClient):
+		return nil, replacedNote(old, mintError(err, ""))
+	case errors.Is(err, zoom.ErrInvalidGrant):
+		return nil, replacedNote(old, &VerifyError{Part: PartToken, Err: err,
+			Msg: "Zoom does not accept the refresh token: it was used already (each works once), revoked, or issued to another app"})
+	case err != nil:
+		return nil, replacedNote(old, fmt.Errorf("trading the refresh token: %w", err))
+	}
+	if tok.RefreshToken == "" {
+		tok.RefreshToken = refreshToken.Reveal()
+	}
+	return a.linkToken(ctx, in, old, app, tok)
 }

@@ -167,8 +167,14 @@ func TestLinkOAuthAndSync(t *testing.T) {
 			t.Fatalf("synced %d users, the simulator has %d", got, want)
 		}
 
-		// Linking the name again re-authorizes the same account in place.
-		again := linkOAuth(t, a, sim, cred, "acme")
+		// Linking the name again with Replace re-authorizes the same
+		// account in place.
+		in := oauthInput(sim, cred, "acme")
+		in.Replace = true
+		again, err := a.LinkOAuth(t.Context(), in, browser)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if again.ID != acct.ID {
 			t.Fatalf("re-linking made account %d, want %d", again.ID, acct.ID)
 		}

@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/secret"
 	"github.com/zoomsight/zoomsight/zoom"
 	"github.com/zoomsight/zoomsight/zoomsim"
 )
@@ -320,9 +321,10 @@ func syncOnce(ctx context.Context, cfg Config, sim *simProcess, tmp string, tena
 		"ZOOM_ACCOUNT_ID="+sim.cred.AccountID, "ZOOM_CLIENT_ID="+sim.cred.ClientID, "ZOOM_CLIENT_SECRET="+sim.cred.ClientSecret,
 		"ZOOM_API_URL="+sim.apiURL, "ZOOM_OAUTH_URL="+sim.oauthURL, "ZOOMSIGHT_KEY="+hex.EncodeToString(key))
 
-	// Create and migrate the store first, as installing does: a fresh
-	// PostgreSQL schema takes ~0.4 s to migrate, once, which is not what
-	// the sync's pace is about. It is reported as setup.
+	// Create and migrate the store and link the account first, as
+	// installing does: a fresh PostgreSQL schema takes ~0.4 s to migrate,
+	// once, and linking checks the credentials with Zoom, neither of which
+	// is what the sync's pace is about. It is reported as setup.
 	// In-process: the reading commands refuse a database that does not
 	// exist, and the sync's memory is not measured here.
 	setupStart := time.Now()
@@ -334,6 +336,11 @@ func syncOnce(ctx context.Context, cfg Config, sim *simProcess, tmp string, tena
 	}})
 	if err != nil {
 		return fmt.Errorf("creating the store: %w", err)
+	}
+	if _, err := a.AddS2S(ctx, app.LinkS2S{Name: "default", AccountID: sim.cred.AccountID, ClientID: sim.cred.ClientID,
+		ClientSecret: secret.String(sim.cred.ClientSecret), APIURL: sim.apiURL, OAuthURL: sim.oauthURL, Interval: time.Hour}); err != nil {
+		a.Close()
+		return fmt.Errorf("linking the simulated account: %w", err)
 	}
 	if err := a.Close(); err != nil {
 		return fmt.Errorf("creating the store: %w", err)

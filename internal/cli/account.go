@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -20,34 +21,44 @@ import (
 
 func newAccountCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "account", Short: "Link, list, test and remove Zoom accounts"}
-	cmd.AddCommand(newAccountAdd(g), newAccountList(g), newAccountRemove(g), newAccountTest(g))
+	cmd.AddCommand(newAccountAdd(g), newAccountSet(g), newAccountList(g), newAccountRemove(g), newAccountTest(g))
 	return cmd
 }
 
 // readSecret takes a client secret from a file or an environment variable,
 // never from a flag value, so that it does not show in ps or shell history.
 func readSecret(g *globals, file, env string) (secret.String, error) {
+	s, err := readSecretFrom(g, "client-secret", file, env)
+	if err == nil && s == "" {
+		err = errors.New("the client secret is missing: give --client-secret-file FILE or --client-secret-env VAR")
+	}
+	return s, err
+}
+
+// readSecretFrom reads the secret that --FLAG-file or --FLAG-env names,
+// or "" when neither is given.
+func readSecretFrom(g *globals, flag, file, env string) (secret.String, error) {
 	switch {
 	case file != "" && env != "":
-		return "", errors.New("give --client-secret-file or --client-secret-env, not both")
+		return "", fmt.Errorf("give --%s-file or --%s-env, not both", flag, flag)
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("reading --client-secret-file: %w", err)
+			return "", fmt.Errorf("reading --%s-file: %w", flag, err)
 		}
 		s := strings.TrimSpace(string(b))
 		if s == "" {
-			return "", fmt.Errorf("--client-secret-file %s is empty", file)
+			return "", fmt.Errorf("--%s-file %s is empty", flag, file)
 		}
 		return secret.String(s), nil
 	case env != "":
 		s := strings.TrimSpace(g.getenv(env))
 		if s == "" {
-			return "", fmt.Errorf("environment variable %s (from --client-secret-env) is empty or unset", env)
+			return "", fmt.Errorf("environment variable %s (from --%s-env) is empty or unset", env, flag)
 		}
 		return secret.String(s), nil
 	}
-	return "", errors.New("the client secret is missing: give --client-secret-file FILE or --client-secret-env VAR")
+	return "", nil
 }
 
 func parseInterval(s string) (time.Duration, error) {
@@ -63,8 +74,8 @@ func parseInterval(s string) (time.Duration, error) {
 
 func newAccountAdd(g *globals) *cobra.Command {
 	var in app.LinkS2S
-	var secretFile, secretEnv, interval string
-	var oauthApp, noBrowser bool
+	var secretFile, secretEnv, interval, features, rtFile, rtEnv string
+	var oauthApp, noBrowser, paste bool
 	var redirectPort int
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -76,10 +87,31 @@ A Server-to-Server OAuth app needs --account-id, --client-id and the client
 secret. An admin-managed OAuth app (--oauth-app) needs --client-id and the
 secret; an admin approves it in the browser, Zoom redirects to
 http://localhost:PORT (register that as the app's redirect URL), and the
-account id comes from Zoom. The client secret is read from a file or an
-environment variable, never from a flag.`,
+account id comes from Zoom. When that redirect cannot reach this machine
+(a remote host, a browser elsewhere), --paste prints the authorize URL and
+reads the address the browser landed on from standard input. An admin who
+already holds a refresh token of the app gives it with --refresh-token-file
+or --refresh-token-env instead of approving again. The client secret and
+tokens are read from files or environment variables, never from flags.
+
+The credentials are checked with Zoom before anything is stored: a token
+is minted and GET /users/me (or /accounts/me) read, and a wrong account id,
+client id or secret, or a missing scope fails at once, saying which.
+--no-verify skips that for offline setup.
+
+A name already linked is refused. --replace (or zoomsight account set)
+changes the credentials of the same Zoom account; an OAuth link's old
+tokens are revoked first. A different Zoom account is never linked under an
+existing name.
+
+--features chooses the parts synced and demanded of the app's scopes by
+account test: identity (required: the rest builds on it), activity,
+meetings.`,
 		Example: `  zoomsight account add acme --account-id AbC123 --client-id XyZ --client-secret-env ZOOM_CLIENT_SECRET
+  zoomsight account add acme --account-id AbC123 --client-id XyZ --client-secret-file secret.txt --features identity,activity
   zoomsight account add acme --oauth-app --client-id XyZ --client-secret-file secret.txt --redirect-port 4199
+  zoomsight account add acme --oauth-app --client-id XyZ --client-secret-file secret.txt --paste
+  zoomsight account add acme --oauth-app --client-id XyZ --client-secret-file secret.txt --refresh-token-file rt.txt
   zoomsight account add lab --account-id … --client-id … --client-secret-file secret.txt --api-url http://127.0.0.1:8099/v2 --oauth-url http://127.0.0.1:8099`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -89,6 +121,19 @@ environment variable, never from a flag.`,
 			}
 			if !oauthApp && in.AccountID == "" {
 				return errors.New("--account-id is required for a Server-to-Server app (or give --oauth-app for an admin-managed OAuth app)")
+			}
+			rt, err := readSecretFrom(g, "refresh-token", rtFile, rtEnv)
+			if err != nil {
+				return err
+			}
+			if !oauthApp && (paste || rt != "") {
+				return errors.New("--paste and --refresh-token-file/-env link an admin-managed OAuth app: give --oauth-app")
+			}
+			if oauthApp && in.NoVerify {
+				return errors.New("--no-verify is for Server-to-Server apps: linking an OAuth app needs Zoom's answer anyway")
+			}
+			if paste && rt != "" {
+				return errors.New("give --paste or a refresh token, not both")
 			}
 			sec, err := readSecret(g, secretFile, secretEnv)
 			if err != nil {
@@ -101,6 +146,9 @@ environment variable, never from a flag.`,
 			if in.Interval > 0 && in.Interval < time.Minute {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: --interval %s syncs more than once a minute and spends Zoom's daily budget fast; it is meant for tests and demos\n", in.Interval)
 			}
+			if in.Features, err = app.ParseFeatures(features); err != nil {
+				return err
+			}
 			a, err := g.open(cmd.Context())
 			if err != nil {
 				return err
@@ -108,17 +156,38 @@ environment variable, never from a flag.`,
 			defer a.Close()
 			var acct *store.Account
 			if oauthApp {
-				browse := !noBrowser && isTerminal(cmd.ErrOrStderr())
-				acct, err = a.LinkOAuth(cmd.Context(), app.LinkOAuthApp{Name: in.Name, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
-					APIURL: in.APIURL, OAuthURL: in.OAuthURL, RedirectPort: redirectPort, Timeout: timeout, Interval: in.Interval, Org: in.Org},
-					func(u string) error { return presentURL(cmd.ErrOrStderr(), u, timeout, browse) })
+				lin := app.LinkOAuthApp{Name: in.Name, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
+					APIURL: in.APIURL, OAuthURL: in.OAuthURL, RedirectPort: redirectPort, Timeout: timeout, Interval: in.Interval, Org: in.Org,
+					Features: in.Features, Replace: in.Replace}
+				switch {
+				case rt != "":
+					acct, err = a.LinkOAuthRefresh(cmd.Context(), lin, rt)
+				case paste:
+					acct, err = a.LinkOAuthPaste(cmd.Context(), lin, func(u string) (string, error) {
+						return promptPaste(cmd.ErrOrStderr(), cmd.InOrStdin(), u)
+					})
+				default:
+					browse := !noBrowser && isTerminal(cmd.ErrOrStderr())
+					acct, err = a.LinkOAuth(cmd.Context(), lin, func(u string) error { return presentURL(cmd.ErrOrStderr(), u, timeout, browse) })
+				}
 			} else {
 				acct, err = a.AddS2S(cmd.Context(), in)
 			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "linked account %q (Zoom account %s); sync it with: zoomsight sync %s\n", acct.Name, acct.ZoomAccountID, acct.Name)
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "linked account %q (Zoom account %s)", acct.Name, acct.ZoomAccountID)
+			if acct.LinkedByEmail != "" {
+				fmt.Fprintf(w, ", approved by %s <%s>", acct.LinkedByName, acct.LinkedByEmail)
+			}
+			if in.NoVerify {
+				fmt.Fprint(w, " without checking the credentials; check them with: zoomsight account test "+acct.Name)
+			}
+			fmt.Fprintf(w, "; sync it with: zoomsight sync %s\n", acct.Name)
+			if rt != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "The refresh token given is now used up (Zoom rotates them); zoomsight keeps its successor.")
+			}
 			return nil
 		},
 	}
@@ -131,11 +200,106 @@ environment variable, never from a flag.`,
 	f.StringVar(&in.OAuthURL, "oauth-url", "", "OAuth host (default https://zoom.us)")
 	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it (at least 1s; under a minute is for tests and demos), or disabled: only when asked")
 	f.StringVar(&in.Org, "org", "", "organisation to link the account to")
+	f.StringVar(&features, "features", "", "parts to sync and demand scopes for: identity,activity,meetings (default all)")
+	f.BoolVar(&in.Replace, "replace", false, "change the credentials of an account already linked under NAME (the same Zoom account)")
+	f.BoolVar(&in.NoVerify, "no-verify", false, "store the credentials without checking them with Zoom (offline setup)")
 	f.BoolVar(&oauthApp, "oauth-app", false, "link through an admin-managed OAuth app (authorization code) instead of Server-to-Server")
 	f.IntVar(&redirectPort, "redirect-port", 4199, "with --oauth-app: the port of the app's redirect URL http://localhost:PORT")
 	f.BoolVar(&noBrowser, "no-browser", false, "with --oauth-app: only print the authorize URL, do not open a browser")
+	f.BoolVar(&paste, "paste", false, "with --oauth-app: print the authorize URL and read the address the browser landed on from standard input")
+	f.StringVar(&rtFile, "refresh-token-file", "", "with --oauth-app: file holding a refresh token the app already issued")
+	f.StringVar(&rtEnv, "refresh-token-env", "", "with --oauth-app: environment variable holding a refresh token the app already issued")
 	f.DurationVar(&timeout, "timeout", app.DefaultAuthorizeTimeout, "with --oauth-app: how long to wait for the approval")
 	_ = cmd.MarkFlagRequired("client-id")
+	return cmd
+}
+
+// promptPaste shows the authorize URL and reads back, from in, the
+// address the browser landed on.
+func promptPaste(w io.Writer, in io.Reader, u string) (string, error) {
+	fmt.Fprintf(w, "Open this URL in a browser (on any machine) and approve the app: %s\n", u)
+	fmt.Fprintln(w, "The browser then lands on http://localhost:PORT/?code=… (an error page there is expected).")
+	fmt.Fprint(w, "Paste that address here and press Enter: ")
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && (err != io.EOF || strings.TrimSpace(line) == "") {
+		return "", fmt.Errorf("no address on standard input: %w", err)
+	}
+	return line, nil
+}
+
+// newAccountSet changes a linked account's credentials or settings.
+func newAccountSet(g *globals) *cobra.Command {
+	var accountID, clientID, secretFile, secretEnv, apiURL, oauthURL, interval, features string
+	var noVerify bool
+	cmd := &cobra.Command{
+		Use:   "set NAME [flags]",
+		Short: "Change a linked account's credentials or settings",
+		Long: `Change the credentials (client id, client secret) or settings (--interval,
+--features, hosts) of a linked account. New credentials are checked with
+Zoom before they are stored (--no-verify skips that) and must be for the
+same Zoom account: a different one is never linked under an existing name.
+An OAuth app's new client secret is checked with a refresh; a different
+OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
+		Example: `  zoomsight account set acme --client-secret-file new-secret.txt
+  zoomsight account set acme --features identity,activity --interval 6h`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ch app.AccountChange
+			ch.AccountID, ch.ClientID, ch.NoVerify = accountID, clientID, noVerify
+			sec, err := readSecretFrom(g, "client-secret", secretFile, secretEnv)
+			if err != nil {
+				return err
+			}
+			if sec != "" {
+				ch.ClientSecret = []byte(sec.Reveal())
+			}
+			fl := cmd.Flags()
+			if fl.Changed("api-url") {
+				ch.APIURL = &apiURL
+			}
+			if fl.Changed("oauth-url") {
+				ch.OAuthURL = &oauthURL
+			}
+			if fl.Changed("interval") {
+				iv, err := parseInterval(interval)
+				if err != nil {
+					return err
+				}
+				ch.Interval = &iv
+			}
+			if fl.Changed("features") {
+				fs, err := app.ParseFeatures(features)
+				if err != nil {
+					return err
+				}
+				ch.Features = &fs
+			}
+			if ch.AccountID == "" && ch.ClientID == "" && ch.ClientSecret == nil && ch.APIURL == nil && ch.OAuthURL == nil && ch.Interval == nil && ch.Features == nil {
+				return errors.New("nothing to change: give --client-id, --client-secret-file/-env, --interval, --features, --api-url or --oauth-url")
+			}
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			acct, err := a.SetAccount(cmd.Context(), args[0], ch)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "updated account %q (Zoom account %s)\n", acct.Name, acct.ZoomAccountID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&accountID, "account-id", "", "the account's Zoom account id, checked: it cannot change")
+	f.StringVar(&clientID, "client-id", "", "the app's new client id")
+	f.StringVar(&secretFile, "client-secret-file", "", "file holding the app's new client secret")
+	f.StringVar(&secretEnv, "client-secret-env", "", "environment variable holding the app's new client secret")
+	f.StringVar(&apiURL, "api-url", "", "API base URL (\"\" for Zoom's)")
+	f.StringVar(&oauthURL, "oauth-url", "", "OAuth host (\"\" for https://zoom.us)")
+	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it, or disabled")
+	f.StringVar(&features, "features", "", "parts to sync and demand scopes for: identity,activity,meetings, or all")
+	f.BoolVar(&noVerify, "no-verify", false, "store new credentials without checking them with Zoom")
 	return cmd
 }
 
@@ -191,7 +355,7 @@ func newAccountList(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cols := []string{"name", "kind", "zoom_account_id", "client_id", "api_url", "interval", "last_sync", "status"}
+			cols := []string{"name", "kind", "zoom_account_id", "client_id", "api_url", "interval", "last_sync", "status", "features", "linked_by", "linked_at"}
 			for _, ac := range accts {
 				// A database that cannot say is an error, not "never synced".
 				runs, err := a.Store.Runs(cmd.Context(), ac.ID, 1)
@@ -206,7 +370,17 @@ func newAccountList(g *globals) *cobra.Command {
 				if ac.Interval > 0 {
 					iv = ac.Interval.String()
 				}
-				if err := w.Row(cols, []any{ac.Name, ac.Kind, ac.ZoomAccountID, ac.ClientID, ac.APIURL, iv, last, status}); err != nil {
+				features, by, at := "all", "", ""
+				if ac.Features != nil {
+					features = strings.Join(ac.Features, ",")
+				}
+				if ac.LinkedByEmail != "" {
+					by = fmt.Sprintf("%s <%s>", ac.LinkedByName, ac.LinkedByEmail)
+				}
+				if !ac.LinkedAt.IsZero() {
+					at = ac.LinkedAt.UTC().Format(time.RFC3339)
+				}
+				if err := w.Row(cols, []any{ac.Name, ac.Kind, ac.ZoomAccountID, ac.ClientID, ac.APIURL, iv, last, status, features, by, at}); err != nil {
 					return err
 				}
 			}
@@ -259,7 +433,9 @@ func newAccountTest(g *globals) *cobra.Command {
 		Long: `Mint a token for the account (an OAuth app's tokens are refreshed), then make
 the cheapest call of each feature and print which ones the app's scopes and
 the account's plan allow, naming the scopes that are missing for the rest.
-It exits non-zero only when no token could be had or Zoom was unreachable.`,
+It exits non-zero when no token could be had or Zoom was unreachable, and,
+for an account linked with --features, when a chosen part lacks a scope:
+only the chosen parts are checked and demanded.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.openExisting(cmd.Context())
@@ -277,17 +453,24 @@ It exits non-zero only when no token could be had or Zoom was unreachable.`,
 			}
 			switch format {
 			case "json":
-				return writeJSON(cmd.OutOrStdout(), res)
+				err = writeJSON(cmd.OutOrStdout(), res)
 			case "csv":
 				w, _ := newRowWriter(cmd.OutOrStdout(), format)
 				for _, r := range res {
-					if err := w.Row([]string{"feature", "status", "detail"}, []any{r.Feature, r.Status, featureDetail(r)}); err != nil {
-						return err
+					if err = w.Row([]string{"feature", "status", "detail"}, []any{r.Feature, r.Status, featureDetail(r)}); err != nil {
+						break
 					}
 				}
-				return w.Close()
+				if err == nil {
+					err = w.Close()
+				}
+			default:
+				err = writeFeatures(cmd.OutOrStdout(), acct, res)
 			}
-			return writeFeatures(cmd.OutOrStdout(), acct, res)
+			if err != nil {
+				return err
+			}
+			return app.Demanded(acct, res)
 		},
 	}
 	formatFlag(cmd, &format, "table", rowFormats, "table and wide are the same here: scope names are never cut")

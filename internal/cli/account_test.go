@@ -176,15 +176,19 @@ func TestAccountTestCommand(t *testing.T) {
 	sim.SetScopes(cred.ClientID, []string{"user:read:admin", "group:read:admin", "role:read:admin", "account:read:admin"})
 	db := filepath.Join(t.TempDir(), "z.db")
 	env := map[string]string{"APP_SECRET": cred.ClientSecret, "WRONG": "not-the-secret"}
-	add := func(name, secretEnv string) {
+	add := func(name, secretEnv string, extra ...string) {
 		t.Helper()
-		if _, errOut, code := run(t, env, "account", "add", name, "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
-			"--client-secret-env", secretEnv, "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL); code != 0 {
+		if _, errOut, code := run(t, env, append([]string{"account", "add", name, "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
+			"--client-secret-env", secretEnv, "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL}, extra...)...); code != 0 {
 			t.Fatalf("account add %s: %s", name, errOut)
 		}
 	}
 	add("acme", "APP_SECRET")
-	add("wrong", "WRONG")
+	// A wrong secret is refused at once; --no-verify stores it anyway.
+	_, errOut, code := run(t, env, "account", "add", "wrong", "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
+		"--client-secret-env", "WRONG", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL)
+	oneLineError(t, "add with a wrong secret", errOut, code, "rejected the client id or client secret")
+	add("wrong", "WRONG", "--no-verify")
 
 	// Some features are missing scopes: the token works, so exit 0, and the
 	// table names exactly the scopes that would allow each call.

@@ -87,7 +87,7 @@ func TestPlainHTTPToAnotherMachine(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "z.db")
 	env := map[string]string{"S": "secret", "ZOOMSIGHT_KEY": testKey}
 	args := []string{"account", "add", "acme", "--db", db, "--account-id", "a", "--client-id", "c", "--client-secret-env", "S",
-		"--api-url", "http://zoom.example.test/v2", "--oauth-url", "http://zoom.example.test"}
+		"--api-url", "http://zoom.example.test/v2", "--oauth-url", "http://zoom.example.test", "--no-verify"}
 	_, errOut, code := run(t, env, args...)
 	oneLineError(t, "account add over plain HTTP", errOut, code, "--api-url http://zoom.example.test/v2: refusing to send credentials over plain HTTP")
 	if !strings.Contains(errOut, "--insecure-http") {
@@ -122,7 +122,7 @@ func TestAccountListOnUnreadableDatabase(t *testing.T) {
 			t.Parallel()
 			db := d.dsn(t)
 			env := map[string]string{"S": "secret", "ZOOMSIGHT_KEY": testKey}
-			if _, errOut, code := run(t, env, "account", "add", "acme", "--db", db, "--account-id", "a", "--client-id", "c", "--client-secret-env", "S"); code != 0 {
+			if _, errOut, code := run(t, env, "account", "add", "acme", "--db", db, "--account-id", "a", "--client-id", "c", "--client-secret-env", "S", "--no-verify"); code != 0 {
 				t.Fatalf("account add: %s", errOut)
 			}
 			breakRuns(t, db)

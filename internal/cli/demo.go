@@ -73,7 +73,10 @@ prints what each resync found changed.`,
 			}
 			defer a.Close()
 			acct, err := a.AddS2S(ctx, app.LinkS2S{Name: "demo", AccountID: cred.AccountID, ClientID: cred.ClientID,
-				ClientSecret: secret.String(cred.ClientSecret), APIURL: sim.APIURL, OAuthURL: sim.OAuthURL, Interval: interval, Org: "demo"})
+				ClientSecret: secret.String(cred.ClientSecret), APIURL: sim.APIURL, OAuthURL: sim.OAuthURL, Interval: interval, Org: "demo",
+				// A demo database run again re-links the same simulated
+				// account, on its new port.
+				Replace: true})
 			if err != nil {
 				return err
 			}

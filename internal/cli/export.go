@@ -7,6 +7,7 @@ import (
 func newExportCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "export", Short: "Export synced data"}
 	var format string
+	var noAccountTag bool
 	graph := &cobra.Command{
 		Use:   "graph",
 		Short: "Export the identity graph as JupiterOne-style entities and relationships",
@@ -41,6 +42,15 @@ func newExportCommand(g *globals) *cobra.Command {
 			if err := a.Store.Query(cmd.Context(), "SELECT * FROM entities ORDER BY _key", collect(&out.Entities)); err != nil {
 				return err
 			}
+			if !noAccountTag {
+				// JupiterOne's integrations tag every entity with the name of
+				// the account they came from; ours is zoomsight's name for it.
+				for _, e := range out.Entities {
+					if name, ok := e["account"]; ok {
+						e["tag.AccountName"] = name
+					}
+				}
+			}
 			if err := a.Store.Query(cmd.Context(), "SELECT * FROM relationships ORDER BY _key", collect(&out.Relationships)); err != nil {
 				return err
 			}
@@ -48,6 +58,7 @@ func newExportCommand(g *globals) *cobra.Command {
 		},
 	}
 	formatFlag(graph, &format, "j1", []string{"j1"}, "JupiterOne's entities and relationships in JSON")
+	graph.Flags().BoolVar(&noAccountTag, "no-account-tag", false, "leave out tag.AccountName, the linked account's name, on every entity")
 	cmd.AddCommand(graph)
 	cmd.AddCommand(newExportAccountsCommand(g))
 	return cmd

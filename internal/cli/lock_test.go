@@ -83,7 +83,8 @@ func linkSim(t *testing.T, sim *zoomsim.Server, db string) zoomsim.Credentials {
 	cred := sim.Credentials()[0]
 	env := map[string]string{"MY_SECRET": cred.ClientSecret, "ZOOMSIGHT_KEY": testKey}
 	_, errOut, code := run(t, env, "account", "add", "acme", "--db", db, "--account-id", cred.AccountID, "--client-id", cred.ClientID,
-		"--client-secret-env", "MY_SECRET", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL)
+		// Not checked with Zoom: some tests link a simulator that hangs.
+		"--client-secret-env", "MY_SECRET", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL, "--no-verify")
 	if code != 0 {
 		t.Fatalf("account add: %d %s", code, errOut)
 	}

@@ -32,7 +32,8 @@ settings, then activity, usage, plans and licence features, then past
 meetings, their participants and per-minute QoS within a share of the
 account's daily API budget (the rest waits for the next run). A sync that
 fails or is interrupted keeps the earlier data and is resumed by the next
-one. --only names the parts to run; identity always runs first.
+one. --only names the parts to run; identity always runs first. An account
+linked with --features syncs only the parts it chose.
 
 Nothing is deleted on an answer that cannot be a complete listing: a
 listing counts only when its pages add up to the total Zoom announced, and
@@ -49,8 +50,10 @@ next one at once on the same host; from another host, once its lock's
 one-minute lease has run out.
 
 With no account linked yet, ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and
-ZOOM_CLIENT_SECRET link one named "default" (ZOOM_API_URL and
-ZOOM_OAUTH_URL, when set, point it at another API, e.g. zoomsight sim's).`,
+ZOOM_CLIENT_SECRET link one named "default", after checking them with Zoom
+(ZOOM_API_URL and ZOOM_OAUTH_URL, when set, point it at another API, e.g.
+zoomsight sim's); a changed client id or secret for that account is checked
+and stored, and another ZOOM_ACCOUNT_ID is refused.`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			ctx := cmd.Context()
 			parts := map[string]bool{}

@@ -121,7 +121,7 @@ func FuzzSyncAnswers(f *testing.F) {
 		}
 		defer st.Close()
 		acct := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: cred.AccountID, ClientID: cred.ClientID}
-		if err := st.PutAccount(t.Context(), acct); err != nil {
+		if err := st.InsertAccount(t.Context(), acct); err != nil {
 			t.Fatal(err)
 		}
 		lock, err := st.AcquireSyncLock(t.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "fuzz"}, time.Hour, time.Now())

@@ -36,8 +36,10 @@ func newBundle(t *testing.T, st store.Store, opts zoomsim.Options, copts ...zoom
 	}
 	t.Cleanup(sim.Close)
 	cred := sim.Credentials()[0]
-	acct := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: cred.AccountID, ClientID: cred.ClientID, APIURL: sim.APIURL, OAuthURL: sim.OAuthURL}
-	if err := st.PutAccount(t.Context(), acct); err != nil {
+	// Named by seed: a test may start several tenants on one store, and a
+	// name is never re-pointed at another Zoom account.
+	acct := &store.Account{Name: fmt.Sprintf("acme-%d", opts.Seed), Kind: "s2s", ZoomAccountID: cred.AccountID, ClientID: cred.ClientID, APIURL: sim.APIURL, OAuthURL: sim.OAuthURL}
+	if err := st.InsertAccount(t.Context(), acct); err != nil {
 		t.Fatal(err)
 	}
 	lock, err := st.AcquireSyncLock(t.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "ingest-test"}, time.Hour, time.Now())

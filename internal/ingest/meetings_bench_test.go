@@ -95,7 +95,7 @@ func BenchmarkQoSIngest(b *testing.B) {
 	}
 	defer db.Close()
 	acct := &store.Account{Name: "bench", Kind: "s2s", ZoomAccountID: "ZB"}
-	if err := db.PutAccount(b.Context(), acct); err != nil {
+	if err := db.InsertAccount(b.Context(), acct); err != nil {
 		b.Fatal(err)
 	}
 	lock, err := db.AcquireSyncLock(b.Context(), acct.ID, store.LockHolder{PID: os.Getpid(), Host: "bench"}, time.Hour, time.Now())

@@ -61,7 +61,7 @@ func newTenant(t *testing.T, st store.Store, users []store.User) *tenant {
 	t.Helper()
 	ctx := t.Context()
 	acct := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "ZA1"}
-	if err := st.PutAccount(ctx, acct); err != nil {
+	if err := st.InsertAccount(ctx, acct); err != nil {
 		t.Fatal(err)
 	}
 	lock, err := st.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "insight-test"}, time.Hour, now)

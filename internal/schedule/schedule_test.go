@@ -43,7 +43,7 @@ func TestSchedulerPicksDueAccounts(t *testing.T) {
 	accts := map[string]*store.Account{}
 	for name, iv := range map[string]time.Duration{"hourly": time.Hour, "minutely": time.Minute, "off": 0} {
 		a := &store.Account{Name: name, Kind: "s2s", ZoomAccountID: "Z" + name, Interval: iv}
-		if err := st.PutAccount(ctx, a); err != nil {
+		if err := st.InsertAccount(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 		accts[name] = a

@@ -34,7 +34,7 @@ func benchAPIUsers(b *testing.B, dsn string, users int) {
 	}
 	defer a.Close()
 	acct := &store.Account{Name: "big", Kind: "s2s", ZoomAccountID: "ZBIG", ClientID: "c"}
-	if err := a.Store.PutAccount(ctx, acct); err != nil {
+	if err := a.Store.InsertAccount(ctx, acct); err != nil {
 		b.Fatal(err)
 	}
 	org, _ := a.Store.EnsureOrg(ctx, "O")

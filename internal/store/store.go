@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,9 @@ var ErrNotFound = errors.New("store: not found")
 // ErrUnsafeRole is returned by UserQuery on a database connection whose
 // role could read the server's files or change its settings.
 var ErrUnsafeRole = errors.New("store: refusing to run typed SQL as a role that can read server files or change server settings")
+
+// ErrExists is returned by InsertAccount for a name already in use.
+var ErrExists = errors.New("store: name already in use")
 
 // ErrReadOnly is returned by Query for statements that would write.
 var ErrReadOnly = errors.New("store: query must be read-only (SELECT, WITH, EXPLAIN, VALUES)")
@@ -40,9 +44,17 @@ type Store interface {
 	LinkAccount(ctx context.Context, orgID, accountID int64) error
 	UnlinkAccount(ctx context.Context, orgID, accountID int64) error
 
-	// PutAccount inserts an account, or updates the one with the same Name;
-	// it sets a.ID.
-	PutAccount(ctx context.Context, a *Account) error
+	// InsertAccount adds a new account and sets a.ID (and a.CreatedAt when
+	// zero). A name already in use fails with an error wrapping ErrExists:
+	// a name is never re-pointed at another Zoom account by saving.
+	InsertAccount(ctx context.Context, a *Account) error
+	// UpdateAccount changes the credentials and settings of account a.ID.
+	// Name, Kind and ZoomAccountID are its identity: when they differ from
+	// the stored row nothing changes and the error wraps ErrNotFound. The
+	// one exception is a ZoomAccountID stored as "" (an OAuth link whose
+	// tokens were saved before Zoom said whose account they are): it is
+	// set once.
+	UpdateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, name string) (*Account, error)
 	Accounts(ctx context.Context) ([]*Account, error)
 	// SaveTokens replaces an account's sealed OAuth tokens.
@@ -148,6 +160,25 @@ type Account struct {
 	OAuthURL      string
 	Interval      time.Duration // sync interval; 0 disables scheduled syncs
 	CreatedAt     time.Time
+	// Features are the parts synced and demanded of the app's scopes
+	// ("identity", "activity", "meetings"); nil means all of them.
+	Features []string
+	// LinkedByName and LinkedByEmail name the admin who approved an OAuth
+	// link (from GET /users/me), LinkedAt when; empty for S2S apps.
+	LinkedByName  string
+	LinkedByEmail string
+	LinkedAt      time.Time
+}
+
+// FeaturesText is how Features are stored: comma-separated, "" for all.
+func FeaturesText(f []string) string { return strings.Join(f, ",") }
+
+// ParseFeatures reads FeaturesText back.
+func ParseFeatures(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // Run is one sync of one account.

@@ -66,9 +66,9 @@ func (db *DB) UnlinkAccount(ctx context.Context, orgID, accountID int64) error {
 	return nil
 }
 
-// PutAccount inserts a, or updates the account with the same name, and sets
-// a.ID (and a.CreatedAt when it was zero).
-func (db *DB) PutAccount(ctx context.Context, a *store.Account) error {
+// InsertAccount adds a new account and sets a.ID (and a.CreatedAt when
+// it was zero); a name in use fails with store.ErrExists.
+func (db *DB) InsertAccount(ctx context.Context, a *store.Account) error {
 	if a.Name == "" {
 		return errors.New("saving account: the name must not be empty")
 	}
@@ -78,14 +78,16 @@ func (db *DB) PutAccount(ctx context.Context, a *store.Account) error {
 	}
 	var createdTS pgtype.Timestamptz
 	err := db.pool.QueryRow(ctx, `INSERT INTO accounts (name, kind, zoom_account_id, client_id, sealed_secret, sealed_tokens,
-			api_url, oauth_url, interval_seconds, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, zoom_account_id = excluded.zoom_account_id,
-			client_id = excluded.client_id, sealed_secret = excluded.sealed_secret, sealed_tokens = excluded.sealed_tokens,
-			api_url = excluded.api_url, oauth_url = excluded.oauth_url, interval_seconds = excluded.interval_seconds
+			api_url, oauth_url, interval_seconds, created_at, features, linked_by_name, linked_by_email, linked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (name) DO NOTHING
 		RETURNING id, created_at`,
 		a.Name, a.Kind, a.ZoomAccountID, a.ClientID, nullBytes(a.SealedSecret), nullBytes(a.SealedTokens),
-		a.APIURL, a.OAuthURL, int64(a.Interval/time.Second), ts(created)).Scan(&a.ID, &createdTS)
+		a.APIURL, a.OAuthURL, int64(a.Interval/time.Second), ts(created),
+		store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, ts(a.LinkedAt)).Scan(&a.ID, &createdTS)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = store.ErrExists
+	}
 	if err != nil {
 		return fmt.Errorf("saving account %q: %w", a.Name, err)
 	}
@@ -93,18 +95,41 @@ func (db *DB) PutAccount(ctx context.Context, a *store.Account) error {
 	return nil
 }
 
-const accountColumns = `id, name, kind, zoom_account_id, client_id, sealed_secret, sealed_tokens, api_url, oauth_url, interval_seconds, created_at`
+// UpdateAccount changes account a.ID's credentials and settings, only
+// while its name, kind and Zoom account are a's (a Zoom account not yet
+// known, "", is set once).
+func (db *DB) UpdateAccount(ctx context.Context, a *store.Account) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE accounts SET client_id = $1, sealed_secret = $2, sealed_tokens = $3, api_url = $4, oauth_url = $5,
+			interval_seconds = $6, features = $7, linked_by_name = $8, linked_by_email = $9, linked_at = $10, zoom_account_id = $14
+		WHERE id = $11 AND name = $12 AND kind = $13 AND zoom_account_id IN ($14, '')`,
+		a.ClientID, nullBytes(a.SealedSecret), nullBytes(a.SealedTokens), a.APIURL, a.OAuthURL,
+		int64(a.Interval/time.Second), store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, ts(a.LinkedAt),
+		a.ID, a.Name, a.Kind, a.ZoomAccountID)
+	if err == nil {
+		err = notFound(tag)
+	}
+	if err != nil {
+		return fmt.Errorf("updating account %q (%s app for Zoom account %s): %w", a.Name, a.Kind, a.ZoomAccountID, err)
+	}
+	return nil
+}
+
+const accountColumns = `id, name, kind, zoom_account_id, client_id, sealed_secret, sealed_tokens, api_url, oauth_url, interval_seconds, created_at,
+	features, linked_by_name, linked_by_email, linked_at`
 
 func scanAccount(row pgx.Row) (*store.Account, error) {
 	a := &store.Account{}
 	var secs int64
-	var created pgtype.Timestamptz
+	var created, linked pgtype.Timestamptz
+	var features string
 	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.ZoomAccountID, &a.ClientID, &a.SealedSecret, &a.SealedTokens,
-		&a.APIURL, &a.OAuthURL, &secs, &created); err != nil {
+		&a.APIURL, &a.OAuthURL, &secs, &created, &features, &a.LinkedByName, &a.LinkedByEmail, &linked); err != nil {
 		return nil, err
 	}
 	a.Interval = time.Duration(secs) * time.Second
 	a.CreatedAt = fromTS(created)
+	a.LinkedAt = fromTS(linked)
+	a.Features = store.ParseFeatures(features)
 	return a, nil
 }
 

@@ -21,7 +21,7 @@ func TestUserQueryRefusesServerFunctions(t *testing.T) {
 	owner := open(t, u)
 	ctx := t.Context()
 	acct := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "Z", ClientID: "c", SealedSecret: []byte{1, 2, 3}}
-	if err := owner.PutAccount(ctx, acct); err != nil {
+	if err := owner.InsertAccount(ctx, acct); err != nil {
 		t.Fatal(err)
 	}
 	lock, err := owner.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "test"}, time.Hour, time.Now())

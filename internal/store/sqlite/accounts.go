@@ -78,9 +78,9 @@ func (db *DB) UnlinkAccount(ctx context.Context, orgID, accountID int64) error {
 	return nil
 }
 
-// PutAccount inserts a, or updates the account with the same name, and sets
-// a.ID (and a.CreatedAt when it was zero).
-func (db *DB) PutAccount(ctx context.Context, a *store.Account) error {
+// InsertAccount adds a new account and sets a.ID (and a.CreatedAt when
+// it was zero); a name in use fails with store.ErrExists.
+func (db *DB) InsertAccount(ctx context.Context, a *store.Account) error {
 	if a.Name == "" {
 		return errors.New("saving account: the name must not be empty")
 	}
@@ -90,14 +90,16 @@ func (db *DB) PutAccount(ctx context.Context, a *store.Account) error {
 	}
 	var createdText sql.NullString
 	err := db.w.QueryRowContext(ctx, `INSERT INTO accounts (name, kind, zoom_account_id, client_id, sealed_secret, sealed_tokens,
-			api_url, oauth_url, interval_seconds, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, zoom_account_id = excluded.zoom_account_id,
-			client_id = excluded.client_id, sealed_secret = excluded.sealed_secret, sealed_tokens = excluded.sealed_tokens,
-			api_url = excluded.api_url, oauth_url = excluded.oauth_url, interval_seconds = excluded.interval_seconds
+			api_url, oauth_url, interval_seconds, created_at, features, linked_by_name, linked_by_email, linked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO NOTHING
 		RETURNING id, created_at`,
 		a.Name, a.Kind, a.ZoomAccountID, a.ClientID, blob(a.SealedSecret), blob(a.SealedTokens),
-		a.APIURL, a.OAuthURL, int64(a.Interval/time.Second), timeValue(created)).Scan(&a.ID, &createdText)
+		a.APIURL, a.OAuthURL, int64(a.Interval/time.Second), timeValue(created),
+		store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, timeValue(a.LinkedAt)).Scan(&a.ID, &createdText)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = store.ErrExists
+	}
 	if err != nil {
 		return fmt.Errorf("saving account %q: %w", a.Name, err)
 	}
@@ -107,19 +109,44 @@ func (db *DB) PutAccount(ctx context.Context, a *store.Account) error {
 	return nil
 }
 
-const accountColumns = `id, name, kind, zoom_account_id, client_id, sealed_secret, sealed_tokens, api_url, oauth_url, interval_seconds, created_at`
+// UpdateAccount changes account a.ID's credentials and settings, only
+// while its name, kind and Zoom account are a's (a Zoom account not yet
+// known, "", is set once).
+func (db *DB) UpdateAccount(ctx context.Context, a *store.Account) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE accounts SET client_id = ?, sealed_secret = ?, sealed_tokens = ?, api_url = ?, oauth_url = ?,
+			interval_seconds = ?, features = ?, linked_by_name = ?, linked_by_email = ?, linked_at = ?, zoom_account_id = ?
+		WHERE id = ? AND name = ? AND kind = ? AND zoom_account_id IN (?, '')`,
+		a.ClientID, blob(a.SealedSecret), blob(a.SealedTokens), a.APIURL, a.OAuthURL,
+		int64(a.Interval/time.Second), store.FeaturesText(a.Features), a.LinkedByName, a.LinkedByEmail, timeValue(a.LinkedAt), a.ZoomAccountID,
+		a.ID, a.Name, a.Kind, a.ZoomAccountID)
+	if err == nil {
+		err = affected(res)
+	}
+	if err != nil {
+		return fmt.Errorf("updating account %q (%s app for Zoom account %s): %w", a.Name, a.Kind, a.ZoomAccountID, err)
+	}
+	return nil
+}
+
+const accountColumns = `id, name, kind, zoom_account_id, client_id, sealed_secret, sealed_tokens, api_url, oauth_url, interval_seconds, created_at,
+	features, linked_by_name, linked_by_email, linked_at`
 
 func scanAccount(row interface{ Scan(...any) error }) (*store.Account, error) {
 	a := &store.Account{}
 	var secs int64
-	var created sql.NullString
+	var created, linked sql.NullString
+	var features string
 	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.ZoomAccountID, &a.ClientID, &a.SealedSecret, &a.SealedTokens,
-		&a.APIURL, &a.OAuthURL, &secs, &created); err != nil {
+		&a.APIURL, &a.OAuthURL, &secs, &created, &features, &a.LinkedByName, &a.LinkedByEmail, &linked); err != nil {
 		return nil, err
 	}
 	a.Interval = time.Duration(secs) * time.Second
+	a.Features = store.ParseFeatures(features)
 	var err error
-	a.CreatedAt, err = parseTime(created)
+	if a.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	a.LinkedAt, err = parseTime(linked)
 	return a, err
 }
 

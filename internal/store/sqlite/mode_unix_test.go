@@ -25,7 +25,7 @@ func TestFilesArePrivate(t *testing.T) {
 	}
 	defer db.Close()
 	// A write, so that the WAL holds frames while the database is open.
-	if err := db.PutAccount(t.Context(), &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "Z", ClientID: "c"}); err != nil {
+	if err := db.InsertAccount(t.Context(), &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "Z", ClientID: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {

@@ -14,7 +14,7 @@ import (
 func BenchUpsertUsers(b *testing.B, st store.Store) {
 	ctx := b.Context()
 	a := &store.Account{Name: "bench", Kind: "s2s", ZoomAccountID: "ZB"}
-	if err := st.PutAccount(ctx, a); err != nil {
+	if err := st.InsertAccount(ctx, a); err != nil {
 		b.Fatal(err)
 	}
 	lock, err := st.AcquireSyncLock(ctx, a.ID, store.LockHolder{PID: 1, Host: "bench"}, time.Hour, time.Now())

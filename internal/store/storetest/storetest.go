@@ -66,8 +66,8 @@ func day(d, h int) time.Time { return time.Date(2024, 3, d, h, 0, 0, 0, time.UTC
 func mustAccount(t *testing.T, st store.Store, name, zoomID string) *store.Account {
 	t.Helper()
 	a := &store.Account{Name: name, Kind: "s2s", ZoomAccountID: zoomID, ClientID: "cid-" + name}
-	if err := st.PutAccount(t.Context(), a); err != nil {
-		t.Fatalf("PutAccount(%s): %v", name, err)
+	if err := st.InsertAccount(t.Context(), a); err != nil {
+		t.Fatalf("InsertAccount(%s): %v", name, err)
 	}
 	return a
 }
@@ -212,10 +212,11 @@ func testOrgsAndAccounts(t *testing.T, open func(t *testing.T) store.Store) {
 	created := time.Date(2023, 5, 6, 7, 8, 9, 0, time.FixedZone("CEST", 2*3600))
 	secret := []byte{0, 1, 2, 0xff, 0xfe, 0, 'x'}
 	a := &store.Account{Name: "acme", Kind: "oauth", ZoomAccountID: "ZA1", ClientID: "cid", SealedSecret: secret,
-		SealedTokens: []byte{9, 0, 9}, APIURL: "http://api.test", OAuthURL: "http://oauth.test", Interval: 90 * time.Minute, CreatedAt: created}
-	must(t, st.PutAccount(ctx, a))
+		SealedTokens: []byte{9, 0, 9}, APIURL: "http://api.test", OAuthURL: "http://oauth.test", Interval: 90 * time.Minute, CreatedAt: created,
+		Features: []string{"identity", "meetings"}, LinkedByName: "Ada Admin", LinkedByEmail: "ada@acme.test", LinkedAt: created.Add(time.Hour).UTC()}
+	must(t, st.InsertAccount(ctx, a))
 	if a.ID == 0 {
-		t.Fatal("PutAccount did not set the id")
+		t.Fatal("InsertAccount did not set the id")
 	}
 	b := mustAccount(t, st, "beta", "ZB1")
 	got, err := st.Account(ctx, "acme")
@@ -229,21 +230,56 @@ func testOrgsAndAccounts(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("CreatedAt location %v, want UTC", got.CreatedAt.Location())
 	}
 	if b.CreatedAt.IsZero() {
-		t.Error("PutAccount with a zero CreatedAt should set it")
+		t.Error("InsertAccount with a zero CreatedAt should set it")
 	}
 
-	// Same name: an update of the same row; created_at is kept.
-	upd := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "ZA1", ClientID: "cid2", SealedSecret: []byte("s2")}
-	must(t, st.PutAccount(ctx, upd))
-	if upd.ID != a.ID {
-		t.Errorf("PutAccount update: id %d, want %d", upd.ID, a.ID)
+	// Inserting a name in use never re-points it: the error says so and
+	// the stored account is untouched.
+	dup := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "ZOTHER", ClientID: "evil", SealedSecret: []byte("x")}
+	if err := st.InsertAccount(ctx, dup); !errors.Is(err, store.ErrExists) {
+		t.Errorf("InsertAccount(acme again) = %v, want ErrExists", err)
 	}
+	if got, err := st.Account(ctx, "acme"); err != nil || !reflect.DeepEqual(got, &want) {
+		t.Errorf("after a refused insert: %+v (%v)", got, err)
+	}
+
+	// An update changes credentials and settings of the same row;
+	// created_at is kept.
+	upd := &store.Account{ID: a.ID, Name: "acme", Kind: "oauth", ZoomAccountID: "ZA1", ClientID: "cid2", SealedSecret: []byte("s2")}
+	must(t, st.UpdateAccount(ctx, upd))
 	got, err = st.Account(ctx, "acme")
 	must(t, err)
-	if got.Kind != "s2s" || got.ClientID != "cid2" || !bytes.Equal(got.SealedSecret, []byte("s2")) || got.SealedTokens != nil ||
-		got.Interval != 0 || !got.CreatedAt.Equal(created) {
+	if got.ID != a.ID || got.ClientID != "cid2" || !bytes.Equal(got.SealedSecret, []byte("s2")) || got.SealedTokens != nil ||
+		got.Interval != 0 || !got.CreatedAt.Equal(created) || got.Features != nil || got.LinkedByEmail != "" || !got.LinkedAt.IsZero() {
 		t.Errorf("after update: %+v", got)
 	}
+	// An update cannot change which Zoom account, kind or name a row is.
+	for _, bad := range []store.Account{
+		{ID: a.ID, Name: "acme", Kind: "oauth", ZoomAccountID: "ZOTHER", ClientID: "evil"},
+		{ID: a.ID, Name: "acme", Kind: "s2s", ZoomAccountID: "ZA1", ClientID: "evil"},
+		{ID: a.ID, Name: "renamed", Kind: "oauth", ZoomAccountID: "ZA1", ClientID: "evil"},
+		{ID: 987654, Name: "acme", Kind: "oauth", ZoomAccountID: "ZA1", ClientID: "evil"},
+	} {
+		if err := st.UpdateAccount(ctx, &bad); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UpdateAccount(%s %s %s) = %v, want ErrNotFound", bad.Name, bad.Kind, bad.ZoomAccountID, err)
+		}
+	}
+	if got, err := st.Account(ctx, "acme"); err != nil || got.ClientID != "cid2" || got.ZoomAccountID != "ZA1" {
+		t.Errorf("after refused updates: %+v (%v)", got, err)
+	}
+	// A link saved before its Zoom account was known gets it once.
+	pending := &store.Account{Name: "pending", Kind: "oauth", ClientID: "cp", SealedTokens: []byte{7}}
+	must(t, st.InsertAccount(ctx, pending))
+	pending.ZoomAccountID = "ZP"
+	must(t, st.UpdateAccount(ctx, pending))
+	if got, err := st.Account(ctx, "pending"); err != nil || got.ZoomAccountID != "ZP" {
+		t.Errorf("pending account after its Zoom account is known: %+v (%v)", got, err)
+	}
+	pending.ZoomAccountID = "ZQ"
+	if err := st.UpdateAccount(ctx, pending); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("re-pointing a completed link = %v, want ErrNotFound", err)
+	}
+	must(t, st.DeleteAccount(ctx, pending.ID))
 
 	must(t, st.SaveTokens(ctx, a.ID, []byte{1, 2, 3, 0}))
 	got, err = st.Account(ctx, "acme")

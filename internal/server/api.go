@@ -22,6 +22,15 @@ type view struct {
 	key     []string // unique within an account: the cursor's order
 	filters []string // query parameters that must equal a column
 	json    []string // columns holding JSON text, returned decoded
+	seek    *seek    // how to find a page's keys in the base table, if known
+}
+
+// seek finds a page's keys in a view's base table, by the (account_id,
+// key) index: through the view, PostgreSQL cannot tell that one account's
+// rows come out in key order and sorts them all for every page.
+type seek struct {
+	table, key string            // base table, and its column behind the view's key
+	filters    map[string]string // API filter → base column; others fall back to the view
 }
 
 // views are the listings under /api/v1/, by path.
@@ -30,10 +39,13 @@ var views = map[string]view{
 		columns: []string{"account", "zoom_account_id", "key", "id", "email", "first_name", "last_name", "display_name", "type", "license",
 			"status", "role_id", "role_name", "dept", "employee_unique_id", "timezone", "verified", "created_at", "last_login_time",
 			"last_client_version", "group_ids"},
-		filters: []string{"status", "license", "role_id", "dept", "email", "type"}, json: []string{"group_ids"}},
-	"groups": {name: "zoom_group", key: []string{"id"}, columns: []string{"account", "zoom_account_id", "id", "name", "total_members"}},
+		filters: []string{"status", "license", "role_id", "dept", "email", "type"}, json: []string{"group_ids"},
+		seek: &seek{table: "zoom_users", key: "key", filters: map[string]string{"status": "status", "role_id": "role_id", "dept": "dept", "email": "email", "type": "type"}}},
+	"groups": {name: "zoom_group", key: []string{"id"}, columns: []string{"account", "zoom_account_id", "id", "name", "total_members"},
+		seek: &seek{table: "zoom_groups", key: "zoom_id"}},
 	"roles": {name: "zoom_role", key: []string{"id"},
-		columns: []string{"account", "zoom_account_id", "id", "name", "description", "type", "total_members"}},
+		columns: []string{"account", "zoom_account_id", "id", "name", "description", "type", "total_members"},
+		seek:    &seek{table: "zoom_roles", key: "zoom_id"}},
 	"memberships": {name: "zoom_group_member", key: []string{"group_id", "user_key"},
 		columns: []string{"account", "zoom_account_id", "group_id", "group_name", "user_key", "user_id", "email"},
 		filters: []string{"group_id", "user_key", "user_id", "email"}},
@@ -67,24 +79,24 @@ func (e *badRequest) Error() string { return e.field + ": " + e.why }
 // scope returns the names of the accounts the caller's org sees, narrowed
 // to ?account= when given. An account of another org is not found, as
 // one that does not exist: its name is not the caller's to learn.
-func (s *Server) scope(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+func (s *Server) scope(w http.ResponseWriter, r *http.Request) ([]*store.Account, bool) {
 	accts, err := s.app.Store.OrgAccounts(r.Context(), caller(r).OrgID)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the org's accounts failed")
 		return nil, false
 	}
-	names := make([]string, 0, len(accts))
-	for _, a := range accts {
-		names = append(names, a.Name)
-	}
+	// Byte order, which the cursor follows whatever the database's
+	// collation.
+	slices.SortFunc(accts, func(a, b *store.Account) int { return strings.Compare(a.Name, b.Name) })
 	if want := r.URL.Query().Get("account"); want != "" {
-		if !slices.Contains(names, want) {
+		i := slices.IndexFunc(accts, func(a *store.Account) bool { return a.Name == want })
+		if i < 0 {
 			writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no account %q in org %s", want, caller(r).Org))
 			return nil, false
 		}
-		names = []string{want}
+		accts = accts[i : i+1]
 	}
-	return names, true
+	return accts, true
 }
 
 // listView serves a cursor-paged listing of v, ordered by account name,
@@ -104,15 +116,14 @@ func (s *Server) listView(v view) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "bad_request", bad.Error())
 			return
 		}
-		slices.Sort(accounts)
 		first := 0
 		if pg.cursor != nil {
-			first, _ = slices.BinarySearch(accounts, pg.cursor.account)
+			first, _ = slices.BinarySearchFunc(accounts, pg.cursor.account, func(a *store.Account, name string) int { return strings.Compare(a.Name, name) })
 		}
 		out := list{Items: []map[string]any{}}
 		for i := first; i < len(accounts) && len(out.Items) <= pg.limit && err == nil; i++ {
 			var after []string
-			if pg.cursor != nil && accounts[i] == pg.cursor.account {
+			if pg.cursor != nil && accounts[i].Name == pg.cursor.account {
 				after = pg.cursor.keys
 			}
 			q := v.query(accounts[i], pg.filters, after, pg.limit+1-len(out.Items))
@@ -146,7 +157,7 @@ func (s *Server) listView(v view) http.HandlerFunc {
 // pageRequest is a listing's query parameters, checked.
 type pageRequest struct {
 	limit   int
-	filters []string // SQL conditions
+	filters [][2]string // column, value
 	cursor  *cursor
 }
 
@@ -174,7 +185,7 @@ func (v view) page(r *http.Request) (pageRequest, error) {
 	}
 	for _, f := range v.filters {
 		if val := p.Get(f); val != "" {
-			pg.filters = append(pg.filters, ident(f)+" = "+quote(val))
+			pg.filters = append(pg.filters, [2]string{f, val})
 		}
 	}
 	if c := p.Get("cursor"); c != "" {
@@ -207,13 +218,41 @@ func (v view) page(r *http.Request) (pageRequest, error) {
 // literals in after (none: from its first row). Values are quoted
 // literals, as store.Query takes no arguments; page checked or escaped
 // every one of them.
-func (v view) query(account string, filters, after []string, limit int) string {
-	where := append([]string{"account = " + quote(account)}, filters...)
-	if after != nil {
-		where = append(where, "("+strings.Join(idents(v.key), ", ")+") > ("+strings.Join(after, ", ")+")")
+func (v view) query(acct *store.Account, filters [][2]string, after []string, limit int) string {
+	where := []string{"account = " + quote(acct.Name)}
+	if keys := v.seekKeys(acct, filters, after, limit); keys != "" {
+		where = append(where, ident(v.key[0])+" IN ("+keys+")")
+	} else {
+		for _, f := range filters {
+			where = append(where, ident(f[0])+" = "+quote(f[1]))
+		}
+		if after != nil {
+			where = append(where, "("+strings.Join(idents(v.key), ", ")+") > ("+strings.Join(after, ", ")+")")
+		}
 	}
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
 		strings.Join(idents(v.columns), ", "), v.name, strings.Join(where, " AND "), strings.Join(idents(v.key), ", "), limit)
+}
+
+// seekKeys is a subquery for the keys of the page in the base table, or ""
+// when the view has none or a filter is not a base column.
+func (v view) seekKeys(acct *store.Account, filters [][2]string, after []string, limit int) string {
+	if v.seek == nil || len(v.key) != 1 {
+		return ""
+	}
+	where := []string{"account_id = " + strconv.FormatInt(acct.ID, 10), "deleted_run IS NULL"}
+	for _, f := range filters {
+		col, ok := v.seek.filters[f[0]]
+		if !ok {
+			return ""
+		}
+		where = append(where, ident(col)+" = "+quote(f[1]))
+	}
+	if after != nil {
+		where = append(where, ident(v.seek.key)+" > "+after[0])
+	}
+	return fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
+		ident(v.seek.key), v.seek.table, strings.Join(where, " AND "), ident(v.seek.key), limit)
 }
 
 // quote makes a SQL string literal of s.

@@ -60,6 +60,10 @@ func benchAPIUsers(b *testing.B, dsn string, users int) {
 			batch = batch[:0]
 		}
 	}
+	// As a sync does: a complete listing ends in a sweep.
+	if _, err := a.Store.Sweep(ctx, run.ID, acct.ID, store.ResourceUsers); err != nil {
+		b.Fatal(err)
+	}
 	tok, _, err := a.CreateAPIToken(ctx, "O", "bench", store.RoleRead)
 	if err != nil {
 		b.Fatal(err)

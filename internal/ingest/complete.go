@@ -29,10 +29,21 @@ func (e *IncompleteError) Error() string {
 	return fmt.Sprintf("%s: Zoom's answer does not prove the listing complete (%s)", e.Resource, e.Why)
 }
 
-// errDrift is a listing whose total_records changed between pages, or whose
-// rows did not add up: the tenant changed while it was listed. It is
-// listed again rather than trusted.
-var errDrift = errors.New("listing did not add up")
+// driftError is a listing whose total_records changed between pages, or
+// whose rows did not add up: the tenant changed while it was listed. It
+// is listed again rather than trusted.
+type driftError struct{ why string }
+
+func (e *driftError) Error() string { return "listing did not add up: " + e.why }
+
+// drift returns err as a *driftError, or nil.
+func drift(err error) *driftError {
+	var d *driftError
+	if errors.As(err, &d) {
+		return d
+	}
+	return nil
+}
 
 // relists is how many times a listing that did not add up is listed again
 // from the top before its resource is reported stale.
@@ -53,7 +64,7 @@ func newTally(resource string) tally { return tally{resource: resource, total: -
 // whether its array was there at all, total its total_records, and keyless
 // how many rows lacked the key that identifies them. last says the page
 // had no next_page_token. It returns an *IncompleteError for a malformed
-// page, errDrift for a listing to list again, or nil.
+// page, a *driftError for a listing to list again, or nil.
 func (t *tally) page(present bool, items, total, keyless int, last bool) error {
 	switch {
 	case !present:
@@ -63,19 +74,19 @@ func (t *tally) page(present bool, items, total, keyless int, last bool) error {
 	case total < 0:
 		return &IncompleteError{t.resource, fmt.Sprintf("a page announced %d rows", total)}
 	case t.total >= 0 && total != t.total:
-		return fmt.Errorf("%w: total_records went from %d to %d mid-listing", errDrift, t.total, total)
+		return &driftError{fmt.Sprintf("total_records went from %d to %d mid-listing", t.total, total)}
 	}
 	t.total = total
 	t.rows += items
 	if t.rows > t.total || (last && t.rows != t.total) {
-		return fmt.Errorf("%w: received %d of %d rows", errDrift, t.rows, t.total)
+		return &driftError{fmt.Sprintf("received %d of %d rows", t.rows, t.total)}
 	}
 	return nil
 }
 
 // stale turns the last drift into the reason the listing is not trusted.
-func (t *tally) stale(drift error) *IncompleteError {
-	return &IncompleteError{t.resource, strings.TrimPrefix(drift.Error(), errDrift.Error()+": ") + ", also when listed again"}
+func (t *tally) stale(d *driftError) *IncompleteError {
+	return &IncompleteError{t.resource, d.why + ", also when listed again"}
 }
 
 // DefaultShrinkLimit is the share of a resource's stored rows a complete
@@ -140,7 +151,7 @@ func (c *collector) sweep(ctx context.Context, resource string) error {
 // up, listing it again from the top when the tenant changed meanwhile.
 // keyless tells a row that lacks the id that identifies it.
 func listAll[T any](resource string, pages func() iter.Seq2[*zoom.Page[T], error], keyless func(*T) bool) ([]T, error) {
-	var drift error
+	var last error
 attempts:
 	for range relists + 1 {
 		t := newTally(resource)
@@ -156,8 +167,8 @@ attempts:
 				}
 			}
 			if err := t.page(p.Items != nil, len(p.Items), p.TotalRecords, n, p.NextPageToken == ""); err != nil {
-				if errors.Is(err, errDrift) {
-					drift = t.stale(err)
+				if d := drift(err); d != nil {
+					last = t.stale(d)
 					continue attempts
 				}
 				return nil, err
@@ -166,7 +177,7 @@ attempts:
 		}
 		return out, nil
 	}
-	return nil, drift
+	return nil, last
 }
 
 // onePage is a listing of a single page, for endpoints that do not page.

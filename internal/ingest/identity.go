@@ -395,7 +395,7 @@ func (c *collector) userPages(ctx context.Context, todo []listing, failed func(r
 						p := toUserPage(page)
 						p.resource = l.resource
 						err = t.page(page.Items != nil, len(page.Items), page.TotalRecords, p.keyless, page.NextPageToken == "")
-						if errors.Is(err, errDrift) && relisted < relists {
+						if drift(err) != nil && relisted < relists {
 							// The tenant changed while it was listed: keep
 							// the page's rows (upserts are harmless) and
 							// list again from the top, proving it anew.
@@ -407,8 +407,8 @@ func (c *collector) userPages(ctx context.Context, todo []listing, failed func(r
 							}
 							continue list
 						}
-						if errors.Is(err, errDrift) {
-							err = t.stale(err)
+						if d := drift(err); d != nil {
+							err = t.stale(d)
 						}
 						if err == nil {
 							p.tally = t

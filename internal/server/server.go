@@ -54,9 +54,6 @@ func New(a *app.App, opts Options) *Server {
 	return s
 }
 
-// Metrics returns the server's metrics, for the scheduler to record into.
-func (s *Server) Metrics() *Metrics { return s.opts.Metrics }
-
 func (s *Server) routes() {
 	s.handle("GET /healthz", false, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,7 @@ func (h QoSHist) Percentiles(qs ...float64) []*float64 {
 	if total == 0 {
 		return out
 	}
-	slices.SortFunc(all, func(a, b kv) int { return cmpFloat(a.v, b.v) })
+	slices.SortFunc(all, func(a, b kv) int { return cmp.Compare(a.v, b.v) })
 	cum, i := int64(0), 0
 	for _, x := range all {
 		cum += x.n
@@ -113,16 +114,6 @@ func (h QoSHist) Percentiles(qs ...float64) []*float64 {
 		out[i] = ptr(all[len(all)-1].v)
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // QoSStats are the additive figures of a set of participant-minutes.

@@ -85,9 +85,10 @@ type App struct {
 	SyncLock LockOptions
 	host     string // this host's name, for sync locks
 
-	mu       sync.Mutex
-	limiters map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
-	pinned   map[int64]bool              // limits set by SetLimits, not by the plan
+	mu        sync.Mutex
+	afterSync []SyncObserver
+	limiters  map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
+	pinned    map[int64]bool              // limits set by SetLimits, not by the plan
 }
 
 // IsPostgres reports whether a --db value names a PostgreSQL database.
@@ -313,7 +314,26 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 	if rerr := lock.Release(); err == nil && rerr != nil {
 		err = rerr
 	}
+	a.mu.Lock()
+	observers := a.afterSync
+	a.mu.Unlock()
+	for _, f := range observers {
+		f(context.WithoutCancel(ctx), acct, run, err)
+	}
 	return run, err
+}
+
+// SyncObserver is told of every sync that ran, once it has ended: its run
+// (nil if none began) and its error. Change monitoring evaluates its rules
+// there. It runs on the syncing goroutine, after the account's lock is
+// released; it must not block for long.
+type SyncObserver func(ctx context.Context, acct *store.Account, run *store.Run, err error)
+
+// AfterSync registers f to be told of every sync that ran.
+func (a *App) AfterSync(f SyncObserver) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.afterSync = append(a.afterSync[:len(a.afterSync):len(a.afterSync)], f)
 }
 
 func (a *App) syncLocked(lock *AccountLock, acct *store.Account, progress func(ingest.Progress)) (*store.Run, error) {

@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -19,12 +18,6 @@ import (
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
-
-//go:embed openapi.json
-var openAPI []byte
-
-// OpenAPI returns the API's OpenAPI document.
-func OpenAPI() []byte { return openAPI }
 
 // Options configure a Server.
 type Options struct {

@@ -11,7 +11,7 @@ import (
 // only: a name may join this list, never leave it.
 var publicViews = []string{
 	"activity_source", "entities", "licence_insight", "participant_site", "qos_by_network_type", "qos_by_site",
-	"qos_by_user", "qos_session", "qos_site_hour", "qos_threshold", "relationships", "roster_match", "sync_run", "zoom_account", "zoom_account_settings", "zoom_daily_usage",
+	"qos_by_user", "qos_session", "qos_site_hour", "qos_threshold", "relationships", "roster_match", "sync_run", "zoom_account", "zoom_account_settings", "zoom_change", "zoom_daily_usage",
 	"zoom_group", "zoom_group_member", "zoom_meeting", "zoom_operation_log", "zoom_participant", "zoom_plan",
 	"zoom_qos_sample", "zoom_role", "zoom_signin_event", "zoom_sub_account", "zoom_user", "zoom_user_feature",
 	"zoom_user_last_activity", "zoom_user_usage",

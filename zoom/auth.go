@@ -86,13 +86,16 @@ func (s StaticToken) Token(context.Context) (*Token, error) {
 // the first caller is about to use, and a second refresh would fail because
 // refresh tokens rotate.
 type cachedSource struct {
-	mint    func(ctx context.Context, current *Token) (*Token, error)
+	// mint makes a new token; current is the cached one (nil after
+	// Invalidate), rejected the last token Zoom refused, if any.
+	mint    func(ctx context.Context, current, rejected *Token) (*Token, error)
 	delta   time.Duration
 	now     func() time.Time
 	timeout time.Duration // bounds each mint
 
 	mu       sync.Mutex
 	tok      *Token
+	rejected *Token    // the token last invalidated
 	inflight *mintCall // the running mint, shared by every caller
 }
 
@@ -114,7 +117,7 @@ func (s *cachedSource) Token(ctx context.Context) (*Token, error) {
 	if m == nil {
 		m = &mintCall{done: make(chan struct{})}
 		s.inflight = m
-		current := s.tok
+		current, rejected := s.tok, s.rejected
 		// The mint runs detached from this caller's cancellation: others
 		// wait on it, and an abandoned refresh would burn the refresh
 		// token. The caller itself stops waiting when its ctx ends (Ctrl-C
@@ -123,7 +126,7 @@ func (s *cachedSource) Token(ctx context.Context) (*Token, error) {
 		// it too.
 		go func() {
 			mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*orDefault(s.timeout, DefaultRequestTimeout))
-			m.tok, m.err = s.mint(mctx, current)
+			m.tok, m.err = s.mint(mctx, current, rejected)
 			cancel()
 			s.mu.Lock()
 			if m.err == nil {
@@ -148,7 +151,7 @@ func (s *cachedSource) Invalidate(tok *Token) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tok != nil && tok != nil && s.tok.AccessToken == tok.AccessToken {
-		s.tok = nil
+		s.tok, s.rejected = nil, tok
 	}
 }
 
@@ -164,21 +167,47 @@ type ServerToServer struct {
 	// RequestTimeout bounds each request to the OAuth host
 	// (DefaultRequestTimeout if zero).
 	RequestTimeout time.Duration
+	// Share, if set, shares minted tokens with other processes: under
+	// Zoom's old one-token rule a mint elsewhere invalidates this
+	// process's token, and under any rule a mint per process wastes a
+	// round trip.
+	Share TokenShare
+}
+
+// TokenShare shares the tokens of one app and account between processes.
+type TokenShare interface {
+	// Token returns the shared token when it is usable for at least
+	// delta more and is not rejected (the token Zoom just refused here,
+	// or nil). Otherwise it calls mint, one caller at a time across all
+	// processes (a caller that waited reuses what the one before it
+	// minted, if that is usable), stores the result for the others and
+	// returns it.
+	Token(ctx context.Context, rejected *Token, delta time.Duration, mint func(context.Context) (*Token, error)) (*Token, error)
 }
 
 // TokenSource returns a source that mints account_credentials tokens and
 // reuses each until shortly before it expires.
 func (c ServerToServer) TokenSource() TokenSource {
 	e := c.endpoint()
+	delta := orDefault(c.ExpiryDelta, DefaultExpiryDelta)
+	mint := func(ctx context.Context) (*Token, error) {
+		return e.token(ctx, "token", url.Values{"grant_type": {"account_credentials"}, "account_id": {c.AccountID}})
+	}
 	return &cachedSource{
-		delta:   orDefault(c.ExpiryDelta, DefaultExpiryDelta),
+		delta:   delta,
 		now:     time.Now,
 		timeout: e.timeout,
-		mint: func(ctx context.Context, _ *Token) (*Token, error) {
-			return e.token(ctx, "token", url.Values{"grant_type": {"account_credentials"}, "account_id": {c.AccountID}})
+		mint: func(ctx context.Context, _, rejected *Token) (*Token, error) {
+			if c.Share != nil {
+				return c.Share.Token(ctx, rejected, delta, mint)
+			}
+			return mint(ctx)
 		},
 	}
 }
+
+// Fresh reports whether t can be used for at least delta more.
+func (t *Token) Fresh(now time.Time, delta time.Duration) bool { return t.fresh(now, delta) }
 
 // Revoke revokes an access token minted for this app.
 func (c ServerToServer) Revoke(ctx context.Context, accessToken string) error {
@@ -255,7 +284,7 @@ func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 		now:     time.Now,
 		timeout: a.endpoint().timeout,
 		tok:     tok,
-		mint: func(ctx context.Context, current *Token) (*Token, error) {
+		mint: func(ctx context.Context, current, _ *Token) (*Token, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			next := unsaved

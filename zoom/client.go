@@ -44,6 +44,7 @@ type Client struct {
 	userAgent string
 	timeout   time.Duration // per request, DefaultRequestTimeout
 	maxBody   int64         // per answer, DefaultMaxBody
+	observe   func(RequestEvent)
 
 	Users     *UsersService
 	Groups    *GroupsService
@@ -131,6 +132,22 @@ func WithHTTPClient(h *http.Client) Option {
 // Zoom counts every app's calls against one account-wide quota.
 func WithRateLimiter(l *RateLimiter) Option {
 	return func(c *Client) error { c.limiter = l; return nil }
+}
+
+// RequestEvent is what an observer learns of one request the client sent.
+type RequestEvent struct {
+	Label Label
+	// Status is the HTTP status of the answer; 0 when none came (a
+	// network error, a timeout, a truncated body).
+	Status int
+	// RateLimit is what Zoom's X-RateLimit-* headers said.
+	RateLimit RateInfo
+}
+
+// WithObserver calls f after every request the client sent, retries
+// included, for metrics. f runs on the requesting goroutine: keep it short.
+func WithObserver(f func(RequestEvent)) Option {
+	return func(c *Client) error { c.observe = f; return nil }
 }
 
 // WithRetryPolicy overrides the retry policy.
@@ -327,6 +344,9 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 		}
 		sent := c.limiter.now()
 		status, header, err := c.send(ctx, method, u, tok, v)
+		if c.observe != nil {
+			c.observe(RequestEvent{Label: label, Status: status, RateLimit: parseRateInfo(header.h)})
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -355,7 +375,7 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 		case status == http.StatusTooManyRequests:
 			rl := c.rateLimitError(label, ri, header.h, apiErr)
 			if rl.Daily {
-				c.limiter.block(label, rl.RetryAfter)
+				c.limiter.block(ctx, label, rl.RetryAfter)
 				return nil, rl
 			}
 			wait := c.retry.backoff(attempt)
@@ -367,7 +387,7 @@ func (c *Client) do(ctx context.Context, method string, label Label, path string
 			}
 			// Every caller of this label waits, not just this one: the
 			// account as a whole is over its rate.
-			c.limiter.pause(label, time.Now().Add(wait))
+			c.limiter.pause(ctx, label, time.Now().Add(wait))
 			lastErr = rl
 			continue
 		case status == http.StatusUnauthorized && apiErr.Code == CodeInvalidToken && !reauthed:

@@ -96,6 +96,11 @@ type RateLimiter struct {
 	blocked map[Label]time.Time // daily quota gone until then
 	paused  map[Label]time.Time // a QPS 429 asked to wait until then
 	remain  map[Label]int       // last X-RateLimit-Remaining Zoom sent
+
+	// budget, when set, is shared with other processes (budget.go).
+	budget Budget
+	lease  time.Duration
+	leases map[Label]*lease
 }
 
 // NewRateLimiter returns a limiter for limits.
@@ -204,6 +209,9 @@ func (r *RateLimiter) rollDay(now time.Time) {
 		clear(r.used)
 		clear(r.remain)
 		r.shared = 0
+		for _, ls := range r.leases {
+			ls.refund = 0 // yesterday's slots are not today's budget
+		}
 	}
 }
 
@@ -234,15 +242,28 @@ func (r *RateLimiter) Wait(ctx context.Context, label Label) error {
 			}
 			continue
 		}
+		if r.needsBudget(label) {
+			done, err := r.waitShared(ctx, label, now) // unlocks mu
+			if done {
+				return err
+			}
+			continue
+		}
 		// Book the slot and count the request now: a slot booked but not
 		// used (the caller gave up) only makes later requests wait longer.
 		at := r.sent[label].reserve(now)
-		r.used[label]++
-		if sharesDaily(label) {
-			r.shared++
-		}
+		r.count(label)
 		r.mu.Unlock()
 		return sleep(ctx, at.Sub(now))
+	}
+}
+
+// count counts a request of label against today's local counters.
+// Callers hold mu.
+func (r *RateLimiter) count(label Label) {
+	r.used[label]++
+	if sharesDaily(label) {
+		r.shared++
 	}
 }
 
@@ -297,30 +318,42 @@ func (r *RateLimiter) observe(label Label, ri RateInfo, sent time.Time) {
 	r.mu.Unlock()
 }
 
-// block stops label (and its daily partner) until t, after a daily-limit 429.
-func (r *RateLimiter) block(label Label, until time.Time) {
+// block stops label (and its daily partner) until t, after a daily-limit
+// 429, in this process and, with a shared budget, in every other.
+func (r *RateLimiter) block(ctx context.Context, label Label, until time.Time) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if until.IsZero() {
 		until = nextUTCMidnight(r.now())
 	}
-	labels := []Label{label}
-	if sharesDaily(label) {
-		labels = []Label{Heavy, ResourceIntensive}
-	}
+	labels := dailyPartners(label)
 	for _, l := range labels {
 		if until.After(r.blocked[l]) {
 			r.blocked[l] = until
 		}
+		r.dropLease(l)
+	}
+	b := r.budget
+	r.mu.Unlock()
+	if b != nil {
+		// Best effort: this process stops anyway, and the others learn
+		// of the limit from their own next 429.
+		_ = b.Hold(ctx, labels, until, true)
 	}
 }
 
-// pause holds every request of label until t, after a per-second 429.
-func (r *RateLimiter) pause(label Label, until time.Time) {
+// pause holds every request of label until t, after a per-second 429, in
+// this process and, with a shared budget, in every other.
+func (r *RateLimiter) pause(ctx context.Context, label Label, until time.Time) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if until.After(r.paused[label]) {
 		r.paused[label] = until
+	}
+	r.dropLease(label)
+	b := r.budget
+	r.mu.Unlock()
+	if b != nil {
+		// Best effort, as in block: the local pause holds regardless.
+		_ = b.Hold(ctx, []Label{label}, until, false)
 	}
 }
 
@@ -346,6 +379,13 @@ func (r *RateLimiter) DailyRemaining(label Label) (n int, ok bool) {
 	}
 	if rem, has := r.remain[label]; has && (n < 0 || rem < n) {
 		n = rem
+	}
+	if ls := r.leases[label]; ls != nil && ls.left >= 0 {
+		// What every process together has left: the budget's count at
+		// the last claim, plus the slots booked for this one.
+		if left := ls.left + len(ls.slots); n < 0 || left < n {
+			n = left
+		}
 	}
 	if n < 0 {
 		return 0, false

@@ -178,11 +178,11 @@ type ServerToServer struct {
 type TokenShare interface {
 	// Token returns the shared token when it is usable for at least
 	// delta more and is not rejected (the token Zoom just refused here,
-	// or nil). Otherwise it calls mint, one caller at a time across all
-	// processes (a caller that waited reuses what the one before it
-	// minted, if that is usable), stores the result for the others and
-	// returns it.
-	Token(ctx context.Context, rejected *Token, delta time.Duration, mint func(context.Context) (*Token, error)) (*Token, error)
+	// or nil). Otherwise it calls mint with the shared token (nil if
+	// none), one caller at a time across all processes (a caller that
+	// waited reuses what the one before it minted, if that is usable),
+	// stores the result for the others and returns it.
+	Token(ctx context.Context, rejected *Token, delta time.Duration, mint func(ctx context.Context, shared *Token) (*Token, error)) (*Token, error)
 }
 
 // TokenSource returns a source that mints account_credentials tokens and
@@ -190,7 +190,7 @@ type TokenShare interface {
 func (c ServerToServer) TokenSource() TokenSource {
 	e := c.endpoint()
 	delta := orDefault(c.ExpiryDelta, DefaultExpiryDelta)
-	mint := func(ctx context.Context) (*Token, error) {
+	mint := func(ctx context.Context, _ *Token) (*Token, error) {
 		return e.token(ctx, "token", url.Values{"grant_type": {"account_credentials"}, "account_id": {c.AccountID}})
 	}
 	return &cachedSource{
@@ -201,7 +201,7 @@ func (c ServerToServer) TokenSource() TokenSource {
 			if c.Share != nil {
 				return c.Share.Token(ctx, rejected, delta, mint)
 			}
-			return mint(ctx)
+			return mint(ctx, nil)
 		},
 	}
 }
@@ -230,6 +230,11 @@ type OAuthApp struct {
 	// RequestTimeout bounds each request to the OAuth host
 	// (DefaultRequestTimeout if zero).
 	RequestTimeout time.Duration
+	// Share, if set, serializes refreshes with other processes: Zoom
+	// burns a refresh token on use, so two processes refreshing with the
+	// same one would leave one of them with a dead grant. Share hands
+	// mint the stored pair, whose refresh token is the newest.
+	Share TokenShare
 }
 
 func (a OAuthApp) endpoint() endpoint {
@@ -279,41 +284,59 @@ func (a OAuthApp) TokenSource(tok *Token, save TokenSaver) TokenSource {
 	if tok != nil {
 		latest = tok.RefreshToken
 	}
+	delta := orDefault(a.ExpiryDelta, DefaultExpiryDelta)
+	refresh := func(ctx context.Context, current, shared *Token) (*Token, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		next := unsaved
+		if next == nil {
+			rt := latest
+			if current != nil && current.RefreshToken != "" {
+				rt = current.RefreshToken
+			}
+			if shared != nil && shared.RefreshToken != "" {
+				rt = shared.RefreshToken // the newest, whoever refreshed last
+			}
+			if rt == "" {
+				return nil, errors.New("zoom: no refresh token; authorize the app again")
+			}
+			t, err := a.Refresh(ctx, rt)
+			if err != nil {
+				return nil, err
+			}
+			if t.RefreshToken == "" {
+				t.RefreshToken = rt
+			}
+			latest = t.RefreshToken
+			next = t
+		}
+		if save != nil {
+			if err := save(ctx, next); err != nil {
+				unsaved = next
+				return nil, fmt.Errorf("zoom: saving refreshed token: %w", err)
+			}
+		}
+		unsaved = nil
+		return next, nil
+	}
 	return &cachedSource{
-		delta:   orDefault(a.ExpiryDelta, DefaultExpiryDelta),
+		delta:   delta,
 		now:     time.Now,
 		timeout: a.endpoint().timeout,
 		tok:     tok,
-		mint: func(ctx context.Context, current, _ *Token) (*Token, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			next := unsaved
-			if next == nil {
-				rt := latest
-				if current != nil && current.RefreshToken != "" {
-					rt = current.RefreshToken
-				}
-				if rt == "" {
-					return nil, errors.New("zoom: no refresh token; authorize the app again")
-				}
-				t, err := a.Refresh(ctx, rt)
-				if err != nil {
-					return nil, err
-				}
-				if t.RefreshToken == "" {
-					t.RefreshToken = rt
-				}
-				latest = t.RefreshToken
-				next = t
+		mint: func(ctx context.Context, current, rejected *Token) (*Token, error) {
+			if a.Share == nil {
+				return refresh(ctx, current, nil)
 			}
-			if save != nil {
-				if err := save(ctx, next); err != nil {
-					unsaved = next
-					return nil, fmt.Errorf("zoom: saving refreshed token: %w", err)
-				}
+			t, err := a.Share.Token(ctx, rejected, delta, func(ctx context.Context, shared *Token) (*Token, error) {
+				return refresh(ctx, current, shared)
+			})
+			if err == nil && t.RefreshToken != "" {
+				mu.Lock()
+				latest = t.RefreshToken // another process's pair, maybe
+				mu.Unlock()
 			}
-			unsaved = nil
-			return next, nil
+			return t, err
 		},
 	}
 }

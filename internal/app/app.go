@@ -70,6 +70,11 @@ type Config struct {
 	// Strict makes what the plan or scopes never allow fail a sync (the
 	// run is partial) instead of being reported as unavailable.
 	Strict bool
+	// LocalOnly keeps each Zoom account's rate budget and tokens in this
+	// process even on PostgreSQL, where they are otherwise shared with
+	// every process on the database (shared.go). For comparisons only:
+	// two such processes together exceed Zoom's limits.
+	LocalOnly bool
 }
 
 // App is a running zoomsight.
@@ -87,6 +92,7 @@ type App struct {
 
 	mu        sync.Mutex
 	afterSync []SyncObserver
+	zoomObs   []ZoomObserver // observe.go
 	limiters  map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
 	pinned    map[int64]bool              // limits set by SetLimits, not by the plan
 }
@@ -245,7 +251,7 @@ func (a *App) limiter(ctx context.Context, acct *store.Account) *zoom.RateLimite
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if l = a.limiters[acct.ID]; l == nil {
-		l = zoom.NewRateLimiter(zoom.DefaultLimits(plan))
+		l = a.newLimiter(acct, zoom.DefaultLimits(plan))
 		a.limiters[acct.ID] = l
 	}
 	return l
@@ -294,7 +300,7 @@ func (a *App) Client(ctx context.Context, acct *store.Account) (*zoom.Client, er
 // none for a simulator without limits).
 func (a *App) SetLimits(acct *store.Account, l zoom.Limits) {
 	a.mu.Lock()
-	a.limiters[acct.ID] = zoom.NewRateLimiter(l)
+	a.limiters[acct.ID] = a.newLimiter(acct, l)
 	a.pinned[acct.ID] = true
 	a.mu.Unlock()
 }

@@ -415,13 +415,14 @@ func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
 	switch acct.Kind {
 	case "s2s":
 		return zoom.ServerToServer{AccountID: acct.ZoomAccountID, ClientID: acct.ClientID, ClientSecret: string(sec), OAuthURL: acct.OAuthURL, HTTPClient: a.cfg.HTTPClient,
-			RequestTimeout: a.cfg.RequestTimeout}.TokenSource(), nil
+			RequestTimeout: a.cfg.RequestTimeout, Share: a.s2sShareFor(acct)}.TokenSource(), nil
 	case "oauth":
 		tok, err := a.openTokens(acct)
 		if err != nil {
 			return nil, err
 		}
 		s := &oauthSource{a: a, id: acct.ID, name: acct.Name, app: a.oauthApp(acct, sec)}
+		s.app.Share = a.oauthShareFor(acct)
 		s.inner, s.rt = s.app.TokenSource(tok, s.save), tok.RefreshToken
 		return s, nil
 	}
@@ -430,7 +431,8 @@ func (a *App) tokenSource(acct *store.Account) (zoom.TokenSource, error) {
 
 // clientWith returns a Zoom client for acct that authenticates with ts.
 func (a *App) clientWith(ctx context.Context, acct *store.Account, ts zoom.TokenSource) (*zoom.Client, error) {
-	return zoom.NewClient(ts, append(a.clientOptions(acct.APIURL), zoom.WithRateLimiter(a.limiter(ctx, acct)))...)
+	lim := a.limiter(ctx, acct)
+	return zoom.NewClient(ts, append(a.clientOptions(acct.APIURL), zoom.WithRateLimiter(lim), a.observeRequests(acct, lim))...)
 }
 
 // clientOptions are the options every Zoom client of the app shares.

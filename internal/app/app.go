@@ -92,7 +92,7 @@ type App struct {
 
 	mu        sync.Mutex
 	afterSync []SyncObserver
-	zoomObs   []ZoomObserver // observe.go
+	zoomObs   []ZoomObserver              // observe.go
 	limiters  map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
 	pinned    map[int64]bool              // limits set by SetLimits, not by the plan
 }

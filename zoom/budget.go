@@ -119,8 +119,12 @@ func (r *RateLimiter) claimFor(lb Label, now time.Time, ls *lease) Claim {
 	if n, per := r.limits.Window(lb); n > 0 {
 		c.Spacing = (per + r.limits.slack()) / time.Duration(n)
 		c.N = max(1, int(r.lease/c.Spacing))
-	} else {
-		c.N = 64 // unlimited rate, daily cap only: few round trips
+	}
+	if ls.left >= 0 && ls.left < 4*c.N {
+		// Near the end of a daily budget, slots this process books but
+		// does not use would read as spent to the others until handed
+		// back: book one at a time.
+		c.N = 1
 	}
 	spent := func(cp int) int {
 		if rem, ok := r.remain[lb]; ok && rem >= 0 && rem <= cp {

@@ -120,12 +120,6 @@ func (r *RateLimiter) claimFor(lb Label, now time.Time, ls *lease) Claim {
 		c.Spacing = (per + r.limits.slack()) / time.Duration(n)
 		c.N = max(1, int(r.lease/c.Spacing))
 	}
-	if ls.left >= 0 && ls.left < 4*c.N {
-		// Near the end of a daily budget, slots this process books but
-		// does not use would read as spent to the others until handed
-		// back: book one at a time.
-		c.N = 1
-	}
 	spent := func(cp int) int {
 		if rem, ok := r.remain[lb]; ok && rem >= 0 && rem <= cp {
 			return cp - rem
@@ -138,6 +132,13 @@ func (r *RateLimiter) claimFor(lb Label, now time.Time, ls *lease) Claim {
 	if sharesDaily(lb) && r.limits.SharedDaily > 0 {
 		cp := r.limits.SharedDaily
 		c.Caps = append(c.Caps, DailyCap{Bucket: SharedBucket, Cap: cp, Spent: spent(cp), Refund: ls.refund})
+	}
+	if len(c.Caps) > 0 && ls.left < 4*c.N {
+		// Near the end of a daily budget, slots this process books but
+		// does not use would read as spent to the others until handed
+		// back: book one at a time (also the first time, to learn what
+		// is left).
+		c.N = 1
 	}
 	return c
 }

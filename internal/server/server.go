@@ -43,6 +43,7 @@ func New(a *app.App, opts Options) *Server {
 		opts.Metrics = NewMetrics()
 	}
 	s := &Server{app: a, opts: opts, mux: http.NewServeMux()}
+	a.ObserveZoom(opts.Metrics.zoom.observer())
 	s.routes()
 	return s
 }
@@ -162,6 +163,7 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	requests *prometheus.CounterVec
 	lastOK   *prometheus.GaugeVec
+	zoom     *zoomMetrics // zoommetrics.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -181,6 +183,7 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.zoom = newZoomMetrics(m.reg)
 	return m
 }
 

@@ -34,15 +34,27 @@ func (db *DB) ClaimBudget(ctx context.Context, key string, c store.BudgetClaim) 
 			return nil
 		}
 		n, left := c.N, -1
+		newDay := false
 		for _, cp := range c.Caps {
 			var used int
+			var inserted bool
+			// xmax is 0 on a row this statement inserted: the first claim
+			// of the day.
 			if err := tx.QueryRow(ctx, `INSERT INTO budget_daily (budget_key, day, bucket, used) VALUES ($1, $2, $3, GREATEST($4::int, 0))
 				ON CONFLICT (budget_key, day, bucket) DO UPDATE SET used = GREATEST(budget_daily.used - $5, $4, 0)
-				RETURNING used`, key, day, cp.Bucket, cp.Spent, cp.Refund).Scan(&used); err != nil {
+				RETURNING used, xmax = 0`, key, day, cp.Bucket, cp.Spent, cp.Refund).Scan(&used, &inserted); err != nil {
 				return err
 			}
+			newDay = newDay || inserted
 			if l := cp.Cap - used; left < 0 || l < left {
 				left = max(l, 0)
+			}
+		}
+		if newDay {
+			// Days before yesterday count for nothing: keep the table at a
+			// few rows per account.
+			if _, err := tx.Exec(ctx, "DELETE FROM budget_daily WHERE budget_key = $1 AND day < $2", key, day.AddDate(0, 0, -1)); err != nil {
+				return err
 			}
 		}
 		if left >= 0 {

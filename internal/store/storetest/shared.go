@@ -80,6 +80,14 @@ func testShared(t *testing.T, open func(t *testing.T) store.Store) {
 		if err != nil || used["Heavy+Resource-intensive"] != 5 {
 			t.Fatalf("BudgetUsed: %v, %v", used, err)
 		}
+		// Days before yesterday are forgotten once a new day begins.
+		claim(a, "daily", "Heavy", 1, now.Add(48*time.Hour), cp(0, 0))
+		if used, err := a.BudgetUsed(ctx, "daily", now); err != nil || len(used) != 0 {
+			t.Fatalf("two days later, the old day's counts are %v, %v", used, err)
+		}
+		if used, err := a.BudgetUsed(ctx, "daily", now.Add(2*time.Minute)); err != nil || used["Heavy+Resource-intensive"] != 5 {
+			t.Fatalf("yesterday's counts are %v, %v", used, err)
+		}
 	})
 
 	t.Run("holds reach every process", func(t *testing.T) {

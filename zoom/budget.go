@@ -85,7 +85,7 @@ const DefaultLease = 200 * time.Millisecond
 func NewSharedRateLimiter(l Limits, b Budget) *RateLimiter {
 	r := NewRateLimiter(l)
 	r.budget = b
-	r.lease = DefaultLease
+	r.leaseSpan = DefaultLease
 	r.leases = map[Label]*lease{}
 	return r
 }
@@ -118,7 +118,7 @@ func (r *RateLimiter) claimFor(lb Label, now time.Time, ls *lease) Claim {
 	c := Claim{Label: lb, N: 1, Now: now}
 	if n, per := r.limits.Window(lb); n > 0 {
 		c.Spacing = (per + r.limits.slack()) / time.Duration(n)
-		c.N = max(1, int(r.lease/c.Spacing))
+		c.N = max(1, int(r.leaseSpan/c.Spacing))
 	}
 	spent := func(cp int) int {
 		if rem, ok := r.remain[lb]; ok && rem >= 0 && rem <= cp {

@@ -98,9 +98,9 @@ type RateLimiter struct {
 	remain  map[Label]int       // last X-RateLimit-Remaining Zoom sent
 
 	// budget, when set, is shared with other processes (budget.go).
-	budget Budget
-	lease  time.Duration
-	leases map[Label]*lease
+	budget    Budget
+	leaseSpan time.Duration // how much of a rate one claim books (DefaultLease)
+	leases    map[Label]*lease
 }
 
 // NewRateLimiter returns a limiter for limits.

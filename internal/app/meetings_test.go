@@ -83,7 +83,7 @@ func (e *meetingEnv) stored(t *testing.T) zoomsim.ActivityTotals {
 	return zoomsim.ActivityTotals{
 		Meetings:     e.count(t, "SELECT count(*) FROM zoom_meeting"),
 		Participants: e.count(t, "SELECT count(*) FROM zoom_participant"),
-		QoSSamples:   e.count(t, "SELECT count(*) FROM zoom_qos_minutes"),
+		QoSSamples:   e.count(t, "SELECT count(*) FROM _qos_minutes"),
 	}
 }
 
@@ -340,7 +340,7 @@ func TestMeetingSyncProPlan(t *testing.T) {
 			t.Errorf("meeting %s: %d participants, want %d", u, got, want)
 		}
 	}
-	if q := e.count(t, "SELECT count(*) FROM zoom_qos_minutes"); q != 0 {
+	if q := e.count(t, "SELECT count(*) FROM _qos_minutes"); q != 0 {
 		t.Errorf("%d QoS minutes on a Pro plan", q)
 	}
 }

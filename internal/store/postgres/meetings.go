@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,15 +184,6 @@ func upsertParticipants(ctx context.Context, tx pgx.Tx, runID, accountID int64, 
 	return out, err
 }
 
-var qosInsert = func() [2]string {
-	head := "INSERT INTO zoom_qos_minutes (account_id, participant_id, " + strings.Join(store.QoSMinuteColumns, ", ") + ") VALUES "
-	var set []string
-	for _, c := range store.QoSMinuteColumns[1:] {
-		set = append(set, c+" = excluded."+c)
-	}
-	return [2]string{head, " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", ")}
-}()
-
 // UpsertQoS writes participants and their QoS minutes in one transaction.
 func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store.QoSParticipant) (int, error) {
 	if len(qps) == 0 {
@@ -203,47 +195,33 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 		ps[i] = qps[i].Participant
 		total += len(qps[i].Samples)
 	}
-	type ref struct{ p, s int }
-	var refs []ref
+	written := 0
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		ids, err := upsertParticipants(ctx, tx, runID, accountID, ps, true)
 		if err != nil {
 			return err
 		}
-		pid := make([]int64, len(qps))
-		pos := make(map[[2]int64]int, total)
-		refs = make([]ref, 0, total)
+		samples := make(map[int64][]store.QoSSample, len(qps))
 		for i := range qps {
-			pid[i] = ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
-			for j := range qps[i].Samples {
-				k := [2]int64{pid[i], qps[i].Samples[j].Time.Unix()}
-				if at, ok := pos[k]; ok {
-					refs[at] = ref{i, j}
-					continue
-				}
-				pos[k] = len(refs)
-				refs = append(refs, ref{i, j})
-			}
+			id := ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
+			samples[id] = append(samples[id], qps[i].Samples...)
 		}
-		err = insertChunked(ctx, tx, qosInsert[0], qosInsert[1], len(store.QoSMinuteColumns)+2, len(refs), func(dst []any, k int) []any {
-			r := refs[k]
-			s := &qps[r.p].Samples[r.s]
-			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, ts(s.Time))
-		}, nil)
+		for id, ss := range samples {
+			// One minute per participant and second: a repeat keeps the last.
+			samples[id] = store.SortQoSSamples(slices.Clone(ss))
+			written += len(samples[id])
+		}
+		// The rollups in the same transaction, so they never disagree.
+		all, err := store.PutQoSSeries(ctx, rollTx{tx}, accountID, samples)
 		if err != nil {
 			return err
 		}
-		// The rollups in the same transaction, so they never disagree.
-		fresh := make(map[int64][]store.QoSMinute, len(qps))
-		for _, r := range refs {
-			fresh[pid[r.p]] = append(fresh[pid[r.p]], store.MinuteOf(&qps[r.p].Samples[r.s]))
-		}
-		return rollQoS(ctx, tx, accountID, slices.Compact(slices.Sorted(slices.Values(pid))), fresh)
+		return rollQoS(ctx, tx, accountID, slices.Sorted(maps.Keys(samples)), all)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)
 	}
-	return len(refs), nil
+	return written, nil
 }
 
 // SetMeetingWork records a meeting's collection progress.

@@ -205,7 +205,7 @@ func (q *qosQuery) minutes(extra string) string {
 		CASE WHEN p.site <> '' THEN p.site ELSE '` + OffNetwork + `' END AS site,
 		CASE WHEN p.email <> '' THEN lower(p.email) WHEN p.zoom_user_id <> '' THEN p.zoom_user_id ELSE 'guest: ' || p.name END AS user_key,
 		p.name, p.device, p.network_type, p.meeting_uuid, p.key, p.access_point, ` + cause + ` AS cause
-		FROM _qos_minutes q
+		FROM _qos_minute_core q
 		JOIN zoom_participants p ON p.id = q.participant_id
 		JOIN accounts a ON a.id = q.account_id` + w
 }

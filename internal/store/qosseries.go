@@ -570,11 +570,7 @@ func QoSSeriesJSON(t0 int64, data, extra []byte, layout string) ([]byte, error) 
 			case int64:
 				b = strconv.AppendInt(b, x, 10)
 			case float64:
-				n := len(b)
-				b = strconv.AppendFloat(b, x, 'g', -1, 64)
-				if !slices.ContainsFunc(b[n:], func(c byte) bool { return c == '.' || c == 'e' }) {
-					b = append(b, ".0"...)
-				}
+				b = appendJSONReal(b, x, true)
 			case string:
 				q, err := json.Marshal(x)
 				if err != nil {
@@ -691,4 +687,58 @@ func readQoSMinutes(ctx context.Context, tx QoSRollupTx, pids []int64, into map[
 			into[id] = ms
 			return nil
 		})
+}
+
+// QoSSeriesCoreJSON is QoSSeriesJSON narrowed to what rollups and
+// insights read of a minute: [time, latency_ms, jitter_ms, loss_pct,
+// system_cpu_max, rssi_avg, via_crc] (the worst over its streams), so a
+// view over it parses a seventh of the text.
+func QoSSeriesCoreJSON(t0 int64, data, extra []byte, layout string) ([]byte, error) {
+	ss, err := DecodeQoSSeries(t0, data, extra)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(ss)*64)
+	b = append(b, '[')
+	for j := range ss {
+		s := &ss[j]
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "[\""...)
+		b = s.Time.UTC().AppendFormat(b, layout)
+		b = append(b, '"')
+		lat, jit, loss, hl, hj, hp := s.Worst()
+		for _, v := range []struct {
+			v  float64
+			ok bool
+		}{{lat, hl}, {jit, hj}, {loss, hp}, {s.SystemCPUMax, s.HasSystemCPUMax}} {
+			b = append(b, ',')
+			b = appendJSONReal(b, v.v, v.ok)
+		}
+		b = append(b, ',')
+		if s.HasRSSI {
+			b = strconv.AppendInt(b, int64(s.RSSIAvg), 10)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, ',')
+		b = strconv.AppendInt(b, boolInt(s.ViaCRC), 10)
+		b = append(b, ']')
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONReal appends v as a JSON number that SQL reads back as REAL
+// (with a decimal point), or null.
+func appendJSONReal(b []byte, v float64, ok bool) []byte {
+	if !ok || !finite(v) {
+		return append(b, "null"...)
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	if !slices.ContainsFunc(b[n:], func(c byte) bool { return c == '.' || c == 'e' }) {
+		b = append(b, ".0"...)
+	}
+	return b
 }

@@ -11,16 +11,19 @@ import (
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
-// The zoom_qos_minutes view unfolds each stored series with this
-// function: a SQLite view cannot call Go otherwise. modernc's driver
+// The _qos_minutes and _qos_minute_core views unfold each stored series
+// with these functions: a SQLite view cannot call Go otherwise. modernc's driver
 // keeps functions in a registry of its own, read by every connection it
 // opens, so it is registered once, before any database is opened.
 func init() {
-	err := sqlite.RegisterDeterministicScalarFunction("zoomsight_qos_minutes", 3,
-		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	for name, fn := range map[string]func(int64, []byte, []byte, string) ([]byte, error){
+		"zoomsight_qos_minutes": store.QoSSeriesJSON,
+		"zoomsight_qos_core":    store.QoSSeriesCoreJSON,
+	} {
+		err := sqlite.RegisterDeterministicScalarFunction(name, 3, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			t0, ok := args[0].(int64)
 			if !ok {
-				return nil, fmt.Errorf("zoomsight_qos_minutes: t0 is %T, want an integer", args[0])
+				return nil, fmt.Errorf("%s: t0 is %T, want an integer", name, args[0])
 			}
 			data, _ := args[1].([]byte)
 			var extra []byte
@@ -30,14 +33,15 @@ func init() {
 			case []byte:
 				extra = x
 			}
-			b, err := store.QoSSeriesJSON(t0, data, extra, timeLayout)
+			b, err := fn(t0, data, extra, timeLayout)
 			if err != nil {
 				return nil, err
 			}
 			return string(b), nil
 		})
-	if err != nil {
-		panic("registering zoomsight_qos_minutes: " + err.Error())
+		if err != nil {
+			panic("registering " + name + ": " + err.Error())
+		}
 	}
 }
 

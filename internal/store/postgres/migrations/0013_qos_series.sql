@@ -29,24 +29,6 @@ CREATE INDEX zoom_qos_series_account ON zoom_qos_series (account_id);
 -- Decodes a stored series (store.EncodeQoSSeries; the format is described
 -- in internal/store/qosseries.go) into one row per minute with the columns
 -- of the zoom_qos_minutes table it replaces.
-CREATE FUNCTION zoomsight_uvarint(data BYTEA, pos INTEGER, OUT val BIGINT, OUT next INTEGER)
-LANGUAGE plpgsql IMMUTABLE STRICT AS $$
-DECLARE
-    b INTEGER;
-    shift INTEGER := 0;
-BEGIN
-    val := 0;
-    next := pos;
-    LOOP
-        b := get_byte(data, next);
-        next := next + 1;
-        val := val | ((b & 127)::BIGINT << shift);
-        EXIT WHEN b < 128;
-        shift := shift + 7;
-    END LOOP;
-END
-$$;
-
 CREATE FUNCTION zoomsight_qos_minutes(t0 BIGINT, data BYTEA, extra JSONB)
 RETURNS TABLE (
     o_ts TIMESTAMPTZ,
@@ -127,14 +109,45 @@ DECLARE
     code  INTEGER;
     slot  INTEGER;
     si    INTEGER;
+    b     INTEGER;
+    sh    INTEGER;
 BEGIN
     IF get_byte(data, 0) <> 1 THEN
         RAISE EXCEPTION 'stored QoS series has unknown version %', get_byte(data, 0);
     END IF;
     sc := ARRAY(SELECT get_byte(data, g) FROM generate_series(1, 39) g);
-    SELECT val, next INTO nmin, pos FROM zoomsight_uvarint(data, 40);
+    pos := 40;
+    b := get_byte(data, pos);
+    pos := pos + 1;
+    IF b < 128 THEN
+        nmin := b;
+    ELSE
+        nmin := b & 127;
+        sh := 7;
+        LOOP
+            b := get_byte(data, pos);
+            pos := pos + 1;
+            nmin := nmin | ((b & 127)::BIGINT << sh);
+            EXIT WHEN b < 128;
+            sh := sh + 7;
+        END LOOP;
+    END IF;
     FOR j IN 0 .. nmin - 1 LOOP
-        SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+        b := get_byte(data, pos);
+        pos := pos + 1;
+        IF b < 128 THEN
+            u := b;
+        ELSE
+            u := b & 127;
+            sh := 7;
+            LOOP
+                b := get_byte(data, pos);
+                pos := pos + 1;
+                u := u | ((b & 127)::BIGINT << sh);
+                EXIT WHEN b < 128;
+                sh := sh + 7;
+            END LOOP;
+        END IF;
         t := t + u;
         v := array_fill(NULL::DOUBLE PRECISION, ARRAY[36]);
         wv := array_fill(NULL::INTEGER, ARRAY[12]);
@@ -152,7 +165,21 @@ BEGIN
                     v[si] := (extra -> 'v' -> (j::TEXT) ->> names[si])::DOUBLE PRECISION;
                 ELSE
                     slot := i * 8 + f + 1;
-                    SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+                    b := get_byte(data, pos);
+                    pos := pos + 1;
+                    IF b < 128 THEN
+                        u := b;
+                    ELSE
+                        u := b & 127;
+                        sh := 7;
+                        LOOP
+                            b := get_byte(data, pos);
+                            pos := pos + 1;
+                            u := u | ((b & 127)::BIGINT << sh);
+                            EXIT WHEN b < 128;
+                            sh := sh + 7;
+                        END LOOP;
+                    END IF;
                     prev[slot] := prev[slot] + ((u >> 1) # (-(u & 1)));
                     v[si] := prev[slot]::DOUBLE PRECISION / p10[sc[si] + 1];
                 END IF;
@@ -160,7 +187,21 @@ BEGIN
             IF has & 64 <> 0 THEN
                 FOR k IN 0 .. 1 LOOP
                     slot := i * 8 + 7 + k;
-                    SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+                    b := get_byte(data, pos);
+                    pos := pos + 1;
+                    IF b < 128 THEN
+                        u := b;
+                    ELSE
+                        u := b & 127;
+                        sh := 7;
+                        LOOP
+                            b := get_byte(data, pos);
+                            pos := pos + 1;
+                            u := u | ((b & 127)::BIGINT << sh);
+                            EXIT WHEN b < 128;
+                            sh := sh + 7;
+                        END LOOP;
+                    END IF;
                     prev[slot] := prev[slot] + ((u >> 1) # (-(u & 1)));
                     wv[i * 2 + k + 1] := prev[slot];
                 END LOOP;
@@ -175,7 +216,21 @@ BEGIN
                 cpu[f + 1] := (extra -> 'v' -> (j::TEXT) ->> names[si])::DOUBLE PRECISION;
             ELSE
                 slot := 49 + f;
-                SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+                b := get_byte(data, pos);
+                pos := pos + 1;
+                IF b < 128 THEN
+                    u := b;
+                ELSE
+                    u := b & 127;
+                    sh := 7;
+                    LOOP
+                        b := get_byte(data, pos);
+                        pos := pos + 1;
+                        u := u | ((b & 127)::BIGINT << sh);
+                        EXIT WHEN b < 128;
+                        sh := sh + 7;
+                    END LOOP;
+                END IF;
                 prev[slot] := prev[slot] + ((u >> 1) # (-(u & 1)));
                 cpu[f + 1] := prev[slot]::DOUBLE PRECISION / p10[sc[si] + 1];
             END IF;
@@ -185,7 +240,21 @@ BEGIN
         IF flags & 8 <> 0 THEN
             FOR k IN 0 .. 1 LOOP
                 slot := 52 + k;
-                SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+                b := get_byte(data, pos);
+                pos := pos + 1;
+                IF b < 128 THEN
+                    u := b;
+                ELSE
+                    u := b & 127;
+                    sh := 7;
+                    LOOP
+                        b := get_byte(data, pos);
+                        pos := pos + 1;
+                        u := u | ((b & 127)::BIGINT << sh);
+                        EXIT WHEN b < 128;
+                        sh := sh + 7;
+                    END LOOP;
+                END IF;
                 prev[slot] := prev[slot] + ((u >> 1) # (-(u & 1)));
             END LOOP;
             o_rssi_avg := prev[52];
@@ -198,7 +267,21 @@ BEGIN
             IF code > 0 THEN
                 o_cpu_pressure := words[code];
             ELSE
-                SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+                b := get_byte(data, pos);
+                pos := pos + 1;
+                IF b < 128 THEN
+                    u := b;
+                ELSE
+                    u := b & 127;
+                    sh := 7;
+                    LOOP
+                        b := get_byte(data, pos);
+                        pos := pos + 1;
+                        u := u | ((b & 127)::BIGINT << sh);
+                        EXIT WHEN b < 128;
+                        sh := sh + 7;
+                    END LOOP;
+                END IF;
                 o_cpu_pressure := convert_from(substring(data FROM pos + 1 FOR u::INTEGER), 'UTF8');
                 pos := pos + u::INTEGER;
             END IF;
@@ -206,7 +289,21 @@ BEGIN
         o_unparsed := 0;
         o_unparsed_raw := NULL;
         IF flags & 128 <> 0 THEN
-            SELECT val, next INTO u, pos FROM zoomsight_uvarint(data, pos);
+            b := get_byte(data, pos);
+            pos := pos + 1;
+            IF b < 128 THEN
+                u := b;
+            ELSE
+                u := b & 127;
+                sh := 7;
+                LOOP
+                    b := get_byte(data, pos);
+                    pos := pos + 1;
+                    u := u | ((b & 127)::BIGINT << sh);
+                    EXIT WHEN b < 128;
+                    sh := sh + 7;
+                END LOOP;
+            END IF;
             o_unparsed := u;
             o_unparsed_raw := extra -> 'u' ->> (j::TEXT);
         END IF;
@@ -270,6 +367,11 @@ SELECT s.account_id, s.participant_id, d.o_ts AS ts, d.o_ai_kbps AS ai_kbps, d.o
 FROM zoom_qos_series s
 CROSS JOIN LATERAL zoomsight_qos_minutes(s.t0, s.data, s.extra) d;
 
+-- Internal: what rollups and insights read of each minute (the same
+-- columns as SQLite's view of that name).
+CREATE VIEW _qos_minute_core AS
+SELECT account_id, participant_id, ts, latency_ms, jitter_ms, loss_pct, system_cpu_max, rssi_avg, via_crc FROM _qos_minutes;
+
 CREATE VIEW zoom_participant AS
 SELECT r.account, r.zoom_account_id, p.meeting_uuid, p.key, p.user_id, NULLIF(p.zoom_user_id, '') AS zoom_user_id,
        p.participant_uuid, p.name, p.email, p.role, p.device, p.os, p.os_version, p.device_name, p.pc_name, p.mac_addr,
@@ -326,7 +428,7 @@ FROM (
                              CASE p.video_quality WHEN 'bad' THEN 3 WHEN 'poor' THEN 2 WHEN 'fair' THEN 1 ELSE 0 END,
                              CASE p.screen_share_quality WHEN 'bad' THEN 3 WHEN 'poor' THEN 2 WHEN 'fair' THEN 1 ELSE 0 END)
                       >= CASE t.label WHEN 'bad' THEN 3 WHEN 'poor' THEN 2 ELSE 1 END THEN 1 ELSE 0 END AS rated_bad
-        FROM _qos_minutes q
+        FROM _qos_minute_core q
         JOIN zoom_participants p ON p.id = q.participant_id
         JOIN _account_ref r ON r.account_id = q.account_id
         CROSS JOIN qos_thresholds t

@@ -106,6 +106,14 @@ func testQoSRoundTrip(t *testing.T, open func(t *testing.T) store.Store) {
 		must(t, err)
 	}
 
+	CheckQoSSamples(t, st, "rt==", want)
+}
+
+// CheckQoSSamples checks that zoom_qos_sample returns exactly want (by
+// participant key and Unix second) for the meeting, and that
+// zoom_participant counts its minutes.
+func CheckQoSSamples(t *testing.T, st store.Store, meeting string, want map[string]map[int64]store.QoSSample) {
+	t.Helper()
 	cols := []string{"participant_key", "time", "stream", "bitrate_kbps", "latency_ms", "jitter_ms", "avg_loss_pct", "max_loss_pct",
 		"frame_rate", "width", "height", "zoom_cpu_avg", "zoom_cpu_max", "system_cpu_max", "cpu_pressure", "rssi_avg", "rssi_min",
 		"via_crc", "via_rwg", "unparsed", "unparsed_raw"}
@@ -152,8 +160,8 @@ func testQoSRoundTrip(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	checkView(t, st, `SELECT participant_key, time, stream, bitrate_kbps, latency_ms, jitter_ms, avg_loss_pct, max_loss_pct,
 		frame_rate, width, height, zoom_cpu_avg, zoom_cpu_max, system_cpu_max, cpu_pressure, rssi_avg, rssi_min,
-		via_crc, via_rwg, unparsed, unparsed_raw FROM zoom_qos_sample WHERE meeting_uuid = 'rt=='`, cols, rows)
-	if got := one(t, st, "SELECT sum(qos_minutes) FROM zoom_participant WHERE meeting_uuid = 'rt=='"); got != minutes {
+		via_crc, via_rwg, unparsed, unparsed_raw FROM zoom_qos_sample WHERE meeting_uuid = '`+meeting+`'`, cols, rows)
+	if got := one(t, st, "SELECT sum(qos_minutes) FROM zoom_participant WHERE meeting_uuid = '"+meeting+"'"); got != minutes {
 		t.Errorf("zoom_participant.qos_minutes sums to %v, want %d", got, minutes)
 	}
 }
@@ -163,4 +171,72 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// LegacyQoS checks the move of a database's per-minute QoS table (before
+// migration 0013) into series: open opens the store at one place each
+// call; exec runs SQL (with ? placeholders) on that database directly;
+// postgres says which dialect. The table is created as 0013 leaves it
+// (renamed zoom_qos_minutes_v12) with rows as the old driver wrote them,
+// and the next open moves them: the views return the very values.
+func LegacyQoS(t *testing.T, open func(t *testing.T) store.Store, exec func(sql string, args ...any), postgres bool) {
+	st := open(t)
+	ctx := t.Context()
+	a := mustAccount(t, st, "acme", "ZA1")
+	run := mustBegin(t, st, a.ID, day(10, 0))
+	must(t, st.UpsertMeetings(ctx, run.ID, a.ID, []store.Meeting{{UUID: "old==", MeetingID: 9, StartTime: day(9, 9), Source: "dashboard"}}))
+	join := day(9, 9)
+	p := store.Participant{MeetingUUID: "old==", Key: store.ParticipantKey("1", "", "", join), UserID: "1", Name: "Ann", JoinTime: join,
+		Source: "dashboard"}
+	must(t, st.UpsertParticipants(ctx, run.ID, a.ID, []store.Participant{p}))
+	var pid int64
+	must(t, st.Query(ctx, "SELECT max(id) FROM zoom_participants", func(_ []string, r []any) error { pid = r[0].(int64); return nil }))
+	must(t, st.Close())
+
+	floatT, intT, tsT := "", "", ""
+	if postgres {
+		floatT, intT, tsT = " DOUBLE PRECISION", " INTEGER", " TIMESTAMPTZ"
+	}
+	ddl := "CREATE TABLE zoom_qos_minutes_v12 (account_id BIGINT NOT NULL, participant_id BIGINT NOT NULL"
+	for _, c := range store.QoSMinuteColumns {
+		typ := floatT
+		switch {
+		case c == "ts":
+			typ = tsT
+		case c == "cpu_pressure" || c == "unparsed_raw":
+			typ = " TEXT"
+		case c == "streams" || c == "via_crc" || c == "via_rwg" || c == "unparsed" || c == "rssi_avg" || c == "rssi_min" ||
+			len(c) == 4 && (c[3] == 'w' || c[3] == 'h'):
+			typ = intT
+		}
+		ddl += ", " + c + typ
+	}
+	exec(ddl + ", PRIMARY KEY (account_id, participant_id, ts))")
+	want := map[string]map[int64]store.QoSSample{p.Key: {}}
+	for i := range 30 {
+		s := store.QoSSample{Time: join.Add(time.Duration(i) * time.Minute)}
+		s.Streams[store.StreamAudioIn] = store.Metric{Present: true, Latency: float64(10 * i), Jitter: 1.0 / 3, AvgLoss: 0.25, Bitrate: 31.5,
+			Has: store.HasLatency | store.HasJitter | store.HasAvgLoss | store.HasBitrate}
+		s.Streams[store.StreamVideoOut] = store.Metric{Present: true, FrameRate: 24, Width: 1280, Height: 720, MaxLoss: math.Pi,
+			Has: store.HasFrameRate | store.HasResolution | store.HasMaxLoss}
+		s.SystemCPUMax, s.HasSystemCPUMax, s.CPUPressure = 91.5, i%2 == 0, []string{"fair", "odd word"}[i%2]
+		s.RSSIAvg, s.RSSIMin, s.HasRSSI, s.ViaCRC = -70, -80, i%3 == 0, i%5 == 0
+		if i == 7 {
+			s.Unparsed, s.UnparsedRaw = 1, []byte(`{"cpu_usage.zoom_avg_cpu_usage":"n/a"}`)
+		}
+		want[p.Key][s.Time.Unix()] = s
+		t0 := any(s.Time.Format("2006-01-02T15:04:05Z"))
+		vals := store.AppendQoSMinute([]any{a.ID, pid}, &s, t0)
+		q := "INSERT INTO zoom_qos_minutes_v12 VALUES (?"
+		for range len(vals) - 1 {
+			q += ", ?"
+		}
+		exec(q+")", vals...)
+	}
+
+	st = open(t)
+	CheckQoSSamples(t, st, "old==", want)
+	if n := one(t, st, "SELECT count(*) FROM zoom_qos_series"); n != int64(1) {
+		t.Errorf("%v series after the move, want 1", n)
+	}
 }

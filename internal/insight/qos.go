@@ -173,7 +173,6 @@ type qosQuery struct {
 	rollups bool
 }
 
-
 func (q *qosQuery) siteFilter() string {
 	if q.o.Site == "" {
 		return ""

@@ -256,7 +256,7 @@ func (db *DB) PendingMeetings(ctx context.Context, accountID int64, limit int) (
 	rows, err := db.pool.Query(ctx, `SELECT uuid, start_time, participants, one_person = 1, quality_rank, source,
 			participants_state = 'pending', qos_state = 'pending'
 		FROM zoom_meetings WHERE account_id = $1 AND (participants_state = 'pending' OR qos_state = 'pending')
-		ORDER BY quality_rank DESC, start_time DESC, id LIMIT $2`, accountID, limit)
+		ORDER BY date_trunc('day', start_time AT TIME ZONE 'UTC') DESC, quality_rank DESC, start_time DESC, id LIMIT $2`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending meetings: %w", err)
 	}
@@ -296,18 +296,18 @@ func (db *DB) PendingWork(ctx context.Context, accountID int64) (store.PendingWo
 // MeetingSync returns the account's meeting collection state.
 func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingSync, error) {
 	s := &store.MeetingSync{AccountID: accountID}
-	var through, day pgtype.Timestamptz
+	var through, from, day pgtype.Timestamptz
 	var spent int32
 	var report pgtype.Text
-	err := db.pool.QueryRow(ctx, "SELECT listed_through, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = $1",
-		accountID).Scan(&through, &day, &spent, &report)
+	err := db.pool.QueryRow(ctx, "SELECT listed_through, listed_from, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = $1",
+		accountID).Scan(&through, &from, &day, &spent, &report)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading meeting sync state of account %d: %w", accountID, err)
 	}
-	s.ListedThrough, s.BudgetDay, s.BudgetSpent = fromTS(through), fromTS(day), int(spent)
+	s.ListedThrough, s.ListedFrom, s.BudgetDay, s.BudgetSpent = fromTS(through), fromTS(from), fromTS(day), int(spent)
 	if report.Valid {
 		s.Report = []byte(report.String)
 	}
@@ -320,10 +320,10 @@ func (db *DB) SaveMeetingSync(ctx context.Context, s *store.MeetingSync) error {
 	if len(s.Report) > 0 {
 		report = pgtype.Text{String: string(s.Report), Valid: true}
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO meeting_sync (account_id, listed_through, budget_day, budget_spent, report)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
-		budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
-		s.AccountID, ts(s.ListedThrough), ts(s.BudgetDay), s.BudgetSpent, report)
+	_, err := db.pool.Exec(ctx, `INSERT INTO meeting_sync (account_id, listed_through, listed_from, budget_day, budget_spent, report)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
+		listed_from = excluded.listed_from, budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
+		s.AccountID, ts(s.ListedThrough), ts(s.ListedFrom), ts(s.BudgetDay), s.BudgetSpent, report)
 	if err != nil {
 		return fmt.Errorf("saving meeting sync state of account %d: %w", s.AccountID, err)
 	}

@@ -239,7 +239,7 @@ func (db *DB) PendingMeetings(ctx context.Context, accountID int64, limit int) (
 	rows, err := db.w.QueryContext(ctx, `SELECT uuid, start_time, participants, one_person, quality_rank, source,
 			participants_state = 'pending', qos_state = 'pending'
 		FROM zoom_meetings WHERE account_id = ? AND (participants_state = 'pending' OR qos_state = 'pending')
-		ORDER BY quality_rank DESC, start_time DESC, id LIMIT ?`, accountID, limit)
+		ORDER BY substr(start_time, 1, 10) DESC, quality_rank DESC, start_time DESC, id LIMIT ?`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending meetings: %w", err)
 	}
@@ -281,15 +281,17 @@ func (db *DB) PendingWork(ctx context.Context, accountID int64) (store.PendingWo
 // MeetingSync returns the account's meeting collection state.
 func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingSync, error) {
 	s := &store.MeetingSync{AccountID: accountID}
-	var through, day, report sql.NullString
-	err := db.w.QueryRowContext(ctx, "SELECT listed_through, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = ?",
-		accountID).Scan(&through, &day, &s.BudgetSpent, &report)
+	var through, from, day, report sql.NullString
+	err := db.w.QueryRowContext(ctx, "SELECT listed_through, listed_from, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = ?",
+		accountID).Scan(&through, &from, &day, &s.BudgetSpent, &report)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
 	if err == nil {
 		if s.ListedThrough, err = parseTime(through); err == nil {
-			s.BudgetDay, err = parseTime(day)
+			if s.ListedFrom, err = parseTime(from); err == nil {
+				s.BudgetDay, err = parseTime(day)
+			}
 		}
 	}
 	if err != nil {
@@ -303,10 +305,10 @@ func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingS
 
 // SaveMeetingSync stores the account's meeting collection state.
 func (db *DB) SaveMeetingSync(ctx context.Context, s *store.MeetingSync) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO meeting_sync (account_id, listed_through, budget_day, budget_spent, report)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
-		budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
-		s.AccountID, timeValue(s.ListedThrough), timeValue(s.BudgetDay), s.BudgetSpent, text(s.Report))
+	_, err := db.w.ExecContext(ctx, `INSERT INTO meeting_sync (account_id, listed_through, listed_from, budget_day, budget_spent, report)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
+		listed_from = excluded.listed_from, budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
+		s.AccountID, timeValue(s.ListedThrough), timeValue(s.ListedFrom), timeValue(s.BudgetDay), s.BudgetSpent, text(s.Report))
 	if err != nil {
 		return fmt.Errorf("saving meeting sync state of account %d: %w", s.AccountID, err)
 	}

@@ -11,6 +11,10 @@
 -- the new one by the driver right after this migration (Go encodes
 -- them), batch by batch, and the old table dropped when empty.
 
+-- The oldest day a budget-driven first backfill has listed so far: it
+-- reaches further back, newest first, as the daily budget allows.
+ALTER TABLE meeting_sync ADD COLUMN listed_from TEXT;
+
 DROP VIEW zoom_qos_sample;
 DROP VIEW _qos_minute;
 DROP VIEW zoom_participant;

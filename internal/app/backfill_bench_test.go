@@ -1,0 +1,81 @@
+package app_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/ingest"
+	"github.com/zoomsight/zoomsight/internal/secret"
+	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoom"
+	"github.com/zoomsight/zoomsight/zoomsim"
+)
+
+// BenchmarkFirstSyncByBudget runs a first sync with the defaults (the
+// budget decides the meeting backfill) of a simulated Business tenant
+// (ZOOMSIGHT_BACKFILL_BENCH_USERS users, default 300) with the
+// simulator's rate limits on, into SQLite, and prints when identity and
+// activity were complete (the meeting phase began), how long the meeting
+// phase took, how far back it reached and what it collected.
+func BenchmarkFirstSyncByBudget(b *testing.B) {
+	users := 300
+	if s := os.Getenv("ZOOMSIGHT_BACKFILL_BENCH_USERS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 10 {
+			b.Fatalf("ZOOMSIGHT_BACKFILL_BENCH_USERS must be a number of users (at least 10), not %q", s)
+		}
+		users = n
+	}
+	for b.Loop() {
+		ctx := b.Context()
+		clock := newClock(t0)
+		sim, err := zoomsim.New(zoomsim.Options{Seed: 1, Users: users, Plan: zoom.PlanBusiness, Days: 60, Now: clock.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cred := sim.Credentials()[0]
+		a, err := app.Open(ctx, app.Config{DB: filepath.Join(b.TempDir(), "z.db"), KeyFile: filepath.Join(b.TempDir(), "key"),
+			Meetings: app.MeetingConfig{Now: clock.Now}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		acct, err := a.AddS2S(ctx, app.LinkS2S{Name: "acme", AccountID: cred.AccountID, ClientID: cred.ClientID,
+			ClientSecret: secret.String(cred.ClientSecret), APIURL: sim.APIURL, OAuthURL: sim.OAuthURL})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var mu sync.Mutex
+		var usable time.Duration
+		start := time.Now()
+		run, err := a.Sync(ctx, acct, func(p ingest.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			if usable == 0 && (p.Resource == "meetings" || strings.HasPrefix(p.Resource, "meeting") || p.Resource == "qos samples") {
+				usable = time.Since(start)
+			}
+		})
+		took := time.Since(start)
+		if err != nil || run.Status != store.RunOK {
+			b.Fatalf("sync: %v %v", err, run.Stale)
+		}
+		rep, err := a.MeetingStatus(ctx, acct)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Printf("sqlite, %d users, Business, rate limits on, first sync with the defaults: identity and activity usable after %s; "+
+			"meetings phase %s (backfill reached %s, %d days; %d meetings completed, %d QoS samples; %d calls of %d/day at %.0f%%; %d meetings left)\n",
+			users, usable.Round(time.Millisecond), (took - usable).Round(time.Millisecond), rep.BackfilledFrom.Format("2006-01-02"),
+			int(t0.Sub(rep.BackfilledFrom).Hours()/24)+1, rep.Completed, rep.QoSSamples, rep.Spent, rep.DailyCap, rep.Share*100, rep.Pending)
+		b.ReportMetric(usable.Seconds(), "usable-s")
+		b.ReportMetric(took.Seconds(), "sync-s")
+		a.Close()
+		sim.Close()
+	}
+}

@@ -187,16 +187,6 @@ func (q *qosQuery) rows(ctx context.Context, sql string, fn func(r []any)) error
 	return q.st.Query(ctx, sql, func(_ []string, r []any) error { fn(r); return nil })
 }
 
-func toFloat(v any) *float64 {
-	switch x := v.(type) {
-	case float64:
-		return &x
-	case int64:
-		f := float64(x)
-		return &f
-	}
-	return nil
-}
 
 // dominant returns the most frequent cause in counts, skipping skip;
 // ties go to the more specific cause.

@@ -187,7 +187,6 @@ func (q *qosQuery) rows(ctx context.Context, sql string, fn func(r []any)) error
 	return q.st.Query(ctx, sql, func(_ []string, r []any) error { fn(r); return nil })
 }
 
-
 // dominant returns the most frequent cause in counts, skipping skip;
 // ties go to the more specific cause.
 func dominant(counts map[string]int, skip string) (string, int) {

@@ -166,10 +166,8 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 		return 0, nil
 	}
 	ps := make([]store.Participant, len(qps))
-	total := 0
 	for i := range qps {
 		ps[i] = qps[i].Participant
-		total += len(qps[i].Samples)
 	}
 	var err error
 	ps = lastByKey(ps, participantKey)
@@ -185,6 +183,8 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 		if err != nil {
 			return err
 		}
+		written = 0
+		// Copies (append to nil): sorting must not reorder the caller's.
 		samples := make(map[int64][]store.QoSSample, len(qps))
 		for i := range qps {
 			id := ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
@@ -192,7 +192,7 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 		}
 		for id, ss := range samples {
 			// One minute per participant and second: a repeat keeps the last.
-			samples[id] = store.SortQoSSamples(slices.Clone(ss))
+			samples[id] = store.SortQoSSamples(ss)
 			written += len(samples[id])
 		}
 		// The rollups in the same transaction, so they never disagree.

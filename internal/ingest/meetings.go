@@ -183,11 +183,24 @@ func (m *Meetings) Run(ctx context.Context) (*MeetingReport, error) {
 	c.startBudget()
 
 	err = c.list(ctx)
-	if err == nil && c.opts.Backfill == 0 {
-		err = c.listBack(ctx)
-	}
 	if err == nil {
 		err = c.details(ctx)
+	}
+	// A backfill the budget decides: a week further back, then its
+	// meetings, until the budget or Zoom's six months end it, so that the
+	// newest meetings' QoS arrives first.
+	for err == nil && c.opts.Backfill == 0 && c.rep.Stopped == "" {
+		var more bool
+		if more, err = c.listBack(ctx); err != nil || !more {
+			break
+		}
+		err = c.details(ctx)
+	}
+	if c.opts.Backfill == 0 && !c.sync.ListedThrough.IsZero() {
+		c.rep.BackfilledFrom = c.sync.ListedFrom
+		if c.rep.BackfilledFrom.IsZero() {
+			c.rep.BackfilledFrom = c.rep.From // today only, so far
+		}
 	}
 	c.finish(ctx)
 	return c.rep, err
@@ -363,34 +376,31 @@ func (c *mcollector) listRange() (from, to time.Time) {
 	return from, to
 }
 
-// listBack is the budget-driven backfill: it lists older windows, newest
-// first, from the oldest day listed so far back to Zoom's six months,
-// while the budget left today exceeds the calls the meetings already
-// queued need (those are collected newest day first), so that listing
-// never spends what collecting needs.
-func (c *mcollector) listBack(ctx context.Context) error {
+// listBack is a step of the budget-driven backfill: it lists the week
+// before the oldest day listed so far (down to Zoom's six months), if the
+// budget left today exceeds the calls the meetings already queued need,
+// so that listing never spends what collecting needs. It reports whether
+// it listed a week.
+func (c *mcollector) listBack(ctx context.Context) (bool, error) {
 	earliest := midnight(c.now).AddDate(0, -6, 1)
 	if c.sync.ListedFrom.IsZero() {
 		if c.sync.ListedThrough.IsZero() {
-			return nil // not even today is listed yet
+			return false, nil // not even today is listed yet
 		}
 		c.sync.ListedFrom = c.rep.From
 	}
-	defer func() {
-		c.rep.BackfilledFrom = c.sync.ListedFrom
-	}()
-	for c.sync.ListedFrom.After(earliest) {
+	if c.sync.ListedFrom.After(earliest) {
 		if c.rep.Allowance >= 0 {
 			w, err := c.Store.PendingWork(ctx, c.Account.ID)
 			if err != nil {
-				return fatalError{err}
+				return false, fatalError{err}
 			}
 			calls := w.ParticipantCalls
 			if c.off[epDashQoS] == "" {
 				calls += w.QoSCalls
 			}
 			if calls+1 > c.rep.Allowance-c.spent() {
-				return nil
+				return false, nil
 			}
 		}
 		to := c.sync.ListedFrom.AddDate(0, 0, -1)
@@ -410,21 +420,22 @@ func (c *mcollector) listBack(ctx context.Context) error {
 		}
 		if errors.Is(err, errBudget) {
 			c.rep.Stopped = "the daily budget is spent; the backfill continues next run"
-			return nil
+			return false, nil
 		}
 		if err != nil {
 			if s := c.stop(ctx, err); s != nil {
-				return s
+				return false, s
 			}
 			c.rep.Errors = append(c.rep.Errors, "listing "+from.Format("2006-01-02")+": "+err.Error())
-			return nil
+			return false, nil
 		}
 		c.sync.ListedFrom = from
 		if err := c.saveBudget(ctx); err != nil {
-			return fatalError{err}
+			return false, fatalError{err}
 		}
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 func (c *mcollector) list(ctx context.Context) error {

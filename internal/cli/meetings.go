@@ -16,7 +16,7 @@ import (
 func addMeetingFlags(cmd *cobra.Command, g *globals) {
 	fl := cmd.Flags()
 	on := fl.Bool("meetings", true, "also sync past meetings, participants and per-minute QoS")
-	fl.DurationVar(&g.meetings.Backfill, "meeting-backfill", 0, "how far back the first meeting sync reaches (e.g. 720h); 0: as far as the daily budget allows, newest first, "+
+	fl.DurationVar(&g.meetings.Backfill, "meeting-backfill", ingest.DefaultBackfill, "how far back the first meeting sync reaches (e.g. 720h); 0: as far as the daily budget allows, newest first, "+
 		"each later run reaching further back until Zoom's 6 months")
 	fl.DurationVar(&g.meetings.Overlap, "meeting-overlap", ingest.DefaultOverlap, "how much of the last synced period each sync lists again, for Zoom's report lag")
 	fl.Float64Var(&g.meetings.BudgetShare, "meeting-budget", ingest.DefaultBudgetShare, "share (0-1] of the account's daily Heavy/Resource-intensive cap meeting sync may spend per day")

@@ -41,8 +41,11 @@ type MeetingOptions struct {
 
 // Defaults of MeetingOptions.
 const (
-	DefaultOverlap     = 24 * time.Hour
-	DefaultBudgetShare = 0.5
+	// DefaultBackfill is zero: the budget decides how far back (see
+	// MeetingOptions.Backfill).
+	DefaultBackfill    time.Duration = 0
+	DefaultOverlap                   = 24 * time.Hour
+	DefaultBudgetShare               = 0.5
 	// maxWindowDays is one listing window: 28 days is within "one month"
 	// however Zoom counts it.
 	maxWindowDays = 28

@@ -26,13 +26,15 @@ import (
 // Business tenant has; a session has ZOOMSIGHT_QOS_GEN_MINUTES minutes
 // (default 10, shorter than a real meeting so the writing takes minutes,
 // not hours: the rollups, which these answers read, have as many rows
-// as with full-length sessions).
+// as with full-length sessions). ZOOMSIGHT_QOS_GEN_MEETINGS_PER_CALL
+// (default 1, Zoom's page) writes that many meetings per UpsertQoS call,
+// for the largest tenants.
 func BenchmarkQoSInsightsGenerated(b *testing.B) {
-	users, perSession := 2000, 10
+	users, perSession, perCall := 2000, 10, 1
 	for _, v := range []struct {
 		env string
 		dst *int
-	}{{"ZOOMSIGHT_QOS_GEN_USERS", &users}, {"ZOOMSIGHT_QOS_GEN_MINUTES", &perSession}} {
+	}{{"ZOOMSIGHT_QOS_GEN_USERS", &users}, {"ZOOMSIGHT_QOS_GEN_MINUTES", &perSession}, {"ZOOMSIGHT_QOS_GEN_MEETINGS_PER_CALL", &perCall}} {
 		if s := os.Getenv(v.env); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {
@@ -47,12 +49,12 @@ func BenchmarkQoSInsightsGenerated(b *testing.B) {
 	}
 	for b.Loop() {
 		for _, d := range dbs {
-			genQoSOnce(b, d.name, d.dsn, users, perSession)
+			genQoSOnce(b, d.name, d.dsn, users, perSession, perCall)
 		}
 	}
 }
 
-func genQoSOnce(b *testing.B, driver, dsn string, users, perSession int) {
+func genQoSOnce(b *testing.B, driver, dsn string, users, perSession, perCall int) {
 	ctx := b.Context()
 	a, err := app.Open(ctx, app.Config{DB: dsn, KeyFile: filepath.Join(b.TempDir(), "key")})
 	if err != nil {
@@ -86,6 +88,7 @@ func genQoSOnce(b *testing.B, driver, dsn string, users, perSession int) {
 	from := end.AddDate(0, 0, -30)
 	start := time.Now()
 	minutes, meetings := 0, 0
+	var batch []store.QoSParticipant
 	for day := from; day.Before(end); day = day.AddDate(0, 0, 1) {
 		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
@@ -125,9 +128,18 @@ func genQoSOnce(b *testing.B, driver, dsn string, users, perSession int) {
 				minutes += len(ss)
 				qps = append(qps, store.QoSParticipant{Participant: p, Samples: ss})
 			}
-			if _, err := st.UpsertQoS(ctx, run.ID, acct.ID, qps); err != nil {
-				b.Fatal(err)
+			batch = append(batch, qps...)
+			if len(batch) >= 10*perCall {
+				if _, err := st.UpsertQoS(ctx, run.ID, acct.ID, batch); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
 			}
+		}
+	}
+	if len(batch) > 0 {
+		if _, err := st.UpsertQoS(ctx, run.ID, acct.ID, batch); err != nil {
+			b.Fatal(err)
 		}
 	}
 	wrote := time.Since(start)

@@ -15,6 +15,8 @@ bench: ## print the benchmark figures (throughput, requests, memory; a full sync
 	$(GO) test -run '^$$' -bench 'BenchmarkQoSIngest' -benchtime 1x ./internal/ingest/
 	$(GO) test -run '^$$' -bench 'BenchmarkMeetingSyncCalls' -benchtime 1x -timeout 30m ./internal/app/
 	ZOOMSIGHT_QOS_BENCH_USERS=3000 $(GO) test -run '^$$' -bench 'BenchmarkQoSAtScale' -benchtime 1x -timeout 90m ./internal/app/
+	ZOOMSIGHT_QOS_GEN_USERS=20000 $(GO) test -run '^$$' -bench 'BenchmarkQoSInsightsGenerated' -benchtime 1x -timeout 120m ./internal/app/
+	$(GO) test -run '^$$' -bench 'BenchmarkFirstSyncByBudget' -benchtime 1x -timeout 60m ./internal/app/
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

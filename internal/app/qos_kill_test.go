@@ -78,7 +78,7 @@ func TestKillMidQoSKeepsRollups(t *testing.T) {
 		}
 		// Kill it once a few QoS pages are stored and more are being asked.
 		deadline := time.Now().Add(60 * time.Second)
-		for e.count(t, "SELECT count(*) FROM zoom_qos_minutes") == 0 || sim.Stats(cred.AccountID).ByOperation["dashboardMeetingParticipantsQOS"] < 5 {
+		for e.count(t, "SELECT count(*) FROM _qos_minutes") == 0 || sim.Stats(cred.AccountID).ByOperation["dashboardMeetingParticipantsQOS"] < 5 {
 			if time.Now().After(deadline) {
 				child.Process.Kill()
 				t.Fatal("the child stored no QoS in 60 s")
@@ -92,7 +92,7 @@ func TestKillMidQoSKeepsRollups(t *testing.T) {
 		if err := child.Wait(); !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 			t.Fatalf("child ended with %v, want killed by SIGKILL", err)
 		}
-		killed := e.count(t, "SELECT count(*) FROM zoom_qos_minutes")
+		killed := e.count(t, "SELECT count(*) FROM _qos_minutes")
 		agree(t, e)
 
 		sim.SetFaults(zoomsim.Faults{})
@@ -102,7 +102,7 @@ func TestKillMidQoSKeepsRollups(t *testing.T) {
 		if err != nil || run.Status != store.RunOK {
 			t.Fatalf("resumed sync: %v, %s", err, run.Status)
 		}
-		all := e.count(t, "SELECT count(*) FROM zoom_qos_minutes")
+		all := e.count(t, "SELECT count(*) FROM _qos_minutes")
 		if killed == 0 || killed >= all {
 			t.Fatalf("killed with %d of %d QoS minutes stored; want a sync cut off midway", killed, all)
 		}
@@ -127,7 +127,7 @@ func agree(t *testing.T, e *meetingEnv) {
 			t.Errorf("raw %s, rollups %s", plain[i], view[i])
 		}
 	}
-	raw := e.rows(t, "SELECT participant_id, count(*) FROM zoom_qos_minutes GROUP BY participant_id ORDER BY 1")
+	raw := e.rows(t, "SELECT participant_id, count(*) FROM _qos_minutes GROUP BY participant_id ORDER BY 1")
 	sessions := e.rows(t, "SELECT participant_id, minutes FROM qos_sessions ORDER BY 1")
 	if len(raw) != len(sessions) {
 		t.Fatalf("%d sessions with raw minutes, %d session rollups", len(raw), len(sessions))

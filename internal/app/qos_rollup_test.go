@@ -164,20 +164,20 @@ func TestPruneKeepsRollups(t *testing.T) {
 		e := qosEnv(t, dsn)
 		ctx := t.Context()
 		before := qosReport(t, e.app.Store, false)
-		minutes := e.count(t, "SELECT count(*) FROM zoom_qos_minutes")
+		minutes := e.count(t, "SELECT count(*) FROM _qos_minutes")
 		rollups := e.rows(t, "SELECT kind, period, dim, site, device, network_type, participant_minutes, bad_minutes, latency_hist FROM qos_rollups ORDER BY 1, 2, 3, 4, 5, 6")
 
 		// Raw kept 2 days: the sessions of the first days lose theirs.
 		cut := e.clock.Now().Add(-2 * 24 * time.Hour)
-		old := e.count(t, fmt.Sprintf("SELECT count(*) FROM zoom_qos_minutes q JOIN qos_sessions s ON s.participant_id = q.participant_id WHERE s.last_minute < '%s'", cut.Format(time.RFC3339)))
+		old := e.count(t, fmt.Sprintf("SELECT count(*) FROM _qos_minutes q JOIN qos_sessions s ON s.participant_id = q.participant_id WHERE s.last_minute < '%s'", cut.Format(time.RFC3339)))
 		p, err := e.app.Prune(ctx, app.PruneOptions{QoSRawRetention: 2 * 24 * time.Hour, Now: e.clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if old == 0 || old == minutes || p.RawMinutes != old || e.count(t, "SELECT count(*) FROM zoom_qos_minutes") != minutes-old {
+		if old == 0 || old == minutes || p.RawMinutes != old || e.count(t, "SELECT count(*) FROM _qos_minutes") != minutes-old {
 			t.Fatalf("pruned %+v of %d minutes, %d before the cut", p, minutes, old)
 		}
-		if n := e.count(t, fmt.Sprintf("SELECT count(*) FROM zoom_qos_minutes q JOIN qos_sessions s ON s.participant_id = q.participant_id WHERE s.last_minute < '%s'", cut.Format(time.RFC3339))); n != 0 {
+		if n := e.count(t, fmt.Sprintf("SELECT count(*) FROM _qos_minutes q JOIN qos_sessions s ON s.participant_id = q.participant_id WHERE s.last_minute < '%s'", cut.Format(time.RFC3339))); n != 0 {
 			t.Errorf("%d raw minutes older than the window left", n)
 		}
 		after := e.rows(t, "SELECT kind, period, dim, site, device, network_type, participant_minutes, bad_minutes, latency_hist FROM qos_rollups ORDER BY 1, 2, 3, 4, 5, 6")

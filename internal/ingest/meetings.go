@@ -19,8 +19,12 @@ import (
 // MeetingOptions tune the meeting sync. The zero value means the
 // documented defaults.
 type MeetingOptions struct {
-	// Backfill is how far back the first sync lists meetings (default 30
-	// days; Zoom keeps 6 months, so more is capped).
+	// Backfill is how far back the first sync lists meetings (Zoom keeps
+	// 6 months, so more is capped). Zero lets the budget decide: each run
+	// lists back from today, a window at a time, while the day's budget
+	// can still collect what is listed, so the first backfill reaches as
+	// far as the budget allows and later runs go further back, newest
+	// first, until Zoom's six months.
 	Backfill time.Duration
 	// Overlap is how far before the last listed day a sync lists again,
 	// for meetings that ended or reached Zoom's reports after the last
@@ -37,17 +41,23 @@ type MeetingOptions struct {
 
 // Defaults of MeetingOptions.
 const (
-	DefaultBackfill    = 30 * 24 * time.Hour
-	DefaultOverlap     = 24 * time.Hour
-	DefaultBudgetShare = 0.5
+	// DefaultBackfill is zero: the budget decides how far back (see
+	// MeetingOptions.Backfill).
+	DefaultBackfill    time.Duration = 0
+	DefaultOverlap                   = 24 * time.Hour
+	DefaultBudgetShare               = 0.5
 	// maxWindowDays is one listing window: 28 days is within "one month"
 	// however Zoom counts it.
 	maxWindowDays = 28
+	// backWindowDays is a window of the budget-driven backfill: a week,
+	// so that how far back it reaches follows the budget closely, for one
+	// listing call more every four weeks.
+	backWindowDays = 7
 )
 
 func (o MeetingOptions) withDefaults() MeetingOptions {
-	if o.Backfill <= 0 {
-		o.Backfill = DefaultBackfill
+	if o.Backfill < 0 {
+		o.Backfill = 0
 	}
 	if o.Overlap < 0 {
 		o.Overlap = 0
@@ -79,26 +89,29 @@ type MeetingReport struct {
 	RunID    int64     `json:"run_id"`
 	From, To time.Time `json:"-"`
 	// Window is the listed date range, "2025-03-01..2025-03-12".
-	Window        string            `json:"window,omitempty"`
-	Listed        int               `json:"listed"`
-	Completed     int               `json:"completed"`
-	Participants  int               `json:"participants"`
-	QoSSamples    int               `json:"qos_samples"`
-	QoSUnparsed   int               `json:"qos_unparsed"`
-	Unavailable   int               `json:"unavailable"`
-	Pending       int               `json:"pending"`
-	PendingCalls  int               `json:"pending_calls"`
-	DailyCap      int               `json:"daily_cap"`
-	Share         float64           `json:"share"`
-	Allowance     int               `json:"allowance"` // calls this run could spend; -1 unlimited
-	SpentToday    int               `json:"spent_today"`
-	Spent         int               `json:"spent"` // Heavy + Resource-intensive calls this run
-	MinimumCalls  int               `json:"minimum_calls"`
-	Sources       map[string]string `json:"sources"`
-	Gaps          []Gap             `json:"gaps,omitempty"`
-	Stopped       string            `json:"stopped,omitempty"` // why collection stopped before the queue was empty
-	Errors        []string          `json:"errors,omitempty"`
-	NoNetworkFile bool              `json:"no_network_file,omitempty"`
+	Window string `json:"window,omitempty"`
+	// BackfilledFrom is, when the budget decides the backfill, the
+	// oldest day listed so far (older days follow in later runs).
+	BackfilledFrom time.Time         `json:"backfilled_from,omitzero"`
+	Listed         int               `json:"listed"`
+	Completed      int               `json:"completed"`
+	Participants   int               `json:"participants"`
+	QoSSamples     int               `json:"qos_samples"`
+	QoSUnparsed    int               `json:"qos_unparsed"`
+	Unavailable    int               `json:"unavailable"`
+	Pending        int               `json:"pending"`
+	PendingCalls   int               `json:"pending_calls"`
+	DailyCap       int               `json:"daily_cap"`
+	Share          float64           `json:"share"`
+	Allowance      int               `json:"allowance"` // calls this run could spend; -1 unlimited
+	SpentToday     int               `json:"spent_today"`
+	Spent          int               `json:"spent"` // Heavy + Resource-intensive calls this run
+	MinimumCalls   int               `json:"minimum_calls"`
+	Sources        map[string]string `json:"sources"`
+	Gaps           []Gap             `json:"gaps,omitempty"`
+	Stopped        string            `json:"stopped,omitempty"` // why collection stopped before the queue was empty
+	Errors         []string          `json:"errors,omitempty"`
+	NoNetworkFile  bool              `json:"no_network_file,omitempty"`
 }
 
 // Gap is data the account's plan or scopes do not give, and what was
@@ -175,6 +188,22 @@ func (m *Meetings) Run(ctx context.Context) (*MeetingReport, error) {
 	err = c.list(ctx)
 	if err == nil {
 		err = c.details(ctx)
+	}
+	// A backfill the budget decides: a week further back, then its
+	// meetings, until the budget or Zoom's six months end it, so that the
+	// newest meetings' QoS arrives first.
+	for err == nil && c.opts.Backfill == 0 && c.rep.Stopped == "" {
+		var more bool
+		if more, err = c.listBack(ctx); err != nil || !more {
+			break
+		}
+		err = c.details(ctx)
+	}
+	if c.opts.Backfill == 0 && !c.sync.ListedThrough.IsZero() {
+		c.rep.BackfilledFrom = c.sync.ListedFrom
+		if c.rep.BackfilledFrom.IsZero() {
+			c.rep.BackfilledFrom = c.rep.From // today only, so far
+		}
 	}
 	c.finish(ctx)
 	return c.rep, err
@@ -335,6 +364,8 @@ func (c *mcollector) listRange() (from, to time.Time) {
 	to = midnight(c.now)
 	earliest := to.AddDate(0, -6, 1)
 	if c.sync.ListedThrough.IsZero() {
+		// A first backfill the budget decides starts with today alone
+		// (listBack goes further).
 		from = midnight(c.now.Add(-c.opts.Backfill))
 	} else {
 		from = midnight(c.sync.ListedThrough.Add(-c.opts.Overlap))
@@ -346,6 +377,68 @@ func (c *mcollector) listRange() (from, to time.Time) {
 		from = to
 	}
 	return from, to
+}
+
+// listBack is a step of the budget-driven backfill: it lists the week
+// before the oldest day listed so far (down to Zoom's six months), if the
+// budget left today exceeds the calls the meetings already queued need,
+// so that listing never spends what collecting needs. It reports whether
+// it listed a week.
+func (c *mcollector) listBack(ctx context.Context) (bool, error) {
+	earliest := midnight(c.now).AddDate(0, -6, 1)
+	if c.sync.ListedFrom.IsZero() {
+		if c.sync.ListedThrough.IsZero() {
+			return false, nil // not even today is listed yet
+		}
+		c.sync.ListedFrom = c.rep.From
+	}
+	if c.sync.ListedFrom.After(earliest) {
+		if c.rep.Allowance >= 0 {
+			w, err := c.Store.PendingWork(ctx, c.Account.ID)
+			if err != nil {
+				return false, fatalError{err}
+			}
+			calls := w.ParticipantCalls
+			if c.off[epDashQoS] == "" {
+				calls += w.QoSCalls
+			}
+			if calls+1 > c.rep.Allowance-c.spent() {
+				return false, nil
+			}
+		}
+		to := c.sync.ListedFrom.AddDate(0, 0, -1)
+		from := to.AddDate(0, 0, -(backWindowDays - 1))
+		if from.Before(earliest) {
+			from = earliest
+		}
+		var err error
+		if c.off[epDashList] == "" {
+			err = c.listDashboard(ctx, from, to)
+			if err != nil && c.unavailable(epDashList, err) {
+				err = nil
+			}
+		}
+		if err == nil && c.off[epDashList] != "" {
+			err = c.listUserMeetings(ctx, from, to)
+		}
+		if errors.Is(err, errBudget) {
+			c.rep.Stopped = "the daily budget is spent; the backfill continues next run"
+			return false, nil
+		}
+		if err != nil {
+			if s := c.stop(ctx, err); s != nil {
+				return false, s
+			}
+			c.rep.Errors = append(c.rep.Errors, "listing "+from.Format("2006-01-02")+": "+err.Error())
+			return false, nil
+		}
+		c.sync.ListedFrom = from
+		if err := c.saveBudget(ctx); err != nil {
+			return false, fatalError{err}
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 func (c *mcollector) list(ctx context.Context) error {
@@ -786,6 +879,13 @@ func (r *MeetingReport) Summary() []string {
 	var out []string
 	out = append(out, fmt.Sprintf("meetings %s: %d listed, %d completed, %d participants, %d QoS samples",
 		r.Window, r.Listed, r.Completed, r.Participants, r.QoSSamples))
+	if !r.BackfilledFrom.IsZero() {
+		line := "backfill by budget: meetings listed back to " + r.BackfilledFrom.Format("2006-01-02") + ", collected newest day first"
+		if r.Pending > 0 || r.BackfilledFrom.After(r.To.AddDate(0, -6, 1)) {
+			line += "; identity and activity are complete and usable now, older meetings follow in the next runs"
+		}
+		out = append(out, line)
+	}
 	if r.QoSUnparsed > 0 {
 		out = append(out, fmt.Sprintf("QoS values that did not parse (kept raw in zoom_qos_sample.unparsed_raw): %d", r.QoSUnparsed))
 	}

@@ -3,6 +3,7 @@
 package insight
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -172,44 +173,6 @@ type qosQuery struct {
 	rollups bool
 }
 
-// sqlNum formats a threshold for a SQL literal.
-func sqlNum(f float64) string { return fmt.Sprintf("%g", f) }
-
-// minutes is a subquery of participant-minutes with their site, user and
-// cause under the thresholds, filtered by the options.
-func (q *qosQuery) minutes(extra string) string {
-	t := q.t
-	bad := fmt.Sprintf("(q.latency_ms > %s OR q.jitter_ms >= %s OR q.loss_pct > %s)", sqlNum(t.LatencyMS), sqlNum(t.JitterMS), sqlNum(t.LossPct))
-	cause := fmt.Sprintf(`CASE WHEN q.system_cpu_max >= %s THEN 'cpu'
-		WHEN %s THEN CASE WHEN q.rssi_avg < %s THEN 'wifi' WHEN q.via_crc = 1 THEN 'crc'
-			WHEN q.latency_ms > %s THEN 'latency' WHEN q.loss_pct > %s THEN 'loss' ELSE 'jitter' END
-		END`, sqlNum(t.CPUPct), bad, sqlNum(t.RSSIDBm), sqlNum(t.LatencyMS), sqlNum(t.LossPct))
-	var where []string
-	if q.o.Account != "" {
-		where = append(where, "a.name = "+quote(q.o.Account))
-	}
-	if !q.o.From.IsZero() {
-		where = append(where, "q.ts >= "+quote(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))
-	}
-	if !q.o.To.IsZero() {
-		where = append(where, "q.ts < "+quote(q.o.To.UTC().Format("2006-01-02T15:04:05Z")))
-	}
-	if extra != "" {
-		where = append(where, extra)
-	}
-	w := ""
-	if len(where) > 0 {
-		w = " WHERE " + strings.Join(where, " AND ")
-	}
-	return `SELECT q.participant_id, q.ts, q.latency_ms, q.jitter_ms, q.loss_pct,
-		CASE WHEN p.site <> '' THEN p.site ELSE '` + OffNetwork + `' END AS site,
-		CASE WHEN p.email <> '' THEN lower(p.email) WHEN p.zoom_user_id <> '' THEN p.zoom_user_id ELSE 'guest: ' || p.name END AS user_key,
-		p.name, p.device, p.network_type, p.meeting_uuid, p.key, p.access_point, ` + cause + ` AS cause
-		FROM zoom_qos_minutes q
-		JOIN zoom_participants p ON p.id = q.participant_id
-		JOIN accounts a ON a.id = q.account_id` + w
-}
-
 func (q *qosQuery) siteFilter() string {
 	if q.o.Site == "" {
 		return ""
@@ -222,17 +185,6 @@ func (q *qosQuery) siteFilter() string {
 
 func (q *qosQuery) rows(ctx context.Context, sql string, fn func(r []any)) error {
 	return q.st.Query(ctx, sql, func(_ []string, r []any) error { fn(r); return nil })
-}
-
-func toFloat(v any) *float64 {
-	switch x := v.(type) {
-	case float64:
-		return &x
-	case int64:
-		f := float64(x)
-		return &f
-	}
-	return nil
 }
 
 // dominant returns the most frequent cause in counts, skipping skip;
@@ -270,42 +222,41 @@ func (q *qosQuery) sites(ctx context.Context, r *QoSReport) error {
 
 // sitesFromRaw fills bySite from the raw minutes.
 func (q *qosQuery) sitesFromRaw(ctx context.Context, get func(string) *SiteQoS) error {
-	m := q.minutes(q.siteFilter())
-	causes := []string{CauseCPU, CauseWifi, CauseCRC, CauseLatency, CauseLoss, CauseJitter}
-	sql := "SELECT site, count(*) AS n, count(DISTINCT participant_id) AS p"
-	for _, c := range causes {
-		sql += ", sum(CASE WHEN cause = '" + c + "' THEN 1 ELSE 0 END) AS " + c
+	type acc struct {
+		pids          map[int64]bool
+		latency, loss []float64
 	}
-	sql += " FROM (" + m + ") m GROUP BY site"
-	err := q.rows(ctx, sql, func(row []any) {
-		s := get(str(row[0]))
-		s.Minutes, s.Participants = num(row[1]), num(row[2])
-		for i, c := range causes {
-			if n := num(row[3+i]); n > 0 {
-				s.Causes[c] = n
-				s.BadMinutes += n
-			}
+	by := map[string]*acc{}
+	err := q.rawMinutes(ctx, q.siteFilter(), func(m *rawMinute) {
+		s := get(m.site)
+		a := by[m.site]
+		if a == nil {
+			a = &acc{pids: map[int64]bool{}}
+			by[m.site] = a
+		}
+		s.Minutes++
+		a.pids[m.pid] = true
+		if m.cause != "" {
+			s.Causes[m.cause]++
+			s.BadMinutes++
+		}
+		if m.latency != nil {
+			a.latency = append(a.latency, *m.latency)
+		}
+		if m.loss != nil {
+			a.loss = append(a.loss, *m.loss)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	// Nearest-rank percentiles with window functions, which both SQLite and
-	// PostgreSQL have (SQLite has no percentile aggregate). Jitter
-	// percentiles are in the qos_by_* views.
-	pct := `SELECT site,
-		min(CASE WHEN rl >= 0.5 * nl THEN latency_ms END) AS p50l, min(CASE WHEN rl >= 0.95 * nl THEN latency_ms END) AS p95l,
-		min(CASE WHEN rp >= 0.95 * np THEN loss_pct END) AS p95p
-		FROM (SELECT site, latency_ms, loss_pct,
-			ROW_NUMBER() OVER (PARTITION BY site ORDER BY latency_ms IS NULL, latency_ms) AS rl,
-			ROW_NUMBER() OVER (PARTITION BY site ORDER BY loss_pct IS NULL, loss_pct) AS rp,
-			COUNT(latency_ms) OVER (PARTITION BY site) AS nl, COUNT(loss_pct) OVER (PARTITION BY site) AS np
-			FROM (` + m + `) m) x GROUP BY site`
-	err = q.rows(ctx, pct, func(row []any) {
-		s := get(str(row[0]))
-		s.P50Latency, s.P95Latency, s.P95Loss = toFloat(row[1]), toFloat(row[2]), toFloat(row[3])
-	})
-	return err
+	for site, a := range by {
+		s := get(site)
+		s.Participants = len(a.pids)
+		l := nearestRank(a.latency, 0.5, 0.95)
+		s.P50Latency, s.P95Latency, s.P95Loss = l[0], l[1], nearestRank(a.loss, 0.95)[0]
+	}
+	return nil
 }
 
 // rankSites computes shares and flags and orders the sites worst first.
@@ -372,10 +323,8 @@ func (q *qosQuery) users(ctx context.Context, r *QoSReport) error {
 	if q.rollups {
 		err = q.userRowsFromRollups(ctx, add)
 	} else {
-		sql := `SELECT user_key, min(name), site, device, network_type, cause, count(*) FROM (` + q.minutes(q.siteFilter()) + `) m
-			GROUP BY user_key, site, device, network_type, cause`
-		err = q.rows(ctx, sql, func(row []any) {
-			add(str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]), num(row[6]))
+		err = q.rawMinutes(ctx, q.siteFilter(), func(m *rawMinute) {
+			add(m.user, m.name, m.site, m.device, m.network, m.cause, 1)
 		})
 	}
 	if err != nil {
@@ -437,32 +386,39 @@ func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, erro
 	}
 	var order []string
 	byKey := map[string]*acc{}
-	sql := `SELECT key, name, site, access_point, device, network_type, ts, cause FROM (` +
-		q.minutes("p.meeting_uuid = "+quote(q.o.Meeting)) + `) m ORDER BY key, ts`
-	err = q.rows(ctx, sql, func(row []any) {
-		k := str(row[0])
-		p := byKey[k]
-		if p == nil {
-			p = &acc{ParticipantQoS: ParticipantQoS{Key: k, Name: str(row[1]), Site: str(row[2]), AccessPoint: str(row[3]),
-				Device: str(row[4]), NetworkType: str(row[5])}, causes: map[string]int{}}
-			byKey[k] = p
-			order = append(order, k)
-		}
-		p.Minutes++
-		if c := str(row[7]); c != "" {
-			p.BadMinutes++
-			p.causes[c]++
-			if ts := str(row[6]); len(ts) >= 16 {
-				p.BadTimes = append(p.BadTimes, ts[11:16])
-			}
-		}
+	type row struct {
+		key, ts, cause string
+		m              rawMinute
+	}
+	var rows []row
+	err = q.rawMinutes(ctx, "p.meeting_uuid = "+quote(q.o.Meeting), func(m *rawMinute) {
+		rows = append(rows, row{m.key, m.ts, m.cause, *m})
 	})
 	if err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(rows, func(a, b row) int { return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.ts, b.ts)) })
+	for _, r := range rows {
+		k := r.key
+		p := byKey[k]
+		if p == nil {
+			p = &acc{ParticipantQoS: ParticipantQoS{Key: k, Name: r.m.name, Site: r.m.site, AccessPoint: r.m.ap,
+				Device: r.m.device, NetworkType: r.m.network}, causes: map[string]int{}}
+			byKey[k] = p
+			order = append(order, k)
+		}
+		p.Minutes++
+		if c := r.cause; c != "" {
+			p.BadMinutes++
+			p.causes[c]++
+			if ts := r.ts; len(ts) >= 16 {
+				p.BadTimes = append(p.BadTimes, ts[11:16])
+			}
+		}
+	}
 	// Sessions whose raw minutes were pruned: their counts by cause from
 	// the session rollups, without the bad minutes' times.
-	sql = `SELECT p.key, s.name, s.site, p.access_point, s.device, s.network_type, s.minutes, s.cause_cpu, s.cause_wifi, s.cause_crc,
+	sql := `SELECT p.key, s.name, s.site, p.access_point, s.device, s.network_type, s.minutes, s.cause_cpu, s.cause_wifi, s.cause_crc,
 		s.cause_latency, s.cause_loss, s.cause_jitter
 		FROM qos_sessions s JOIN zoom_participants p ON p.id = s.participant_id
 		WHERE s.raw_pruned = 1 AND s.meeting_uuid = ` + quote(q.o.Meeting) + ` ORDER BY p.key`

@@ -28,8 +28,9 @@ type Meetings interface {
 	// SetMeetingWork records how far a meeting's collection went.
 	SetMeetingWork(ctx context.Context, accountID int64, uuid string, w MeetingWork) error
 	// PendingMeetings returns up to limit meetings whose participants or
-	// QoS are still to be collected, most useful first: those Zoom rated
-	// worst, then the most recent.
+	// QoS are still to be collected, most useful first: the newest UTC day
+	// first (a budget that runs out leaves the recent days complete), and
+	// within a day those Zoom rated worst, then the most recent.
 	PendingMeetings(ctx context.Context, accountID int64, limit int) ([]PendingMeeting, error)
 	// PendingWork sums what PendingMeetings would return without a limit.
 	PendingWork(ctx context.Context, accountID int64) (PendingWork, error)
@@ -306,6 +307,10 @@ type MeetingSync struct {
 	// ListedThrough is the last day (UTC midnight) whose meetings have
 	// been listed completely; zero before the first complete window.
 	ListedThrough time.Time
+	// ListedFrom is the first day listed by a first backfill that the
+	// budget decides (ingest.MeetingOptions.Backfill zero), which goes
+	// back from today as the daily budget allows; zero before it starts.
+	ListedFrom time.Time
 	// BudgetDay and BudgetSpent count Heavy and Resource-intensive calls
 	// the meeting sync made on one UTC day, across runs and processes.
 	BudgetDay   time.Time

@@ -443,10 +443,8 @@ func idArgs(ids []int64) []any {
 // pruned keep their figures and only follow a change of site, user or
 // network type. Call it after writing their raw minutes or attributes.
 //
-// fresh, if not nil, holds the minutes just written of sessions that may
-// be new: a session with no rollup yet has no other stored minutes (every
-// session with raw minutes has a qos_sessions row, if only a stale one),
-// so those are used instead of reading them back.
+// fresh, if not nil, holds every stored minute of some of the sessions
+// (PutQoSSeries returns them), so those are not read back.
 func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64, fresh map[int64][]QoSMinute) error {
 	if len(pids) == 0 {
 		return nil
@@ -489,32 +487,17 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64,
 	minutes := map[int64][]QoSMinute{}
 	for _, id := range pids {
 		o := old[id]
+		ms, given := fresh[id]
 		switch {
-		case o == nil && fresh != nil:
-			minutes[id] = fresh[id]
-		case o == nil || !o.RawPruned:
+		case o != nil && o.RawPruned:
+		case given:
+			minutes[id] = ms
+		default:
 			fromRaw = append(fromRaw, id)
 		}
 	}
 	if len(fromRaw) > 0 {
-		err = tx.Query(ctx, `SELECT participant_id, ts, latency_ms, jitter_ms, loss_pct, system_cpu_max, CAST(rssi_avg AS DOUBLE PRECISION), via_crc
-			FROM zoom_qos_minutes WHERE account_id = ? AND participant_id IN `+inList(len(fromRaw)),
-			append([]any{accountID}, idArgs(fromRaw)...), func(scan func(...any) error) error {
-				var id, crc int64
-				var ts any
-				var m QoSMinute
-				if err := scan(&id, &ts, &m.Latency, &m.Jitter, &m.Loss, &m.CPU, &m.RSSI, &crc); err != nil {
-					return err
-				}
-				var err error
-				if m.Time, err = tx.ParseTime(ts); err != nil {
-					return err
-				}
-				m.ViaCRC = crc != 0
-				minutes[id] = append(minutes[id], m)
-				return nil
-			})
-		if err != nil {
+		if err := readQoSMinutes(ctx, tx, fromRaw, minutes); err != nil {
 			return fmt.Errorf("reading QoS minutes for rollups: %w", err)
 		}
 	}

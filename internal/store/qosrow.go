@@ -140,3 +140,64 @@ func jsonList(l []string) string {
 	}
 	return string(b)
 }
+
+// ScanQoSMinute reads a row of QoSMinuteColumns (the per-minute table of
+// migrations before 0013) back into the sample AppendQoSMinute wrote.
+func ScanQoSMinute(scan func(dst ...any) error, parseTime func(any) (time.Time, error)) (QoSSample, error) {
+	var s QoSSample
+	var ts any
+	var f [NumStreams][qosFields]*float64
+	var wh [NumStreams][2]*int64
+	var cpu [qosCPUFields]*float64
+	var rssi [2]*int64
+	var worst [3]*float64
+	var streams, crc, rwg, unparsed int64
+	var raw *string
+	dst := []any{&ts}
+	for i := range NumStreams {
+		for k := range 5 {
+			dst = append(dst, &f[i][k])
+		}
+		if i >= StreamVideoIn {
+			dst = append(dst, &f[i][5], &wh[i][0], &wh[i][1])
+		}
+	}
+	dst = append(dst, &streams, &cpu[0], &cpu[1], &cpu[2], &s.CPUPressure, &rssi[0], &rssi[1], &crc, &rwg,
+		&worst[0], &worst[1], &worst[2], &unparsed, &raw)
+	if err := scan(dst...); err != nil {
+		return s, err
+	}
+	var err error
+	if s.Time, err = parseTime(ts); err != nil {
+		return s, err
+	}
+	for i := range NumStreams {
+		m := &s.Streams[i]
+		m.Present = streams&(1<<i) != 0
+		for k := range qosFields {
+			if f[i][k] != nil {
+				setMetricValue(m, k, *f[i][k])
+			}
+		}
+		if wh[i][0] != nil && wh[i][1] != nil {
+			m.Width, m.Height = int(*wh[i][0]), int(*wh[i][1])
+			m.Has |= HasResolution
+		}
+	}
+	for k := range qosCPUFields {
+		if cpu[k] != nil {
+			setCPUValue(&s, k, *cpu[k])
+		}
+	}
+	if rssi[0] != nil {
+		s.RSSIAvg, s.HasRSSI = int(*rssi[0]), true
+		if rssi[1] != nil {
+			s.RSSIMin = int(*rssi[1])
+		}
+	}
+	s.ViaCRC, s.ViaRWG, s.Unparsed = crc != 0, rwg != 0, int(unparsed)
+	if raw != nil {
+		s.UnparsedRaw = []byte(*raw)
+	}
+	return s, nil
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,67 +184,44 @@ func upsertParticipants(ctx context.Context, tx pgx.Tx, runID, accountID int64, 
 	return out, err
 }
 
-var qosInsert = func() [2]string {
-	head := "INSERT INTO zoom_qos_minutes (account_id, participant_id, " + strings.Join(store.QoSMinuteColumns, ", ") + ") VALUES "
-	var set []string
-	for _, c := range store.QoSMinuteColumns[1:] {
-		set = append(set, c+" = excluded."+c)
-	}
-	return [2]string{head, " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", ")}
-}()
-
 // UpsertQoS writes participants and their QoS minutes in one transaction.
 func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store.QoSParticipant) (int, error) {
 	if len(qps) == 0 {
 		return 0, nil
 	}
 	ps := make([]store.Participant, len(qps))
-	total := 0
 	for i := range qps {
 		ps[i] = qps[i].Participant
-		total += len(qps[i].Samples)
 	}
-	type ref struct{ p, s int }
-	var refs []ref
+	written := 0
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		ids, err := upsertParticipants(ctx, tx, runID, accountID, ps, true)
 		if err != nil {
 			return err
 		}
-		pid := make([]int64, len(qps))
-		pos := make(map[[2]int64]int, total)
-		refs = make([]ref, 0, total)
+		written = 0
+		// Copies (append to nil): sorting must not reorder the caller's.
+		samples := make(map[int64][]store.QoSSample, len(qps))
 		for i := range qps {
-			pid[i] = ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
-			for j := range qps[i].Samples {
-				k := [2]int64{pid[i], qps[i].Samples[j].Time.Unix()}
-				if at, ok := pos[k]; ok {
-					refs[at] = ref{i, j}
-					continue
-				}
-				pos[k] = len(refs)
-				refs = append(refs, ref{i, j})
-			}
+			id := ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
+			samples[id] = append(samples[id], qps[i].Samples...)
 		}
-		err = insertChunked(ctx, tx, qosInsert[0], qosInsert[1], len(store.QoSMinuteColumns)+2, len(refs), func(dst []any, k int) []any {
-			r := refs[k]
-			s := &qps[r.p].Samples[r.s]
-			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, ts(s.Time))
-		}, nil)
+		for id, ss := range samples {
+			// One minute per participant and second: a repeat keeps the last.
+			samples[id] = store.SortQoSSamples(ss)
+			written += len(samples[id])
+		}
+		// The rollups in the same transaction, so they never disagree.
+		all, err := store.PutQoSSeries(ctx, rollTx{tx}, accountID, samples)
 		if err != nil {
 			return err
 		}
-		// The rollups in the same transaction, so they never disagree.
-		fresh := make(map[int64][]store.QoSMinute, len(qps))
-		for _, r := range refs {
-			fresh[pid[r.p]] = append(fresh[pid[r.p]], store.MinuteOf(&qps[r.p].Samples[r.s]))
-		}
-		return rollQoS(ctx, tx, accountID, slices.Compact(slices.Sorted(slices.Values(pid))), fresh)
+		return rollQoS(ctx, tx, accountID, slices.Sorted(maps.Keys(samples)), all)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)
 	}
-	return len(refs), nil
+	return written, nil
 }
 
 // SetMeetingWork records a meeting's collection progress.
@@ -278,7 +256,7 @@ func (db *DB) PendingMeetings(ctx context.Context, accountID int64, limit int) (
 	rows, err := db.pool.Query(ctx, `SELECT uuid, start_time, participants, one_person = 1, quality_rank, source,
 			participants_state = 'pending', qos_state = 'pending'
 		FROM zoom_meetings WHERE account_id = $1 AND (participants_state = 'pending' OR qos_state = 'pending')
-		ORDER BY quality_rank DESC, start_time DESC, id LIMIT $2`, accountID, limit)
+		ORDER BY date_trunc('day', start_time AT TIME ZONE 'UTC') DESC, quality_rank DESC, start_time DESC, id LIMIT $2`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending meetings: %w", err)
 	}
@@ -318,18 +296,18 @@ func (db *DB) PendingWork(ctx context.Context, accountID int64) (store.PendingWo
 // MeetingSync returns the account's meeting collection state.
 func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingSync, error) {
 	s := &store.MeetingSync{AccountID: accountID}
-	var through, day pgtype.Timestamptz
+	var through, from, day pgtype.Timestamptz
 	var spent int32
 	var report pgtype.Text
-	err := db.pool.QueryRow(ctx, "SELECT listed_through, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = $1",
-		accountID).Scan(&through, &day, &spent, &report)
+	err := db.pool.QueryRow(ctx, "SELECT listed_through, listed_from, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = $1",
+		accountID).Scan(&through, &from, &day, &spent, &report)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading meeting sync state of account %d: %w", accountID, err)
 	}
-	s.ListedThrough, s.BudgetDay, s.BudgetSpent = fromTS(through), fromTS(day), int(spent)
+	s.ListedThrough, s.ListedFrom, s.BudgetDay, s.BudgetSpent = fromTS(through), fromTS(from), fromTS(day), int(spent)
 	if report.Valid {
 		s.Report = []byte(report.String)
 	}
@@ -342,10 +320,10 @@ func (db *DB) SaveMeetingSync(ctx context.Context, s *store.MeetingSync) error {
 	if len(s.Report) > 0 {
 		report = pgtype.Text{String: string(s.Report), Valid: true}
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO meeting_sync (account_id, listed_through, budget_day, budget_spent, report)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
-		budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
-		s.AccountID, ts(s.ListedThrough), ts(s.BudgetDay), s.BudgetSpent, report)
+	_, err := db.pool.Exec(ctx, `INSERT INTO meeting_sync (account_id, listed_through, listed_from, budget_day, budget_spent, report)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
+		listed_from = excluded.listed_from, budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
+		s.AccountID, ts(s.ListedThrough), ts(s.ListedFrom), ts(s.BudgetDay), s.BudgetSpent, report)
 	if err != nil {
 		return fmt.Errorf("saving meeting sync state of account %d: %w", s.AccountID, err)
 	}

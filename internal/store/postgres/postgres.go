@@ -64,6 +64,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("migrating PostgreSQL database %s: %w", cfg.ConnConfig.Database, err)
 	}
+	if err := db.moveLegacyQoS(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrating PostgreSQL database %s: %w", cfg.ConnConfig.Database, err)
+	}
 	return db, nil
 }
 

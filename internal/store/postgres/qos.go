@@ -208,11 +208,12 @@ func (db *DB) PruneQoS(ctx context.Context, rawBefore, rollupBefore time.Time) (
 		accs, by := byAccount(batch)
 		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 			for _, acc := range accs {
-				tag, err := tx.Exec(ctx, "DELETE FROM zoom_qos_minutes WHERE account_id = $1 AND participant_id = ANY($2)", acc, by[acc])
-				if err != nil {
+				var n int64
+				if err := tx.QueryRow(ctx, `WITH d AS (DELETE FROM zoom_qos_series WHERE account_id = $1 AND participant_id = ANY($2) RETURNING minutes)
+					SELECT COALESCE(sum(minutes), 0) FROM d`, acc, by[acc]).Scan(&n); err != nil {
 					return err
 				}
-				out.RawMinutes += int(tag.RowsAffected())
+				out.RawMinutes += int(n)
 				if _, err := tx.Exec(ctx, "UPDATE qos_sessions SET raw_pruned = 1 WHERE participant_id = ANY($1)", by[acc]); err != nil {
 					return err
 				}

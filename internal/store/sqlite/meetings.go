@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -155,77 +156,9 @@ func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64,
 	return out, nil
 }
 
-// qosMinutes is the QoS minute upsert.
-var qosMinutes = func() *upsert {
-	var set []string
-	for _, c := range store.QoSMinuteColumns[1:] {
-		set = append(set, c+" = excluded."+c)
-	}
-	return &upsert{
-		head: "INSERT INTO zoom_qos_minutes (account_id, participant_id, " + strings.Join(store.QoSMinuteColumns, ", ") + ") VALUES ",
-		row:  params(len(store.QoSMinuteColumns) + 2),
-		tail: " ON CONFLICT (account_id, participant_id, ts) DO UPDATE SET " + strings.Join(set, ", "),
-		cols: len(store.QoSMinuteColumns) + 2,
-	}
-}()
-
 // qosPageParticipants is Zoom's QoS page size: UpsertQoS uses a prepared
 // participantsReturning for up to that many participants.
 const qosPageParticipants = 10
-
-// The QoS minute upserts are prepared (see DB.stmt) for each power of two
-// from qosChunk rows down to one, so that any page's rows take a few
-// executions (qosChunk-row ones, then at most one of each smaller size).
-// Parsing a statement of thousands of parameters for every page would
-// cost more than the insert itself.
-const (
-	qosChunk = 64
-	qosSizes = 7 // 64, 32, ..., 1
-)
-
-// qosStmts returns the prepared QoS minute upserts: [k] writes qosChunk>>k
-// rows. It must be called outside a transaction (see DB.stmt).
-func (db *DB) qosStmts(ctx context.Context) ([qosSizes]*sql.Stmt, error) {
-	var stmts [qosSizes]*sql.Stmt
-	for k := range stmts {
-		var err error
-		if stmts[k], err = db.stmt(ctx, qosMinutes, qosChunk>>k); err != nil {
-			return stmts, err
-		}
-	}
-	return stmts, nil
-}
-
-// insertQoS writes n rows in tx with stmts (see DB.qosStmts): whole
-// chunks, then at most one statement of each smaller size. The caller
-// holds the writer (tx), so db.qosVals is its own.
-func (db *DB) insertQoS(ctx context.Context, tx *sql.Tx, stmts *[qosSizes]*sql.Stmt, n int, args func(dst []any, i int) []any) error {
-	if db.qosVals == nil {
-		db.qosVals = make([]any, 0, qosChunk*qosMinutes.cols)
-	}
-	vals := db.qosVals
-	defer func() {
-		clear(vals[:cap(vals)]) // drop references to the page's values
-	}()
-	i := 0
-	for k := range stmts {
-		size := qosChunk >> k
-		if n-i < size {
-			continue
-		}
-		st := tx.StmtContext(ctx, stmts[k])
-		for ; i+size <= n; i += size {
-			vals = vals[:0]
-			for r := i; r < i+size; r++ {
-				vals = args(vals, r)
-			}
-			if _, err := st.ExecContext(ctx, vals...); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
 
 // UpsertQoS writes participants and their QoS minutes in one transaction.
 func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store.QoSParticipant) (int, error) {
@@ -233,17 +166,10 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 		return 0, nil
 	}
 	ps := make([]store.Participant, len(qps))
-	total := 0
 	for i := range qps {
 		ps[i] = qps[i].Participant
-		total += len(qps[i].Samples)
 	}
-	// Prepared before the transaction: the writer has one connection,
-	// which the transaction holds.
-	stmts, err := db.qosStmts(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("writing QoS: %w", err)
-	}
+	var err error
 	ps = lastByKey(ps, participantKey)
 	var prep *sql.Stmt
 	if len(ps) <= qosPageParticipants {
@@ -251,44 +177,30 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 			return 0, fmt.Errorf("writing QoS: %w", err)
 		}
 	}
-	type ref struct{ p, s int }
-	refs := make([]ref, 0, total)
 	written := 0
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		ids, err := upsertParticipants(ctx, tx, runID, accountID, ps, true, prep)
 		if err != nil {
 			return err
 		}
-		pid := make([]int64, len(qps))
-		pos := make(map[[2]int64]int, total)
+		written = 0
+		// Copies (append to nil): sorting must not reorder the caller's.
+		samples := make(map[int64][]store.QoSSample, len(qps))
 		for i := range qps {
-			pid[i] = ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
-			for j := range qps[i].Samples {
-				// One row per participant and minute: a repeat keeps the last.
-				k := [2]int64{pid[i], qps[i].Samples[j].Time.Unix()}
-				if at, ok := pos[k]; ok {
-					refs[at] = ref{i, j}
-					continue
-				}
-				pos[k] = len(refs)
-				refs = append(refs, ref{i, j})
-			}
+			id := ids[[2]string{qps[i].MeetingUUID, qps[i].Key}]
+			samples[id] = append(samples[id], qps[i].Samples...)
 		}
-		written = len(refs)
-		err = db.insertQoS(ctx, tx, &stmts, len(refs), func(dst []any, k int) []any {
-			r := refs[k]
-			s := &qps[r.p].Samples[r.s]
-			return store.AppendQoSMinute(append(dst, accountID, pid[r.p]), s, timeValue(s.Time))
-		})
+		for id, ss := range samples {
+			// One minute per participant and second: a repeat keeps the last.
+			samples[id] = store.SortQoSSamples(ss)
+			written += len(samples[id])
+		}
+		// The rollups in the same transaction, so they never disagree.
+		all, err := store.PutQoSSeries(ctx, rollTx{tx}, accountID, samples)
 		if err != nil {
 			return err
 		}
-		// The rollups in the same transaction, so they never disagree.
-		fresh := make(map[int64][]store.QoSMinute, len(qps))
-		for _, r := range refs {
-			fresh[pid[r.p]] = append(fresh[pid[r.p]], store.MinuteOf(&qps[r.p].Samples[r.s]))
-		}
-		return store.RollQoS(ctx, rollTx{tx}, accountID, slices.Compact(slices.Sorted(slices.Values(pid))), fresh)
+		return store.RollQoS(ctx, rollTx{tx}, accountID, slices.Sorted(maps.Keys(samples)), all)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)
@@ -327,7 +239,7 @@ func (db *DB) PendingMeetings(ctx context.Context, accountID int64, limit int) (
 	rows, err := db.w.QueryContext(ctx, `SELECT uuid, start_time, participants, one_person, quality_rank, source,
 			participants_state = 'pending', qos_state = 'pending'
 		FROM zoom_meetings WHERE account_id = ? AND (participants_state = 'pending' OR qos_state = 'pending')
-		ORDER BY quality_rank DESC, start_time DESC, id LIMIT ?`, accountID, limit)
+		ORDER BY substr(start_time, 1, 10) DESC, quality_rank DESC, start_time DESC, id LIMIT ?`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending meetings: %w", err)
 	}
@@ -369,15 +281,17 @@ func (db *DB) PendingWork(ctx context.Context, accountID int64) (store.PendingWo
 // MeetingSync returns the account's meeting collection state.
 func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingSync, error) {
 	s := &store.MeetingSync{AccountID: accountID}
-	var through, day, report sql.NullString
-	err := db.w.QueryRowContext(ctx, "SELECT listed_through, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = ?",
-		accountID).Scan(&through, &day, &s.BudgetSpent, &report)
+	var through, from, day, report sql.NullString
+	err := db.w.QueryRowContext(ctx, "SELECT listed_through, listed_from, budget_day, budget_spent, report FROM meeting_sync WHERE account_id = ?",
+		accountID).Scan(&through, &from, &day, &s.BudgetSpent, &report)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
 	if err == nil {
 		if s.ListedThrough, err = parseTime(through); err == nil {
-			s.BudgetDay, err = parseTime(day)
+			if s.ListedFrom, err = parseTime(from); err == nil {
+				s.BudgetDay, err = parseTime(day)
+			}
 		}
 	}
 	if err != nil {
@@ -391,10 +305,10 @@ func (db *DB) MeetingSync(ctx context.Context, accountID int64) (*store.MeetingS
 
 // SaveMeetingSync stores the account's meeting collection state.
 func (db *DB) SaveMeetingSync(ctx context.Context, s *store.MeetingSync) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO meeting_sync (account_id, listed_through, budget_day, budget_spent, report)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
-		budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
-		s.AccountID, timeValue(s.ListedThrough), timeValue(s.BudgetDay), s.BudgetSpent, text(s.Report))
+	_, err := db.w.ExecContext(ctx, `INSERT INTO meeting_sync (account_id, listed_through, listed_from, budget_day, budget_spent, report)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET listed_through = excluded.listed_through,
+		listed_from = excluded.listed_from, budget_day = excluded.budget_day, budget_spent = excluded.budget_spent, report = excluded.report`,
+		s.AccountID, timeValue(s.ListedThrough), timeValue(s.ListedFrom), timeValue(s.BudgetDay), s.BudgetSpent, text(s.Report))
 	if err != nil {
 		return fmt.Errorf("saving meeting sync state of account %d: %w", s.AccountID, err)
 	}

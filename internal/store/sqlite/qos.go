@@ -174,16 +174,16 @@ func (db *DB) PruneQoS(ctx context.Context, rawBefore, rollupBefore time.Time) (
 		}
 		err = db.tx(ctx, func(tx *sql.Tx) error {
 			for acc, l := range by {
-				res, err := tx.ExecContext(ctx, "DELETE FROM zoom_qos_minutes WHERE account_id = ? AND participant_id IN "+params(len(l)),
-					append([]any{acc}, ids(l)...)...)
-				if err != nil {
+				args := append([]any{acc}, ids(l)...)
+				var n int
+				if err := tx.QueryRowContext(ctx, "SELECT COALESCE(sum(minutes), 0) FROM zoom_qos_series WHERE account_id = ? AND participant_id IN "+params(len(l)),
+					args...).Scan(&n); err != nil {
 					return err
 				}
-				n, err := res.RowsAffected()
-				if err != nil {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM zoom_qos_series WHERE account_id = ? AND participant_id IN "+params(len(l)), args...); err != nil {
 					return err
 				}
-				out.RawMinutes += int(n)
+				out.RawMinutes += n
 			}
 			_, err := tx.ExecContext(ctx, "UPDATE qos_sessions SET raw_pruned = 1 WHERE participant_id IN "+params(len(batch)), ids(batch)...)
 			return err

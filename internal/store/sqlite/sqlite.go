@@ -62,7 +62,6 @@ type DB struct {
 	stmts     map[stmtKey]*sql.Stmt // prepared upserts (see DB.stmt)
 	closeOnce sync.Once
 	closeErr  error
-	qosVals   []any // the writer's QoS argument buffer (DB.insertQoS)
 }
 
 var _ store.Store = (*DB)(nil)
@@ -112,6 +111,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{w: w}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrating database at %s: %w", path, err)
+	}
+	if err := db.moveLegacyQoS(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating database at %s: %w", path, err)
 	}

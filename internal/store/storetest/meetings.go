@@ -95,7 +95,7 @@ func testMeetings(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	n, err = st.UpsertQoS(ctx, run.ID, a.ID, []store.QoSParticipant{{Participant: thin, Samples: samples}})
 	must(t, err)
-	if got := one(t, st, "SELECT count(*) FROM zoom_qos_minutes"); n != 20 || got != int64(20) {
+	if got := one(t, st, "SELECT count(*) FROM _qos_minutes"); n != 20 || got != int64(20) {
 		t.Errorf("after writing the same samples again: %d written, %v stored, want 20", n, got)
 	}
 	checkView(t, st, "SELECT meeting_uuid, user_id, zoom_user_id, name, email, role, device, internal_ip, internal_ips, network_type, join_time, leave_time, audio_quality, video_quality, health, issues, source, qos_minutes FROM zoom_participant",
@@ -216,7 +216,7 @@ func testMeetings(t *testing.T, open func(t *testing.T) store.Store) {
 
 	// Purging the account takes its meetings along.
 	must(t, st.DeleteAccount(ctx, a.ID))
-	for _, tbl := range []string{"zoom_meetings", "zoom_participants", "zoom_qos_minutes", "meeting_sync"} {
+	for _, tbl := range []string{"zoom_meetings", "zoom_participants", "zoom_qos_series", "meeting_sync"} {
 		if got := one(t, st, fmt.Sprintf("SELECT count(*) FROM %s", tbl)); got != int64(0) {
 			t.Errorf("%s: %v rows after DeleteAccount", tbl, got)
 		}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AccountType", testAccountType},
 		{"IdentityCounts", testIdentityCounts}, // counts.go
 		{"Meetings", testMeetings},             // meetings.go
+		{"QoSRoundTrip", testQoSRoundTrip},     // qosseries.go
 		{"ViewsCatalog", testViewsCatalog},     // schema.go
 		{"Access", testAccess},                 // access.go
 		{"Shared", testShared},                 // shared.go

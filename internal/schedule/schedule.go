@@ -421,7 +421,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	s, args := w.s, job.Args
 	acct, err := s.st.Account(ctx, args.Account)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && acct.ID != args.AccountID) {
-		s.done(&store.Account{ID: args.AccountID, Name: args.Account}, args.Part, nil,
+		s.done(ctx, &store.Account{ID: args.AccountID, Name: args.Account}, args.Part, nil,
 			fmt.Errorf("%w: the account is no longer linked", ErrSkipped), 0)
 		return nil
 	}
@@ -432,16 +432,16 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		iv := Interval(acct, args.Part)
 		switch {
 		case iv <= 0:
-			s.done(acct, args.Part, nil, fmt.Errorf("%w: the account was disabled since", ErrSkipped), 0)
+			s.done(ctx, acct, args.Part, nil, fmt.Errorf("%w: the account was disabled since", ErrSkipped), 0)
 			return nil
 		case args.Slot < Slot(s.now(), acct.ID, args.Part, iv):
-			s.done(acct, args.Part, nil, fmt.Errorf("%w: a later slot superseded it", ErrSkipped), 0)
+			s.done(ctx, acct, args.Part, nil, fmt.Errorf("%w: a later slot superseded it", ErrSkipped), 0)
 			return nil
 		}
 	}
 	start := s.now()
 	run, err := s.Sync(ctx, acct, args.Part)
-	s.done(acct, args.Part, run, err, s.now().Sub(start))
+	s.done(ctx, acct, args.Part, run, err, s.now().Sub(start))
 	switch {
 	case err == nil:
 		return nil
@@ -455,7 +455,20 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	return err // retried with backoff
 }
 
-func (s *Scheduler) done(acct *store.Account, part string, run *store.Run, err error, took time.Duration) {
+// Output is what a finished job records in River's table (metadata
+// "output"): the run it synced in, or why it skipped.
+type Output struct {
+	Run     int64  `json:"run,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+func (s *Scheduler) done(ctx context.Context, acct *store.Account, part string, run *store.Run, err error, took time.Duration) {
+	switch {
+	case errors.Is(err, ErrSkipped):
+		_ = river.RecordOutput(ctx, Output{Skipped: err.Error()})
+	case run != nil:
+		_ = river.RecordOutput(ctx, Output{Run: run.ID})
+	}
 	if s.Done != nil {
 		s.Done(acct, part, run, err, took)
 	}

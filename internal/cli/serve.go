@@ -227,6 +227,8 @@ func logSync(log *slog.Logger, acct *store.Account, part string, run *store.Run,
 	switch {
 	case errors.Is(err, schedule.ErrSkipped):
 		log.Info(err.Error(), attrs[:4]...)
+	case errors.Is(err, schedule.ErrLease):
+		log.Warn("sync stopped: "+err.Error(), attrs...)
 	case errors.Is(err, context.Canceled):
 		log.Info("sync interrupted; the next start resumes it", attrs...)
 	case errors.As(err, new(*app.BusyError)):

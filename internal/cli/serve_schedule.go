@@ -21,7 +21,7 @@ type scheduleFlags struct {
 func (s *scheduleFlags) add(f *pflag.FlagSet) {
 	f.IntVar(&s.workers, "workers", 4, "syncs this process runs at once (env ZOOMSIGHT_WORKERS)")
 	f.DurationVar(&s.lease, "job-lease", time.Hour,
-		"how long a sync job may run before another process takes its worker for dead and runs it again; longer than the longest sync (env ZOOMSIGHT_JOB_LEASE)")
+		"how long one sync job may run before it is stopped and resumed later, and after which another process resumes the job of a process that died (env ZOOMSIGHT_JOB_LEASE)")
 	f.DurationVar(&s.tick, "schedule-tick", time.Second, "how often the schedule is read")
 	_ = f.MarkHidden("schedule-tick")
 }

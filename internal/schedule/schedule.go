@@ -20,6 +20,7 @@ package schedule
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -77,6 +78,11 @@ const (
 // syncing: its slot was superseded, or its account is disabled or gone.
 var ErrSkipped = errors.New("sync skipped")
 
+// ErrLease is what Done is told of a sync stopped because its job ran
+// past Config.JobLease: it keeps its checkpoints and its job is queued
+// again at once to resume it.
+var ErrLease = errors.New("the sync ran past the job lease (--job-lease); it keeps its checkpoints and resumes")
+
 // Store is what the scheduler reads.
 type Store interface {
 	Accounts(ctx context.Context) ([]*store.Account, error)
@@ -90,12 +96,13 @@ type Config struct {
 	Tick time.Duration
 	// Workers is how many syncs this process runs at once (default 4).
 	Workers int
-	// JobLease is how long a job may run before another process takes it
-	// to be orphaned (its worker killed) and runs it again: River's
-	// RescueStuckJobsAfter (default 1 hour). It must exceed the longest
-	// sync: a sync still running past it may be started again elsewhere
-	// (the account's sync lock then makes that one wait, not overlap).
-	// River's leader looks for such jobs every 30 s.
+	// JobLease is how long one sync job may run (default 1 hour). A sync
+	// still running then is stopped, keeps its checkpoints, and its job is
+	// queued again to resume it (River's JobTimeout). A job whose process
+	// died (SIGKILL, a lost host) is queued again once it has run a tenth
+	// longer than the lease (River's RescueStuckJobsAfter; River's leader
+	// looks for such jobs every 30 s), and another process resumes its
+	// run. Choose it above the usual length of a sync.
 	JobLease time.Duration
 	// BusyRetry is how soon a job whose account another sync holds is
 	// tried again (default 1 s).
@@ -129,6 +136,7 @@ type Scheduler struct {
 	cfg    Config
 	client queue
 	stats  func(ctx context.Context) ([]QueueStat, error)
+	mark   func(ctx context.Context, job, run int64) error // notes in a job's row that its sync ended
 	close  func()
 
 	mu   sync.Mutex
@@ -174,8 +182,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Scheduler, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &syncWorker{s: s})
 	rc := &river.Config{
-		JobTimeout:           -1, // a sync takes what it takes; JobLease guards against dead workers
-		RescueStuckJobsAfter: cfg.JobLease,
+		// River rescues only jobs that have a timeout: the lease is both.
+		JobTimeout:           cfg.JobLease,
+		RescueStuckJobsAfter: cfg.JobLease + max(cfg.JobLease/10, time.Second),
 		MaxAttempts:          cfg.MaxAttempts,
 		Workers:              workers,
 		Logger:               riverLogger(cfg.Logger),
@@ -206,6 +215,10 @@ func New(ctx context.Context, st Store, cfg Config) (*Scheduler, error) {
 		}
 		s.client, s.close = c, pool.Close
 		s.stats = func(ctx context.Context) ([]QueueStat, error) { return pgStats(ctx, pool) }
+		s.mark = func(ctx context.Context, job, run int64) error {
+			_, err := pool.Exec(ctx, "UPDATE river_job SET metadata = metadata || jsonb_build_object('"+syncedKey+"', $2::bigint) WHERE id = $1", job, run)
+			return err
+		}
 	case interface{ Writer() *sql.DB }:
 		w := db.Writer()
 		drv := riversqlite.New(w)
@@ -226,6 +239,10 @@ func New(ctx context.Context, st Store, cfg Config) (*Scheduler, error) {
 		}
 		s.client, s.close = c, func() {}
 		s.stats = func(ctx context.Context) ([]QueueStat, error) { return sqliteStats(ctx, w) }
+		s.mark = func(ctx context.Context, job, run int64) error {
+			_, err := w.ExecContext(ctx, "UPDATE river_job SET metadata = jsonb_set(metadata, '$."+syncedKey+"', ?) WHERE id = ?", run, job)
+			return err
+		}
 	default:
 		return nil, fmt.Errorf("scheduling needs zoomsight's SQLite or PostgreSQL store, not %T", st)
 	}
@@ -439,20 +456,49 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			return nil
 		}
 	}
+	if r := syncedRun(job.Metadata); r != 0 {
+		// An earlier attempt synced, and its process died before River
+		// recorded the job done: the sync is not run twice.
+		_ = river.RecordOutput(ctx, Output{Run: r})
+		return nil
+	}
 	start := s.now()
 	run, err := s.Sync(ctx, acct, args.Part)
+	if err == nil && run != nil {
+		// Marked at once, in the job's row: River records a job done a
+		// moment later, in batches, and a process killed in between would
+		// leave the job to be rescued and run again.
+		_ = s.mark(context.WithoutCancel(ctx), job.ID, run.ID)
+	}
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %w", ErrLease, err)
+	}
 	s.done(ctx, acct, args.Part, run, err, s.now().Sub(start))
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
-		// Stopping: the run keeps its checkpoints; the job is available
-		// again at once, not counted as an attempt, to be resumed first.
+		// Stopping, or past the lease: the run keeps its checkpoints; the
+		// job is available again at once, not counted as an attempt, to
+		// be resumed first.
 		return river.JobSnooze(0)
 	case s.Busy != nil && s.Busy(err):
 		return river.JobSnooze(s.cfg.BusyRetry)
 	}
 	return err // retried with backoff
+}
+
+// syncedKey is the job metadata key that marks a job whose sync ended.
+const syncedKey = "zoomsight_run"
+
+func syncedRun(metadata []byte) int64 {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(metadata, &m) != nil {
+		return 0
+	}
+	var r int64
+	_ = json.Unmarshal(m[syncedKey], &r)
+	return r
 }
 
 // Output is what a finished job records in River's table (metadata

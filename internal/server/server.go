@@ -204,7 +204,7 @@ func (m *Metrics) ObserveSyncPart(account, part string, run *store.Run, err erro
 	case errors.Is(err, schedule.ErrSkipped):
 		m.syncs.WithLabelValues(account, part, "skipped").Inc()
 		return
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), errors.Is(err, schedule.ErrLease):
 		outcome = "interrupted"
 	case errors.As(err, new(*app.BusyError)):
 		outcome = "busy"

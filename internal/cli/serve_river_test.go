@@ -3,9 +3,11 @@ package cli
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -318,4 +320,118 @@ func checkJobs(t *testing.T, st store.Store) {
 		_ = st.Query(t.Context(), "SELECT id, account_id, status, started_at, finished_at, stale FROM sync_runs ORDER BY id",
 			func(_ []string, r []any) error { t.Logf("run %v", r); return nil })
 	}
+}
+
+// TestServeLiveInterval: zoomsight account set --interval changes the
+// schedule of a running serve, on both databases: a disabled account
+// starts syncing at 1 s (with a warning below a minute), and stops again
+// when disabled. /metrics counts syncs by part and shows the job queue.
+func TestServeLiveInterval(t *testing.T) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			testServeLiveInterval(t, d.dsn(t))
+		})
+	}
+}
+
+func testServeLiveInterval(t *testing.T, db string) {
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 5, Users: 50, Accounts: 2, Days: 1, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	env := map[string]string{"ZOOMSIGHT_KEY": testKey}
+	for i, c := range sim.Credentials() {
+		name, interval := []string{"live", "clock"}[i], []string{"disabled", "1s"}[i]
+		env["SECRET"] = c.ClientSecret
+		_, errOut, code := run(t, env, "account", "add", name, "--db", db, "--account-id", c.AccountID, "--client-id", c.ClientID,
+			"--client-secret-env", "SECRET", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL, "--interval", interval,
+			"--features", "identity", "--no-verify")
+		if code != 0 {
+			t.Fatalf("account add %s: %s", name, errOut)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		code := RunEnv(ctx, []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json", "--metrics-public"},
+			io.Discard, pw, func(k string) string { return env[k] })
+		pw.Close()
+		exited <- code
+	}()
+	var mu sync.Mutex
+	syncs := map[string]int{}
+	base := ""
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			var l map[string]any
+			if json.Unmarshal(sc.Bytes(), &l) != nil {
+				continue
+			}
+			mu.Lock()
+			if l["msg"] == "sync ok" {
+				syncs[l["account"].(string)]++
+			}
+			if l["msg"] == "serving" {
+				base = l["url"].(string)
+			}
+			mu.Unlock()
+		}
+	}()
+	count := func(name string) int { mu.Lock(); defer mu.Unlock(); return syncs[name] }
+	poll(t, "three syncs of the 1 s account", time.Minute, func() bool { return count("clock") >= 3 })
+	if n := count("live"); n != 0 {
+		t.Fatalf("the disabled account synced %d times on its own", n)
+	}
+	_, errOut, code := run(t, env, "account", "set", "live", "--db", db, "--interval", "1s")
+	if code != 0 || !strings.Contains(errOut, "warning: --interval 1s") {
+		t.Fatalf("account set --interval 1s: %d %q", code, errOut)
+	}
+	poll(t, "the live change to take effect", time.Minute, func() bool { return count("live") >= 2 })
+	if _, errOut, code := run(t, env, "account", "set", "live", "--db", db, "--interval", "disabled"); code != 0 {
+		t.Fatalf("account set --interval disabled: %s", errOut)
+	}
+	stopped, mark := count("live"), count("clock")
+	poll(t, "three more slots of the 1 s account", time.Minute, func() bool { return count("clock") >= mark+3 })
+	// A job due before the change may still have run.
+	if n := count("live"); n > stopped+1 {
+		t.Errorf("the account synced %d more times after it was disabled", n-stopped)
+	}
+
+	mu.Lock()
+	url := base
+	mu.Unlock()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`zoomsight_syncs_total{account="clock",outcome="ok",part="identity"}`,
+		`zoomsight_job_queue_depth{state="available"}`, `zoomsight_job_queue_oldest_seconds{state="running"}`, "zoomsight_job_queue_up 1"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(string(body), "zoomsight_"))
+		}
+	}
+	cancel()
+	<-logDone
+	if code := <-exited; code != 0 && code != 130 {
+		t.Fatalf("serve exited %d", code)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -66,12 +66,13 @@ type SyncArgs struct {
 // Kind is the job kind in River's table.
 func (SyncArgs) Kind() string { return "zoomsight_sync" }
 
-// Priorities: asked-for syncs first, then identity, then the rest (River
-// runs priority 1 before 4).
+// Priorities: asked-for syncs first (River runs priority 1 before 4), then
+// scheduled parts in the order their slots began. All parts share one
+// priority: workers that fall behind must not starve activity and
+// meetings for identity slots that keep coming.
 const (
-	priorityAsked    = 1
-	priorityIdentity = 2
-	priorityOther    = 3
+	priorityAsked     = 1
+	priorityScheduled = 2
 )
 
 // ErrSkipped is what Done is told for a job that completed without
@@ -379,12 +380,8 @@ func (s *Scheduler) Enqueue(ctx context.Context) error {
 			if s.last[k] == slot {
 				continue
 			}
-			prio := priorityOther
-			if p == PartIdentity {
-				prio = priorityIdentity
-			}
 			params = append(params, river.InsertManyParams{Args: SyncArgs{AccountID: a.ID, Part: p, Slot: slot, Account: a.Name},
-				InsertOpts: &river.InsertOpts{Priority: prio, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+				InsertOpts: &river.InsertOpts{Priority: priorityScheduled, UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 			keys, slots = append(keys, k), append(slots, slot)
 		}
 	}

@@ -31,7 +31,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -223,16 +222,8 @@ func New(ctx context.Context, st Store, cfg Config) (*Scheduler, error) {
 	case interface{ Writer() *sql.DB }:
 		w := db.Writer()
 		drv := riversqlite.New(w)
-		tx, err := w.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one migrator at a time
-		if err != nil {
-			return nil, fmt.Errorf("migrating River's tables: %w", err)
-		}
-		if err := migrate(ctx, drv, tx); err != nil {
-			_ = tx.Rollback()
+		if err := migrateSQLite(ctx, drv); err != nil {
 			return nil, err
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("migrating River's tables: %w", err)
 		}
 		c, err := river.NewClient(drv, rc)
 		if err != nil {
@@ -276,15 +267,24 @@ func migratePG(ctx context.Context, pool *pgxpool.Pool, drv *riverpgxv5.Driver) 
 	return nil
 }
 
-func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx], tx TTx) error {
+// migrateSQLite runs River's migrations. Two processes starting on one
+// file at once may both try one (SQLite has no advisory lock to take
+// turns): the loser's error is followed by another try, which finds it
+// applied.
+func migrateSQLite(ctx context.Context, drv *riversqlite.Driver) error {
 	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: riverLogger(nil)})
 	if err != nil {
 		return fmt.Errorf("migrating River's tables: %w", err)
 	}
-	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrating River's tables: %w", err)
+	for try := 1; ; try++ {
+		_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err == nil {
+			return nil
+		}
+		if try == 3 || ctx.Err() != nil {
+			return fmt.Errorf("migrating River's tables: %w", err)
+		}
 	}
-	return nil
 }
 
 // Close releases what New opened (River's PostgreSQL pool).

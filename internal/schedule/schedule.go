@@ -501,8 +501,9 @@ func syncedRun(metadata []byte) int64 {
 // Output is what a finished job records in River's table (metadata
 // "output"): the run it synced in, or why it skipped.
 type Output struct {
-	Run     int64  `json:"run,omitempty"`
-	Skipped string `json:"skipped,omitempty"`
+	Run     int64   `json:"run,omitempty"`
+	Took    float64 `json:"took_s,omitempty"` // how long the sync took, in seconds
+	Skipped string  `json:"skipped,omitempty"`
 }
 
 func (s *Scheduler) done(ctx context.Context, acct *store.Account, part string, run *store.Run, err error, took time.Duration) {
@@ -510,7 +511,7 @@ func (s *Scheduler) done(ctx context.Context, acct *store.Account, part string, 
 	case errors.Is(err, ErrSkipped):
 		_ = river.RecordOutput(ctx, Output{Skipped: err.Error()})
 	case run != nil:
-		_ = river.RecordOutput(ctx, Output{Run: run.ID})
+		_ = river.RecordOutput(ctx, Output{Run: run.ID, Took: took.Seconds()})
 	}
 	if s.Done != nil {
 		s.Done(acct, part, run, err, took)

@@ -104,7 +104,7 @@ func BenchmarkScheduleAccounts(b *testing.B) {
 					if len(synced) == n*parts {
 						close(all)
 					}
-				case !errors.As(err, new(*app.BusyError)) && !errors.Is(err, schedule.ErrSkipped):
+				case !errors.As(err, new(*app.BusyError)) && !errors.Is(err, schedule.ErrSkipped) && !errors.Is(err, context.Canceled):
 					failed++
 					failures = append(failures, acct.Name+"/"+part+": "+err.Error())
 				}

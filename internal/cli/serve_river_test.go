@@ -435,3 +435,103 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestServeSplit: `serve --no-worker` (API only) queues "sync now" in the
+// database, and a `serve --no-http` worker beside it runs the sync.
+func TestServeSplit(t *testing.T) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			testServeSplit(t, d.dsn(t))
+		})
+	}
+}
+
+func testServeSplit(t *testing.T, db string) {
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 8, Users: 30, Days: 1, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	c := sim.Credentials()[0]
+	env := map[string]string{"ZOOMSIGHT_KEY": testKey, "SECRET": c.ClientSecret}
+	if _, errOut, code := run(t, env, "account", "add", "asked", "--db", db, "--account-id", c.AccountID, "--client-id", c.ClientID,
+		"--client-secret-env", "SECRET", "--api-url", sim.APIURL, "--oauth-url", sim.OAuthURL, "--interval", "disabled",
+		"--org", "Acme", "--no-verify"); code != 0 {
+		t.Fatalf("account add: %s", errOut)
+	}
+	token, errOut, code := run(t, env, "token", "create", "--db", db, "--org", "Acme", "--role", "admin")
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	type proc struct {
+		lines chan map[string]any
+		exit  chan int
+	}
+	start := func(args ...string) proc {
+		pr, pw := io.Pipe()
+		p := proc{lines: make(chan map[string]any, 1000), exit: make(chan int, 1)}
+		go func() {
+			code := RunEnv(ctx, append([]string{"serve", "--db", db, "--log-format", "json"}, args...), io.Discard, pw, func(k string) string { return env[k] })
+			pw.Close()
+			p.exit <- code
+		}()
+		go func() {
+			defer close(p.lines)
+			sc := bufio.NewScanner(pr)
+			for sc.Scan() {
+				var l map[string]any
+				if json.Unmarshal(sc.Bytes(), &l) == nil {
+					p.lines <- l
+				}
+			}
+		}()
+		return p
+	}
+	wait := func(p proc, msg string) map[string]any {
+		t.Helper()
+		deadline := time.After(time.Minute)
+		for {
+			select {
+			case l, ok := <-p.lines:
+				if !ok {
+					t.Fatalf("serve stopped before %q", msg)
+				}
+				if l["msg"] == msg {
+					return l
+				}
+			case <-deadline:
+				t.Fatalf("no %q in a minute", msg)
+			}
+		}
+	}
+	api := start("--no-worker", "--listen", "127.0.0.1:0")
+	base := wait(api, "serving")["url"].(string)
+	worker := start("--no-http")
+	wait(worker, "worker started: syncing linked accounts on their intervals, pruning old QoS data daily")
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/accounts/asked/sync", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("sync now on the API-only process: %s", resp.Status)
+	}
+	if l := wait(worker, "sync ok"); l["account"] != "asked" || l["part"] != "all" {
+		t.Fatalf("the worker synced %v", l)
+	}
+	cancel()
+	for _, p := range []proc{api, worker} {
+		go func() {
+			for range p.lines {
+			}
+		}()
+		if code := <-p.exit; code != 0 && code != 130 {
+			t.Errorf("serve exited %d", code)
+		}
+	}
+}

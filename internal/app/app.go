@@ -320,12 +320,7 @@ func (a *App) Sync(ctx context.Context, acct *store.Account, progress func(inges
 	if rerr := lock.Release(); err == nil && rerr != nil {
 		err = rerr
 	}
-	a.mu.Lock()
-	observers := a.afterSync
-	a.mu.Unlock()
-	for _, f := range observers {
-		f(context.WithoutCancel(ctx), acct, run, err)
-	}
+	a.tell(ctx, acct, run, err)
 	return run, err
 }
 

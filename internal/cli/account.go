@@ -266,6 +266,9 @@ OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
 					return err
 				}
 				ch.Interval = &iv
+				if iv > 0 && iv < time.Minute {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: --interval %s syncs more than once a minute and spends Zoom's daily budget fast; it is meant for tests and demos\n", iv)
+				}
 			}
 			if fl.Changed("features") {
 				fs, err := app.ParseFeatures(features)
@@ -297,7 +300,7 @@ OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
 	f.StringVar(&secretEnv, "client-secret-env", "", "environment variable holding the app's new client secret")
 	f.StringVar(&apiURL, "api-url", "", "API base URL (\"\" for Zoom's)")
 	f.StringVar(&oauthURL, "oauth-url", "", "OAuth host (\"\" for https://zoom.us)")
-	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it, or disabled")
+	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it (a running serve follows at once; at least 1s), or disabled")
 	f.StringVar(&features, "features", "", "parts to sync and demand scopes for: identity,activity,meetings, or all")
 	f.BoolVar(&noVerify, "no-verify", false, "store new credentials without checking them with Zoom")
 	return cmd

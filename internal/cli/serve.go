@@ -22,6 +22,7 @@ import (
 
 func newServeCommand(g *globals) *cobra.Command {
 	var file string
+	var sched scheduleFlags
 	flags := config.Default()
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -38,15 +39,25 @@ sync keeps its checkpoints and the next start resumes it.
 
 Configuration comes from --config FILE (YAML: db, listen, log_format,
 metrics_public, no_http, no_worker), then ZOOMSIGHT_* variables, then flags.
-zoomsight config check FILE validates a file. Syncs run one at a time in one
-worker process; see docs/serve.md.`,
+zoomsight config check FILE validates a file.
+
+Syncs are River jobs in the database, one per account and part (identity
+on the account's interval, activity daily, meetings and QoS on the interval
+within their daily budget share): several serve processes on one
+PostgreSQL share them, each runs --workers at once, and the jobs of a
+process killed mid-sync are run by another after --job-lease. zoomsight
+account set NAME --interval changes a running schedule. See docs/serve.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := serveConfig(cmd, g, file, flags)
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), g, cfg, cmd.ErrOrStderr())
+			sc, err := sched.resolve(cmd, g)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), g, cfg, sc, cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -56,6 +67,7 @@ worker process; see docs/serve.md.`,
 	f.BoolVar(&flags.MetricsPublic, "metrics-public", false, "serve /metrics without a token")
 	f.BoolVar(&flags.NoHTTP, "no-http", false, "run only the worker")
 	f.BoolVar(&flags.NoWorker, "no-worker", false, "run only the HTTP server")
+	sched.add(f)
 	return cmd
 }
 
@@ -104,7 +116,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) error {
+func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags, logw io.Writer) error {
 	log := newLogger(logw, cfg.LogFormat)
 	if cfg.DB != "" {
 		g.db = cfg.DB
@@ -127,28 +139,37 @@ func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) e
 		log.Warn("no API token exists yet; create the first with: zoomsight token create --org NAME --role admin")
 	}
 	metrics := server.NewMetrics()
-	sched := &schedule.Scheduler{Store: a.Store,
-		Sync: func(ctx context.Context, acct *store.Account) (*store.Run, error) { return a.Sync(ctx, acct, nil) },
-		Done: func(acct *store.Account, run *store.Run, err error, took time.Duration) {
-			metrics.ObserveSync(acct.Name, run, err, took)
-			logSync(log, acct, run, err, took)
-		},
-		Busy: func(err error) bool { return errors.As(err, new(*app.BusyError)) }}
+	sched, err := schedule.New(ctx, a.Store, schedule.Config{Tick: sc.tick, Workers: sc.workers, JobLease: sc.lease,
+		NoWorker: cfg.NoWorker, Logger: slog.New(minLevel{log.Handler(), slog.LevelWarn}).With("component", "river")})
+	if err != nil {
+		return err
+	}
+	defer sched.Close()
+	sched.Sync = func(ctx context.Context, acct *store.Account, part string) (*store.Run, error) {
+		return a.SyncPart(ctx, acct, part, nil)
+	}
+	sched.Parts = a.SyncParts
+	sched.Done = func(acct *store.Account, part string, run *store.Run, err error, took time.Duration) {
+		metrics.ObserveSyncPart(acct.Name, part, run, err, took)
+		logSync(log, acct, part, run, err, took)
+	}
+	sched.Busy = func(err error) bool { return errors.As(err, new(*app.BusyError)) }
+	metrics.WatchQueue(sched.Stats)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	done := make(chan error, 2)
-	running := 0
+	done := make(chan error, 3)
+	running := 1
+	// The scheduler runs in both modes: with --no-worker it only queues
+	// "sync now" for the workers of other processes.
+	go func() { done <- sched.Run(ctx) }()
 	if !cfg.NoWorker {
-		running += 2
-		go func() { done <- sched.Run(ctx) }()
+		running++
 		go func() { done <- pruneDaily(ctx, a, log) }()
-		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily")
+		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily",
+			"workers", sc.workers, "job_lease", sc.lease.String())
 	}
 	if !cfg.NoHTTP {
-		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics}
-		if !cfg.NoWorker {
-			opts.SyncNow = sched.SyncNow
-		}
+		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics, SyncNow: sched.SyncNow}
 		srv := &http.Server{Handler: server.New(a, opts), ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		running++
@@ -201,9 +222,13 @@ func pruneDaily(ctx context.Context, a *app.App, log *slog.Logger) error {
 	}
 }
 
-func logSync(log *slog.Logger, acct *store.Account, run *store.Run, err error, took time.Duration) {
-	attrs := []any{"account", acct.Name, "took", took.Round(time.Millisecond).String()}
+func logSync(log *slog.Logger, acct *store.Account, part string, run *store.Run, err error, took time.Duration) {
+	attrs := []any{"account", acct.Name, "part", part, "took", took.Round(time.Millisecond).String()}
 	switch {
+	case errors.Is(err, schedule.ErrSkipped):
+		log.Info(err.Error(), attrs[:4]...)
+	case errors.Is(err, schedule.ErrLease):
+		log.Warn("sync stopped: "+err.Error(), attrs...)
 	case errors.Is(err, context.Canceled):
 		log.Info("sync interrupted; the next start resumes it", attrs...)
 	case errors.As(err, new(*app.BusyError)):

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/schedule"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
@@ -163,7 +164,8 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	requests *prometheus.CounterVec
 	lastOK   *prometheus.GaugeVec
-	zoom     *zoomMetrics // zoommetrics.go
+	zoom     *zoomMetrics    // zoommetrics.go
+	queue    *queueCollector // metrics_queue.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -173,7 +175,7 @@ func NewMetrics() *Metrics {
 		http: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zoomsight_http_request_duration_seconds",
 			Help: "HTTP requests served, by route and status."}, []string{"route", "code"}),
 		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zoomsight_syncs_total",
-			Help: "Syncs run, by account and outcome (ok, partial, failed, interrupted, busy: another process syncs it)."}, []string{"account", "outcome"}),
+			Help: "Syncs run, by account, part (identity, activity, meetings; all: a whole sync) and outcome (ok, partial, failed, interrupted, busy: another process syncs it, skipped: superseded by a later slot)."}, []string{"account", "part", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zoomsight_sync_duration_seconds",
 			Help: "How long syncs took, by account.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 14)}, []string{"account"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zoomsight_zoom_requests_total",
@@ -181,7 +183,8 @@ func NewMetrics() *Metrics {
 		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "zoomsight_last_successful_sync_timestamp_seconds",
 			Help: "When each account's last ok sync finished (Unix time)."}, []string{"account"}),
 	}
-	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK,
+	m.queue = &queueCollector{}
+	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK, m.queue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.zoom = newZoomMetrics(m.reg)
 	return m
@@ -191,18 +194,27 @@ func (m *Metrics) observeHTTP(route string, code int, d time.Duration) {
 	m.http.WithLabelValues(route, http.StatusText(code)).Observe(d.Seconds())
 }
 
-// ObserveSync records a finished (or interrupted) sync of an account.
+// ObserveSync records a finished (or interrupted) whole sync of an account.
 func (m *Metrics) ObserveSync(account string, run *store.Run, err error, took time.Duration) {
+	m.ObserveSyncPart(account, "all", run, err, took)
+}
+
+// ObserveSyncPart records a finished (or interrupted) sync of one part of
+// an account (a scheduled job), or of all of it (part "all").
+func (m *Metrics) ObserveSyncPart(account, part string, run *store.Run, err error, took time.Duration) {
 	outcome := "failed"
 	switch {
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, schedule.ErrSkipped):
+		m.syncs.WithLabelValues(account, part, "skipped").Inc()
+		return
+	case errors.Is(err, context.Canceled), errors.Is(err, schedule.ErrLease):
 		outcome = "interrupted"
 	case errors.As(err, new(*app.BusyError)):
 		outcome = "busy"
 	case run != nil && err == nil:
 		outcome = run.Status
 	}
-	m.syncs.WithLabelValues(account, outcome).Inc()
+	m.syncs.WithLabelValues(account, part, outcome).Inc()
 	m.duration.WithLabelValues(account).Observe(took.Seconds())
 	if run == nil {
 		return

@@ -29,7 +29,9 @@ var changeResources = map[string]changeResource{
 }
 
 // live is a row's tracked state, or NULL for a row no longer live.
-func (r changeResource) live() string { return "CASE WHEN deleted_run IS NULL THEN " + r.state + " END" }
+func (r changeResource) live() string {
+	return "CASE WHEN deleted_run IS NULL THEN " + r.state + " END"
+}
 
 // SweepChanges sweeps resource and records its changes since the last
 // complete listing, in one transaction (see store.Changes).

@@ -61,6 +61,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/accounts", true, s.listAccounts)
 	s.handle("GET /api/v1/accounts/{account}", true, s.getAccount)
 	s.handle("POST /api/v1/accounts/{account}/sync", true, s.syncAccount)
+	s.changesRoutes()
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
@@ -162,6 +163,7 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	requests *prometheus.CounterVec
 	lastOK   *prometheus.GaugeVec
+	webhooks *webhookMetrics // changes.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -179,6 +181,7 @@ func NewMetrics() *Metrics {
 		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "zoomsight_last_successful_sync_timestamp_seconds",
 			Help: "When each account's last ok sync finished (Unix time)."}, []string{"account"}),
 	}
+	m.webhooks = newWebhookMetrics(m.reg)
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

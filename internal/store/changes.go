@@ -72,6 +72,7 @@ type ChangeQuery struct {
 	AccountIDs []int64 // required: the accounts to read
 	Since      time.Time
 	Kind       string // exact kind, or a prefix ending in "." ("user.")
+	Security   bool   // only events flagged security
 	AfterID    int64
 	Limit      int
 }

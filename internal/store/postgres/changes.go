@@ -222,6 +222,9 @@ func (db *DB) ListChanges(ctx context.Context, q store.ChangeQuery) ([]store.Cha
 			where = append(where, fmt.Sprintf("c.kind = $%d", len(args)))
 		}
 	}
+	if q.Security {
+		where = append(where, "c.security")
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 1000

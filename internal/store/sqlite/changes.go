@@ -235,6 +235,9 @@ func (db *DB) ListChanges(ctx context.Context, q store.ChangeQuery) ([]store.Cha
 			args = append(args, q.Kind)
 		}
 	}
+	if q.Security {
+		where = append(where, "c.security = 1")
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 1000

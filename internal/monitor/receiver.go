@@ -71,6 +71,7 @@ type Receiver struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedTarget
+	roles map[int64]cachedDiffer
 }
 
 type cachedTarget struct {
@@ -215,9 +216,12 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) (event, reason
 	case env.Event == "meeting.participant_qos":
 		apply = false // stored, then ingested below
 	case handled(env.Event):
-		differ, err := rc.differ(ctx, t.AccountID)
-		if err != nil {
-			return env.Event, RejectStore, http.StatusServiceUnavailable, reject(RejectStore, "cannot read the account's roles")
+		differ := &Differ{}
+		if env.Event == "user.created" || env.Event == "user.updated" {
+			// Only these can grant a role.
+			if differ, err = rc.differ(ctx, t.AccountID); err != nil {
+				return env.Event, RejectStore, http.StatusServiceUnavailable, reject(RejectStore, "cannot read the account's roles")
+			}
 		}
 		if updates, events, err = Translate(env.Event, env.Payload, differ); err != nil {
 			return env.Event, RejectMalformed, http.StatusBadRequest, reject(RejectMalformed, err.Error())
@@ -276,15 +280,40 @@ func (rc *Receiver) Recover(ctx context.Context) (int, error) {
 	}
 }
 
-// differ knows the account's roles, to flag admin grants.
+// differ knows the account's roles, to flag admin grants. Roles change
+// seldom (and have no webhooks): they are read at most every CacheFor.
 func (rc *Receiver) differ(ctx context.Context, accountID int64) (*Differ, error) {
+	ttl := rc.CacheFor
+	if ttl == 0 {
+		ttl = 30 * time.Second
+	}
+	rc.mu.Lock()
+	c, ok := rc.roles[accountID]
+	rc.mu.Unlock()
+	if ok && time.Now().Before(c.expires) {
+		return c.d, nil
+	}
 	d := &Differ{Roles: map[string]Role{}}
 	q := fmt.Sprintf("SELECT zoom_id, name, description FROM zoom_roles WHERE account_id = %d AND deleted_run IS NULL", accountID)
 	err := rc.Store.Query(ctx, q, func(_ []string, row []any) error {
-		d.Roles[fmt.Sprint(text(row[0]))] = Role{Name: text(row[1]), Description: text(row[2])}
+		d.Roles[text(row[0])] = Role{Name: text(row[1]), Description: text(row[2])}
 		return nil
 	})
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	rc.mu.Lock()
+	if rc.roles == nil {
+		rc.roles = map[int64]cachedDiffer{}
+	}
+	rc.roles[accountID] = cachedDiffer{d, time.Now().Add(ttl)}
+	rc.mu.Unlock()
+	return d, nil
+}
+
+type cachedDiffer struct {
+	d       *Differ
+	expires time.Time
 }
 
 func text(v any) string {

@@ -334,9 +334,8 @@ func applyUpdate(ctx context.Context, tx pgx.Tx, accountID int64, u *store.Model
 	findUser := func() (int64, string, error) {
 		var id int64
 		var groupIDs string
-		err := tx.QueryRow(ctx, `SELECT id, group_ids FROM zoom_users WHERE account_id = $1 AND
-			(($2 <> '' AND zoom_id = $2) OR ($3 <> '' AND zoom_id = '' AND key = 'pending:' || lower($3))) ORDER BY zoom_id DESC LIMIT 1`,
-			accountID, u.UserID, u.Email).Scan(&id, &groupIDs)
+		err := tx.QueryRow(ctx, `SELECT id, group_ids FROM zoom_users WHERE account_id = $1 AND key IN ($2, 'pending:' || lower($3))
+			ORDER BY key = $2 DESC LIMIT 1`, accountID, u.UserID, u.Email).Scan(&id, &groupIDs)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, "", nil
 		}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/store"
@@ -302,117 +305,278 @@ func (db *DB) WebhookSecret(ctx context.Context, accountID int64) ([]byte, error
 	return b, nil
 }
 
+// Statements of the webhook path, prepared once on the writer (DB.stmt):
+// a delivery costs a few executions, not a few compilations.
+var (
+	whInsert = &upsert{head: `INSERT INTO webhook_inbox (account_id, event_key, request_id, event, received_at, body, applied_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`}
+	whEvent = &upsert{head: `INSERT INTO change_events (account_id, at, kind, subject_type, subject_key, subject, before, after,
+		security, source, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`}
+	whLastRun  = &upsert{head: "SELECT COALESCE(max(id), 0) FROM sync_runs WHERE account_id = ?"}
+	whFindUser = &upsert{head: `SELECT id, group_ids FROM zoom_users WHERE account_id = ? AND key IN (?, 'pending:' || lower(?))
+		ORDER BY key = ? DESC LIMIT 1`}
+	// NULL leaves a column as it is.
+	whSetUser = &upsert{head: `UPDATE zoom_users SET deleted_run = NULL,
+		zoom_id = COALESCE(?1, zoom_id),
+		key = CASE WHEN ?1 IS NOT NULL AND zoom_id = '' AND NOT EXISTS (SELECT 1 FROM zoom_users x WHERE x.account_id = zoom_users.account_id AND x.key = ?1)
+			THEN ?1 ELSE key END,
+		email = COALESCE(?2, email), first_name = COALESCE(?3, first_name), last_name = COALESCE(?4, last_name),
+		display_name = COALESCE(?5, display_name), dept = COALESCE(?6, dept), timezone = COALESCE(?7, timezone),
+		role_id = COALESCE(?8, role_id), status = COALESCE(?9, status), type = COALESCE(?10, type), group_ids = COALESCE(?11, group_ids)
+		WHERE id = ?12`}
+	whRebaseUser = &upsert{head: `UPDATE zoom_users SET base = ` + changeResources[store.ResourceUsers].live() + `
+		WHERE id = ? AND EXISTS (SELECT 1 FROM change_baselines WHERE account_id = ? AND resource = 'users')`}
+)
+
+// whBatch commits concurrent webhook deliveries together: the first
+// caller to find no commit under way leads, taking every delivery queued
+// meanwhile into one transaction (each in a savepoint of its own, so one
+// delivery's failure or replay touches no other), and leads again while
+// more arrive. No goroutine of its own: followers wait for their answer.
+type whBatch struct {
+	mu      sync.Mutex
+	leading bool
+	queue   []*whJob
+}
+
+type whJob struct {
+	ctx     context.Context
+	d       *store.WebhookDelivery
+	apply   bool
+	updates []store.ModelUpdate
+	events  []store.ChangeEvent
+	id      int64
+	err     error
+	done    chan struct{}
+}
+
+// whBatchMax bounds the deliveries of one transaction.
+const whBatchMax = 256
+
 // StoreWebhook stores a delivery and applies it (see store.Changes).
 func (db *DB) StoreWebhook(ctx context.Context, d *store.WebhookDelivery, apply bool, updates []store.ModelUpdate, events []store.ChangeEvent) (int64, error) {
-	var id int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var applied any
-		if apply {
-			applied = timeValue(d.ReceivedAt)
+	j := &whJob{ctx: ctx, d: d, apply: apply, updates: updates, events: events, done: make(chan struct{})}
+	b := &db.wh
+	b.mu.Lock()
+	b.queue = append(b.queue, j)
+	lead := !b.leading
+	if lead {
+		b.leading = true
+	}
+	b.mu.Unlock()
+	if lead {
+		for {
+			b.mu.Lock()
+			n := min(len(b.queue), whBatchMax)
+			batch := b.queue[:n:n]
+			b.queue = b.queue[n:]
+			if n == 0 {
+				b.leading = false
+				b.mu.Unlock()
+				break
+			}
+			b.mu.Unlock()
+			db.storeWebhooks(batch)
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO webhook_inbox (account_id, event_key, request_id, event, received_at, body, applied_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-			d.AccountID, d.Key, d.RequestID, d.Event, timeValue(d.ReceivedAt), string(d.Body), applied).Scan(&id)
-		if err == sql.ErrNoRows {
-			return store.ErrDuplicate
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		// The delivery may still be committed: the caller does not
+		// acknowledge it, and Zoom's retry is then refused as a replay.
+		return 0, ctx.Err()
+	}
+	if j.err != nil {
+		if errors.Is(j.err, store.ErrDuplicate) {
+			return 0, store.ErrDuplicate
 		}
+		return 0, fmt.Errorf("storing webhook %s for account %d: %w", d.Event, d.AccountID, j.err)
+	}
+	d.ID = j.id
+	return j.id, nil
+}
+
+// storeWebhooks commits a batch of deliveries in one transaction and
+// answers each of them.
+func (db *DB) storeWebhooks(batch []*whJob) {
+	ctx := context.WithoutCancel(batch[0].ctx)
+	defer func() {
+		for _, j := range batch {
+			close(j.done)
+		}
+	}()
+	st := map[*upsert]*sql.Stmt{}
+	for _, u := range []*upsert{whInsert, whEvent, whLastRun, whFindUser, whSetUser, whRebaseUser} {
+		s, err := db.stmt(ctx, u, 0)
 		if err != nil {
-			return err
+			for _, j := range batch {
+				j.err = err
+			}
+			return
 		}
-		if !apply {
-			return nil
-		}
-		for i := range updates {
-			if err := applyUpdate(ctx, tx, d.AccountID, &updates[i]); err != nil {
-				return fmt.Errorf("applying %s: %w", d.Event, err)
+		st[u] = s
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for i, j := range batch {
+			sp := "wh" + strconv.Itoa(i)
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+				return err
+			}
+			w := &whTx{ctx: ctx, tx: tx, st: st, accountID: j.d.AccountID}
+			j.id, j.err = w.store(j)
+			if j.err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO "+sp); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE "+sp); err != nil {
+				return err
 			}
 		}
-		return insertEvents(ctx, tx, d.AccountID, d.ReceivedAt, store.SourceWebhook, d.Key, events)
+		return nil
 	})
 	if err != nil {
-		if err == store.ErrDuplicate {
-			return 0, err
+		for _, j := range batch {
+			j.err = err
 		}
-		return 0, fmt.Errorf("storing webhook %s for account %d: %w", d.Event, d.AccountID, err)
 	}
-	d.ID = id
+}
+
+// store writes one delivery within the batch's transaction.
+func (w *whTx) store(j *whJob) (int64, error) {
+	ctx, d := w.ctx, j.d
+	var applied any
+	if j.apply {
+		applied = timeValue(d.ReceivedAt)
+	}
+	var id int64
+	err := w.stmt(whInsert).QueryRowContext(ctx, d.AccountID, d.Key, d.RequestID, d.Event, timeValue(d.ReceivedAt), string(d.Body), applied).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, store.ErrDuplicate
+	}
+	if err != nil || !j.apply {
+		return id, err
+	}
+	for i := range j.updates {
+		if err := w.apply(&j.updates[i]); err != nil {
+			return 0, fmt.Errorf("applying %s: %w", d.Event, err)
+		}
+	}
+	ins := w.stmt(whEvent)
+	for i := range j.events {
+		e := &j.events[i]
+		at := e.At
+		if at.IsZero() {
+			at = d.ReceivedAt
+		}
+		if _, err := ins.ExecContext(ctx, d.AccountID, timeValue(at), e.Kind, e.SubjectType, e.SubjectKey, e.Subject,
+			e.Before, e.After, e.Security, store.SourceWebhook, d.Key); err != nil {
+			return 0, fmt.Errorf("recording change event %s: %w", e.Kind, err)
+		}
+	}
 	return id, nil
 }
 
-// userColumns are the columns a webhook may set.
-var userColumns = map[string]bool{"email": true, "first_name": true, "last_name": true, "display_name": true, "dept": true,
-	"timezone": true, "role_id": true, "status": true, "type": true}
+// whTx applies webhook model updates within one transaction.
+type whTx struct {
+	ctx       context.Context
+	tx        *sql.Tx
+	st        map[*upsert]*sql.Stmt
+	accountID int64
+	lastRun   int64
+	haveRun   bool
+}
 
-// applyUpdate changes the stored model as a webhook says, and moves the
-// changed row's baseline with it: the change is reported by the webhook,
-// and the next complete listing reports only where Zoom disagrees.
-func applyUpdate(ctx context.Context, tx *sql.Tx, accountID int64, u *store.ModelUpdate) error {
-	var lastRun int64
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(max(id), 0) FROM sync_runs WHERE account_id = ?", accountID).Scan(&lastRun); err != nil {
-		return err
-	}
-	users := changeResources[store.ResourceUsers]
-	groups := changeResources[store.ResourceGroups]
-	rebase := func(r changeResource, resource, where string, args ...any) error {
-		_, err := tx.ExecContext(ctx, "UPDATE "+r.table+" SET base = "+r.live()+" WHERE "+where+
-			" AND EXISTS (SELECT 1 FROM change_baselines WHERE account_id = ? AND resource = ?)", append(args, accountID, resource)...)
-		return err
-	}
-	findUser := func() (int64, string, error) {
-		var id int64
-		var groupIDs string
-		err := tx.QueryRowContext(ctx, `SELECT id, group_ids FROM zoom_users WHERE account_id = ? AND
-			((? <> '' AND zoom_id = ?) OR (? <> '' AND zoom_id = '' AND key = 'pending:' || lower(?))) ORDER BY zoom_id DESC LIMIT 1`,
-			accountID, u.UserID, u.UserID, u.Email, u.Email).Scan(&id, &groupIDs)
-		if err == sql.ErrNoRows {
-			return 0, "", nil
+func (w *whTx) stmt(u *upsert) *sql.Stmt { return w.tx.StmtContext(w.ctx, w.st[u]) }
+
+// run is the account's latest run id, stamped on rows a webhook creates
+// or deletes (0 before any sync).
+func (w *whTx) run() (int64, error) {
+	if !w.haveRun {
+		if err := w.stmt(whLastRun).QueryRowContext(w.ctx, w.accountID).Scan(&w.lastRun); err != nil {
+			return 0, err
 		}
-		return id, groupIDs, err
+		w.haveRun = true
 	}
+	return w.lastRun, nil
+}
+
+// findUser finds a user by Zoom id, or a pending one by e-mail.
+func (w *whTx) findUser(u *store.ModelUpdate) (int64, string, error) {
+	var id int64
+	var groupIDs string
+	err := w.stmt(whFindUser).QueryRowContext(w.ctx, w.accountID, u.UserID, u.Email, u.UserID).Scan(&id, &groupIDs)
+	if err == sql.ErrNoRows {
+		return 0, "", nil
+	}
+	return id, groupIDs, err
+}
+
+// userColumns are the columns a webhook may set, in whSetUser's order.
+var userColumns = []string{"email", "first_name", "last_name", "display_name", "dept", "timezone", "role_id", "status", "type"}
+
+// apply changes the stored model as a webhook says, and moves the changed
+// row's baseline with it: the change is reported by the webhook, and the
+// next complete listing reports only where Zoom disagrees.
+func (w *whTx) apply(u *store.ModelUpdate) error {
+	ctx, tx, accountID := w.ctx, w.tx, w.accountID
+	setUser := func(id int64, zoomID any, fields map[string]any, groupIDs any) error {
+		args := []any{zoomID}
+		for _, col := range userColumns {
+			args = append(args, fields[col]) // nil: unchanged
+		}
+		for col := range fields {
+			if !slices.Contains(userColumns, col) {
+				return fmt.Errorf("a webhook may not set user column %q", col)
+			}
+		}
+		args = append(args, groupIDs, id)
+		if _, err := w.stmt(whSetUser).ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		_, err := w.stmt(whRebaseUser).ExecContext(ctx, id, accountID)
+		return err
+	}
+	groups := changeResources[store.ResourceGroups]
 	switch u.Op {
 	case store.UpdateUser:
-		id, _, err := findUser()
+		id, _, err := w.findUser(u)
 		if err != nil {
 			return err
 		}
 		if id == 0 {
+			run, err := w.run()
+			if err != nil {
+				return err
+			}
 			key := u.UserID
 			if key == "" {
 				key = "pending:" + strings.ToLower(u.Email)
 			}
 			if err := tx.QueryRowContext(ctx, `INSERT INTO zoom_users (account_id, key, zoom_id, email, first_seen_run, last_seen_run)
 				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, key) DO UPDATE SET deleted_run = NULL RETURNING id`,
-				accountID, key, u.UserID, u.Email, lastRun, lastRun).Scan(&id); err != nil {
+				accountID, key, u.UserID, u.Email, run, run).Scan(&id); err != nil {
 				return err
 			}
 		}
-		sets := []string{"deleted_run = NULL"}
-		args := []any{}
+		var zoomID any
 		if u.UserID != "" {
-			// A pending user who accepted: the row takes its Zoom id.
-			sets = append(sets, "zoom_id = ?", "key = CASE WHEN zoom_id = '' AND NOT EXISTS (SELECT 1 FROM zoom_users x WHERE x.account_id = zoom_users.account_id AND x.key = ?) THEN ? ELSE key END")
-			args = append(args, u.UserID, u.UserID, u.UserID)
+			zoomID = u.UserID
 		}
-		for col, v := range u.Fields {
-			if !userColumns[col] {
-				return fmt.Errorf("a webhook may not set user column %q", col)
-			}
-			sets = append(sets, col+" = ?")
-			args = append(args, v)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE zoom_users SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...); err != nil {
-			return err
-		}
-		return rebase(users, store.ResourceUsers, "id = ?", id)
+		return setUser(id, zoomID, u.Fields, nil)
 	case store.UpdateUserDeleted:
-		id, _, err := findUser()
+		id, _, err := w.findUser(u)
 		if err != nil || id == 0 {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE zoom_users SET deleted_run = ?, base = NULL WHERE id = ? AND deleted_run IS NULL", lastRun, id)
+		run, err := w.run()
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE zoom_users SET deleted_run = ?, base = NULL WHERE id = ? AND deleted_run IS NULL", run, id)
 		return err
 	case store.UpdateMemberAdd, store.UpdateMemberRemove:
-		id, groupIDs, err := findUser()
+		id, groupIDs, err := w.findUser(u)
 		if err != nil || id == 0 {
 			return err
 		}
@@ -420,33 +584,38 @@ func applyUpdate(ctx context.Context, tx *sql.Tx, accountID int64, u *store.Mode
 		if err := json.Unmarshal([]byte(groupIDs), &ids); err != nil {
 			return err
 		}
-		out := ids[:0:0]
-		for _, g := range ids {
-			if g != u.GroupID {
-				out = append(out, g)
-			}
-		}
+		out := slices.DeleteFunc(ids, func(g string) bool { return g == u.GroupID })
 		if u.Op == store.UpdateMemberAdd {
 			out = append(out, u.GroupID)
+		}
+		if out == nil {
+			out = []string{}
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE zoom_users SET group_ids = ? WHERE id = ?", string(b), id); err != nil {
+		return setUser(id, nil, nil, string(b))
+	case store.UpdateGroup:
+		run, err := w.run()
+		if err != nil {
 			return err
 		}
-		return rebase(users, store.ResourceUsers, "id = ?", id)
-	case store.UpdateGroup:
 		if _, err := tx.ExecContext(ctx, `INSERT INTO zoom_groups (account_id, zoom_id, name, first_seen_run, last_seen_run) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (account_id, zoom_id) DO UPDATE SET name = CASE WHEN excluded.name = '' THEN name ELSE excluded.name END, deleted_run = NULL`,
-			accountID, u.GroupID, u.Name, lastRun, lastRun); err != nil {
+			accountID, u.GroupID, u.Name, run, run); err != nil {
 			return err
 		}
-		return rebase(groups, store.ResourceGroups, "account_id = ? AND zoom_id = ?", accountID, u.GroupID)
+		_, err = tx.ExecContext(ctx, "UPDATE zoom_groups SET base = "+groups.live()+` WHERE account_id = ? AND zoom_id = ?
+			AND EXISTS (SELECT 1 FROM change_baselines WHERE account_id = ? AND resource = 'groups')`, accountID, u.GroupID, accountID)
+		return err
 	case store.UpdateGroupDeleted:
-		_, err := tx.ExecContext(ctx, "UPDATE zoom_groups SET deleted_run = ?, base = NULL WHERE account_id = ? AND zoom_id = ? AND deleted_run IS NULL",
-			lastRun, accountID, u.GroupID)
+		run, err := w.run()
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE zoom_groups SET deleted_run = ?, base = NULL WHERE account_id = ? AND zoom_id = ? AND deleted_run IS NULL",
+			run, accountID, u.GroupID)
 		return err
 	case store.UpdateSettings:
 		var doc string

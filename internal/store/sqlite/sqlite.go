@@ -63,6 +63,7 @@ type DB struct {
 	closeOnce sync.Once
 	closeErr  error
 	qosVals   []any // the writer's QoS argument buffer (DB.insertQoS)
+	wh        whBatch // webhook deliveries committed together (changes.go)
 }
 
 var _ store.Store = (*DB)(nil)

@@ -62,7 +62,7 @@ type DB struct {
 	stmts     map[stmtKey]*sql.Stmt // prepared upserts (see DB.stmt)
 	closeOnce sync.Once
 	closeErr  error
-	qosVals   []any // the writer's QoS argument buffer (DB.insertQoS)
+	qosVals   []any   // the writer's QoS argument buffer (DB.insertQoS)
 	wh        whBatch // webhook deliveries committed together (changes.go)
 }
 

@@ -295,3 +295,113 @@ func testWebhookReceiver(t *testing.T, dsn string) {
 		t.Errorf("another org's account: %d, want 404", code)
 	}
 }
+
+// TestSimulatorWebhooks: the simulator sends its admin changes as signed
+// webhooks; zoomsight applies them at once, and the next full sync agrees
+// with them (records no change of its own).
+func TestSimulatorWebhooks(t *testing.T) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			testSimulatorWebhooks(t, d.dsn(t))
+		})
+	}
+}
+
+func testSimulatorWebhooks(t *testing.T, dsn string) {
+	ctx := t.Context()
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 53, Users: 30, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	a, err := app.Open(ctx, app.Config{DB: dsn, KeyFile: filepath.Join(t.TempDir(), "key"), Meetings: app.MeetingConfig{Disabled: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.Activity.Off = true
+	cred := sim.Credentials()[0]
+	acct, err := a.AddS2S(ctx, app.LinkS2S{Name: "acme", AccountID: cred.AccountID, ClientID: cred.ClientID,
+		ClientSecret: secret.String(cred.ClientSecret), APIURL: sim.APIURL, OAuthURL: sim.OAuthURL, Org: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.SetAccountSetting(cred.AccountID, "in_meeting.e2e_encryption", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Sync(ctx, acct, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetWebhookSecret(ctx, "acme", "sim-hook-secret"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(a, server.Options{}))
+	defer srv.Close()
+	sim.SetWebhook(cred.AccountID, srv.URL+"/webhooks/zoom/acme", "sim-hook-secret")
+
+	var users [][]string
+	err = a.Store.Query(ctx, "SELECT key, group_ids FROM zoom_user WHERE status = 'active' AND role_id = '2' ORDER BY key LIMIT 2", func(_ []string, row []any) error {
+		users = append(users, []string{fmt.Sprint(row[0]), fmt.Sprint(row[1])})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.DeactivateUser(cred.AccountID, users[0][0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.SetUserRole(cred.AccountID, users[1][0], "1"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := sim.AddGroup(cred.AccountID, "Webhook group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.AddGroupMember(cred.AccountID, g.ID, users[1][0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.SetAccountSetting(cred.AccountID, "in_meeting.e2e_encryption", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.WaitWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := sim.WebhookStats(); st.Sent != 5 || st.Failed != 0 {
+		t.Fatalf("simulator webhook deliveries: %+v, want 5 sent", st)
+	}
+	kinds := func(source string) []string {
+		var out []string
+		err := a.Store.Query(ctx, "SELECT kind, subject_key, security FROM zoom_change WHERE source = '"+source+"' AND kind <> 'baseline' ORDER BY id",
+			func(_ []string, row []any) error {
+				out = append(out, fmt.Sprint(row[0], " ", row[1], " ", row[2]))
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	sec := func(b bool) string {
+		if b {
+			return map[string]string{"sqlite": "1", "postgres": "true"}[a.Store.Driver()]
+		}
+		return map[string]string{"sqlite": "0", "postgres": "false"}[a.Store.Driver()]
+	}
+	got := kinds("webhook")
+	want := []string{"user.deactivated " + users[0][0] + " " + sec(false), "user.role_changed " + users[1][0] + " " + sec(true),
+		"group.created " + g.ID + " " + sec(false), "group.member_added " + users[1][0] + " " + sec(false)}
+	if len(got) < len(want) || fmt.Sprint(got[:len(want)]) != fmt.Sprint(want) {
+		t.Fatalf("webhook events:\n got %q\nwant %q (then the settings change)", got, want)
+	}
+	if len(got) != len(want)+1 || got[len(want)] != "settings.changed account:in_meeting.e2e_encryption "+sec(true) {
+		t.Fatalf("webhook events end with %q, want the e2e setting change", got[len(want):])
+	}
+	// The model took the changes at once: a sync now agrees with it.
+	if _, err := a.Sync(ctx, acct, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds("sync"); len(got) != 0 {
+		t.Fatalf("the sync after the webhooks found divergences: %q", got)
+	}
+}

@@ -395,6 +395,7 @@ func (s *Server) setLockSetting(accountID, path string, locked bool) error {
 //	PATCH  …/lock_settings                    {"path":"…","value":true}
 func (s *Server) registerTenantAdmin(mux *http.ServeMux) {
 	const p = "/_sim/accounts/{accountId}"
+	s.registerWebhookAdmin(mux) // webhook_emit.go
 	user := func(fn func(acct, user string, body []byte) (any, error)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			var body []byte

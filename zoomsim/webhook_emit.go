@@ -2,6 +2,9 @@ package zoomsim
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -355,4 +358,32 @@ func (s *Server) SetLockSetting(accountID, path string, locked bool) error {
 		s.emit(accountID, "account.lock_settings_updated", p)
 	}
 	return err
+}
+
+// registerWebhookAdmin serves the emitter's admin API:
+//
+//	PUT /_sim/accounts/{accountId}/webhook   {"url":"…","secret_token":"…"} ("" url stops)
+//	GET /_sim/webhooks/stats                 WebhookStats
+func (s *Server) registerWebhookAdmin(mux *http.ServeMux) {
+	mux.HandleFunc("PUT /_sim/accounts/{accountId}/webhook", func(w http.ResponseWriter, r *http.Request) {
+		acct := r.PathValue("accountId")
+		if s.byID[acct] == nil {
+			adminError(w, http.StatusNotFound, fmt.Sprintf("%v: %q", ErrNoAccount, acct))
+			return
+		}
+		var in struct {
+			URL         string `json:"url"`
+			SecretToken string `json:"secret_token"`
+		}
+		body, _ := idReadAll(r)
+		if err := json.Unmarshal(body, &in); err != nil || (in.URL != "" && in.SecretToken == "") {
+			adminError(w, http.StatusBadRequest, `want {"url":"…","secret_token":"…"}`)
+			return
+		}
+		s.SetWebhook(acct, in.URL, in.SecretToken)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /_sim/webhooks/stats", func(w http.ResponseWriter, r *http.Request) {
+		adminJSON(w, http.StatusOK, s.WebhookStats())
+	})
 }

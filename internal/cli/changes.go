@@ -23,7 +23,7 @@ created, renamed, deleted; account and lock settings changed. "security"
 marks grants of owner/admin roles and settings changes that weaken
 security. A resource's first complete sync records one baseline event.`,
 		Example: `  zoomsight changes --since 24h
-  zoomsight changes --account acme --kind user. --security -o json`,
+  zoomsight changes --account acme --kind 'user_*' --security -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := store.ChangeQuery{Kind: kind, Security: security, Limit: 1000}
@@ -90,7 +90,7 @@ security. A resource's first complete sync records one baseline event.`,
 	f := cmd.Flags()
 	f.StringVar(&account, "account", "", "only this account")
 	f.StringVar(&since, "since", "", "only changes since a time (RFC 3339) or a duration ago (24h, 7d)")
-	f.StringVar(&kind, "kind", "", "only this kind (user.deactivated), or a prefix ending in a dot (user.)")
+	f.StringVar(&kind, "kind", "", "only this kind (user_deactivated), or a prefix ending in * (user_*)")
 	f.BoolVar(&security, "security", false, "only changes flagged as security-relevant")
 	formatFlag(cmd, &format, "table", rowFormats, "")
 	return cmd

@@ -184,12 +184,12 @@ func TestChangesBetweenSyncs(t *testing.T) {
 		}
 		f.sync()
 		want := []string{
-			"group.created " + g.ID,
-			"group.member_added " + c[0],
-			"settings.changed account:schedule_meeting.require_password_for_scheduled_meetings security",
-			"user.added " + added.ID,
-			"user.deactivated " + a[0],
-			"user.role_changed " + b[0] + " security",
+			"group_created " + g.ID,
+			"group_member_added " + c[0],
+			"setting_changed account:schedule_meeting.require_password_for_scheduled_meetings security",
+			"user_added " + added.ID,
+			"user_deactivated " + a[0],
+			"role_changed " + b[0] + " security",
 		}
 		// Renaming is allowed again: a change, not a weakening, unless it was already on.
 		evs := f.changes()
@@ -221,7 +221,7 @@ func TestChangesBetweenSyncs(t *testing.T) {
 			t.Fatalf("run after the partial one: %s %v", run.Status, run.Stale)
 		}
 		got = summary(f.changes())
-		want = []string{"user.deactivated " + d[0], "user.removed " + e[0]}
+		want = []string{"user_deactivated " + d[0], "user_removed " + e[0]}
 		if !slices.Equal(got, want) {
 			t.Fatalf("events of the complete run after the partial one:\n got %q\nwant %q", got, want)
 		}

@@ -19,27 +19,27 @@ import (
 // KindBaseline event instead of an "added" event per row.
 const (
 	KindBaseline           = "baseline"
-	KindUserAdded          = "user.added"
-	KindUserRemoved        = "user.removed"
-	KindUserActivated      = "user.activated"
-	KindUserDeactivated    = "user.deactivated"
-	KindInvitationAccepted = "user.invitation_accepted"
-	KindUserLicense        = "user.license_changed"
-	KindUserRole           = "user.role_changed"
-	KindUserUpdated        = "user.updated" // e-mail or name
-	KindMemberAdded        = "group.member_added"
-	KindMemberRemoved      = "group.member_removed"
-	KindGroupCreated       = "group.created"
-	KindGroupRenamed       = "group.renamed"
-	KindGroupDeleted       = "group.deleted"
-	KindRoleCreated        = "role.created"
-	KindRoleRenamed        = "role.renamed"
-	KindRoleDeleted        = "role.deleted"
-	KindSubAccountAdded    = "sub_account.added"
-	KindSubAccountRemoved  = "sub_account.removed"
-	KindSubAccountChanged  = "sub_account.changed"
-	KindSettingChanged     = "settings.changed"
-	KindLockChanged        = "lock_settings.changed"
+	KindUserAdded          = "user_added"
+	KindUserRemoved        = "user_removed"
+	KindUserActivated      = "user_activated"
+	KindUserDeactivated    = "user_deactivated"
+	KindInvitationAccepted = "invitation_accepted"
+	KindUserLicense        = "license_changed"
+	KindUserRole           = "role_changed"
+	KindUserUpdated        = "user_updated" // e-mail or name
+	KindMemberAdded        = "group_member_added"
+	KindMemberRemoved      = "group_member_removed"
+	KindGroupCreated       = "group_created"
+	KindGroupRenamed       = "group_renamed"
+	KindGroupDeleted       = "group_deleted"
+	KindRoleCreated        = "role_created"
+	KindRoleRenamed        = "role_renamed"
+	KindRoleDeleted        = "role_deleted"
+	KindSubAccountAdded    = "sub_account_added"
+	KindSubAccountRemoved  = "sub_account_removed"
+	KindSubAccountChanged  = "sub_account_changed"
+	KindSettingChanged     = "setting_changed"
+	KindLockChanged        = "lock_setting_changed"
 )
 
 // Differ builds change events from the rows a complete listing changed.
@@ -147,14 +147,19 @@ func (d *Differ) user(r store.RowChange) []store.ChangeEvent {
 		out = append(out, ev(KindUserUpdated, map[string]any{"email": before.Email, "name": before.Name},
 			map[string]any{"email": after.Email, "name": after.Name}, false))
 	}
+	member := func(kind string, before, after any) store.ChangeEvent {
+		e := ev(kind, before, after, false)
+		e.SubjectType = "group_member"
+		return e
+	}
 	for _, g := range after.GroupIDs {
 		if !slices.Contains(before.GroupIDs, g) {
-			out = append(out, ev(KindMemberAdded, nil, map[string]any{"group_id": g}, false))
+			out = append(out, member(KindMemberAdded, nil, map[string]any{"group_id": g}))
 		}
 	}
 	for _, g := range before.GroupIDs {
 		if !slices.Contains(after.GroupIDs, g) {
-			out = append(out, ev(KindMemberRemoved, map[string]any{"group_id": g}, nil, false))
+			out = append(out, member(KindMemberRemoved, map[string]any{"group_id": g}, nil))
 		}
 	}
 	return out

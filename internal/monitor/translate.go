@@ -206,11 +206,12 @@ func Translate(event string, payload json.RawMessage, d *Differ) ([]store.ModelU
 				ups = append(ups, store.ModelUpdate{Op: op, UserID: m.ID, Email: m.Email, GroupID: g.ID})
 				u := whUser{ID: m.ID, Email: m.Email}
 				grp := map[string]any{"group_id": g.ID}
+				e := userEvent(kind, &u, grp, nil, false)
 				if kind == KindMemberAdded {
-					evs = append(evs, userEvent(kind, &u, nil, grp, false))
-				} else {
-					evs = append(evs, userEvent(kind, &u, grp, nil, false))
+					e = userEvent(kind, &u, nil, grp, false)
 				}
+				e.SubjectType = "group_member"
+				evs = append(evs, e)
 			}
 			return ups, evs, nil
 		}
@@ -231,7 +232,7 @@ func Translate(event string, payload json.RawMessage, d *Differ) ([]store.ModelU
 		evs := Settings(kind, old.Settings, obj.Settings)
 		return []store.ModelUpdate{{Op: store.UpdateSettings, Kind: kind, Doc: obj.Settings}}, evs, nil
 	case event == "account.updated":
-		return nil, []store.ChangeEvent{{Kind: "account.updated", SubjectType: "account", Before: string(p.OldObject), After: string(p.Object)}}, nil
+		return nil, []store.ChangeEvent{{Kind: "account_updated", SubjectType: "account", Before: string(p.OldObject), After: string(p.Object)}}, nil
 	}
 	return nil, nil, nil
 }

@@ -57,7 +57,7 @@ type ChangeEvent struct {
 	Account       string // read only
 	ZoomAccountID string // read only
 	At            time.Time
-	Kind          string // e.g. "user.deactivated", "baseline"
+	Kind          string // e.g. "user_deactivated", "baseline" (docs/monitoring.md)
 	SubjectType   string // "user", "group", "role", "sub_account", "settings", "account"
 	SubjectKey    string
 	Subject       string // e-mail or name
@@ -71,7 +71,7 @@ type ChangeEvent struct {
 type ChangeQuery struct {
 	AccountIDs []int64 // required: the accounts to read
 	Since      time.Time
-	Kind       string // exact kind, or a prefix ending in "." ("user.")
+	Kind       string // exact kind, or a prefix ending in "*" ("user_*")
 	Security   bool   // only events flagged security
 	AfterID    int64
 	Limit      int

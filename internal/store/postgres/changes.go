@@ -252,8 +252,8 @@ func (db *DB) ListChanges(ctx context.Context, q store.ChangeQuery) ([]store.Cha
 		where = append(where, fmt.Sprintf("c.at >= $%d", len(args)))
 	}
 	if q.Kind != "" {
-		if strings.HasSuffix(q.Kind, ".") {
-			args = append(args, q.Kind)
+		if prefix, ok := strings.CutSuffix(q.Kind, "*"); ok {
+			args = append(args, prefix)
 			where = append(where, fmt.Sprintf("starts_with(c.kind, $%d)", len(args)))
 		} else {
 			args = append(args, q.Kind)

@@ -230,9 +230,9 @@ func (db *DB) ListChanges(ctx context.Context, q store.ChangeQuery) ([]store.Cha
 		args = append(args, timeValue(q.Since))
 	}
 	if q.Kind != "" {
-		if strings.HasSuffix(q.Kind, ".") {
+		if prefix, ok := strings.CutSuffix(q.Kind, "*"); ok {
 			where = append(where, "substr(c.kind, 1, ?) = ?")
-			args = append(args, len(q.Kind), q.Kind)
+			args = append(args, len(prefix), prefix)
 		} else {
 			where = append(where, "c.kind = ?")
 			args = append(args, q.Kind)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -287,4 +288,73 @@ func BenchmarkURLValidationUnderLoad(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max_ms")
 	b.ReportMetric(float64(served.Load())/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkQSSInbox measures what the receiver does with QSS today: one
+// minute of meeting.participant_qos events for 5,000 participants in
+// meetings at once (one event each, 24 QoS items), verified and stored in
+// the inbox by 16 concurrent senders on SQLite. It reports the seconds
+// that minute of events takes (it must stay well under 60) and events/s.
+func BenchmarkQSSInbox(b *testing.B) {
+	ctx := b.Context()
+	st := openStore(b, "sqlite")
+	acct := &store.Account{Name: "bench", Kind: "s2s", ZoomAccountID: "zacct"}
+	if err := st.InsertAccount(ctx, acct); err != nil {
+		b.Fatal(err)
+	}
+	secret := []byte("bench-secret")
+	rc := &monitor.Receiver{Store: st, Lookup: func(context.Context, string) (monitor.Target, error) {
+		return monitor.Target{AccountID: acct.ID, ZoomAccountID: "zacct", Secret: secret}, nil
+	}}
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/zoom/{account}", rc)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	types := []string{"audio_input", "audio_output", "video_input", "video_output", "as_input", "as_output", "cpu_usage", "wifi_rssi"}
+	const participants = 5000
+	var total time.Duration
+	for n := range b.N {
+		var seq atomic.Int64
+		var wg sync.WaitGroup
+		minute := time.Now().UTC().Truncate(time.Minute).Add(time.Duration(n) * time.Minute)
+		start := time.Now()
+		for range 16 {
+			wg.Go(func() {
+				for {
+					i := seq.Add(1)
+					if i > participants {
+						return
+					}
+					var items []string
+					for _, t := range types {
+						for k := range 3 {
+							items = append(items, fmt.Sprintf(`{"date_time":"%s","type":"%s","details":{"bitrate":"%d Kbps","latency":"%d ms","jitter":"%d ms","avg_loss":"0.%d%%","max_loss":"1.%d%%"}}`,
+								minute.Add(time.Duration(k*20)*time.Second).Format(time.RFC3339), t, 900+i%100, 40+i%60, 5+i%9, i%10, i%10))
+						}
+					}
+					body := fmt.Appendf(nil, `{"event":"meeting.participant_qos","event_ts":%d,"payload":{"account_id":"zacct","object":{"uuid":"m%d==","participant":{"user_id":"%d","participant_user_id":"p%d","email":"u%d@example.com","qos":[%s]}}}}`,
+						time.Now().UnixMilli(), i%500, i, i, i, strings.Join(items, ","))
+					ts := time.Now().Unix()
+					req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/webhooks/zoom/bench", bytes.NewReader(body))
+					req.Header.Set("x-zm-request-timestamp", strconv.FormatInt(ts, 10))
+					req.Header.Set("x-zm-signature", monitor.Sign(secret, ts, body))
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		total += time.Since(start)
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/minute_of_5000")
+	b.ReportMetric(float64(participants*b.N)/total.Seconds(), "events/s")
 }

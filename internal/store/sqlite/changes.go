@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,7 +204,7 @@ func (db *DB) PutSettingsChanges(ctx context.Context, runID, accountID int64, ki
 		switch {
 		case first || !old.Valid:
 			events = []store.ChangeEvent{baselineEvent(resource, 1)}
-		case old.String != string(doc):
+		case !sameJSON(old.String, doc):
 			events = diff(resource, []store.RowChange{{Key: kind, Subject: kind + " settings", Before: json.RawMessage(old.String), After: doc}})
 		}
 		return insertEvents(ctx, tx, accountID, at, store.SourceSync, strconv.FormatInt(runID, 10), events)
@@ -667,4 +668,17 @@ func (db *DB) MarkWebhookApplied(ctx context.Context, id int64, at time.Time) er
 		return fmt.Errorf("marking webhook %d applied: %w", id, err)
 	}
 	return nil
+}
+
+// sameJSON reports whether two JSON documents hold the same value, key
+// order aside.
+func sameJSON(a string, b []byte) bool {
+	if a == string(b) {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

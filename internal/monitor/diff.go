@@ -40,6 +40,8 @@ const (
 	KindSubAccountChanged  = "sub_account_changed"
 	KindSettingChanged     = "setting_changed"
 	KindLockChanged        = "lock_setting_changed"
+	KindAddonGranted       = "addon_granted" // large meetings, webinars or Zoom Phone
+	KindAddonRemoved       = "addon_removed"
 )
 
 // Differ builds change events from the rows a complete listing changed.
@@ -89,6 +91,8 @@ func (d *Differ) Diff(resource string, rows []store.RowChange) []store.ChangeEve
 			out = append(out, named(r, "sub_account", KindSubAccountAdded, KindSubAccountChanged, KindSubAccountRemoved)...)
 		case strings.HasPrefix(resource, "settings:"):
 			out = append(out, Settings(strings.TrimPrefix(resource, "settings:"), r.Before, r.After)...)
+		case resource == "features":
+			out = append(out, addons(r)...)
 		}
 	}
 	return out
@@ -275,4 +279,24 @@ func flatten(prefix string, doc json.RawMessage, out map[string]json.RawMessage)
 		return
 	}
 	out[prefix] = doc
+}
+
+// addons diffs a user's add-on flags.
+func addons(r store.RowChange) []store.ChangeEvent {
+	var before, after map[string]bool
+	_ = json.Unmarshal(r.Before, &before)
+	_ = json.Unmarshal(r.After, &after)
+	var out []store.ChangeEvent
+	for _, a := range []string{"large_meeting", "webinar", "zoom_phone"} {
+		if before[a] == after[a] {
+			continue
+		}
+		kind := KindAddonRemoved
+		if after[a] {
+			kind = KindAddonGranted
+		}
+		out = append(out, store.ChangeEvent{Kind: kind, SubjectType: "user", SubjectKey: r.Key, Subject: r.Subject,
+			Before: jsonOf(map[string]bool{a: before[a]}), After: jsonOf(map[string]bool{a: after[a]})})
+	}
+	return out
 }

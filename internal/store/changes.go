@@ -26,6 +26,11 @@ type Changes interface {
 	// by the diff of the document against the one stored before
 	// (resource "settings:"+kind).
 	PutSettingsChanges(ctx context.Context, runID, accountID int64, kind string, doc []byte, at time.Time, diff DiffFunc) error
+	// FeatureChanges records, in one transaction, how users' stored
+	// add-ons (zoom_user_features) changed since they were last diffed
+	// (resource "features"); a user's first stored features are its
+	// baseline, reported to no one.
+	FeatureChanges(ctx context.Context, runID, accountID int64, at time.Time, diff DiffFunc) error
 	// ListChanges returns change events, oldest first, after q.AfterID.
 	ListChanges(ctx context.Context, q ChangeQuery) ([]ChangeEvent, error)
 

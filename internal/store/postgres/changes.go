@@ -505,3 +505,53 @@ func (db *DB) MarkWebhookApplied(ctx context.Context, id int64, at time.Time) er
 	}
 	return nil
 }
+
+// featureState is the tracked part of a user's features.
+const featureState = `json_build_object('large_meeting', large_meeting <> 0, 'webinar', webinar <> 0, 'zoom_phone', zoom_phone <> 0)::text`
+
+// FeatureChanges records how users' add-ons changed since last diffed.
+func (db *DB) FeatureChanges(ctx context.Context, runID, accountID int64, at time.Time, diff store.DiffFunc) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT f.user_key, COALESCE(u.email, ''), f.base, `+featureState+`
+			FROM zoom_user_features f LEFT JOIN zoom_users u ON u.account_id = f.account_id AND u.key = f.user_key
+			WHERE f.account_id = $1 AND `+featureState+` IS DISTINCT FROM f.base`, accountID)
+		if err != nil {
+			return err
+		}
+		var changes []store.RowChange
+		var keys []string
+		for rows.Next() {
+			var c store.RowChange
+			var before pgtype.Text
+			var after string
+			if err := rows.Scan(&c.Key, &c.Subject, &before, &after); err != nil {
+				rows.Close()
+				return err
+			}
+			keys = append(keys, c.Key)
+			if before.Valid {
+				c.Before, c.After = json.RawMessage(before.String), json.RawMessage(after)
+				changes = append(changes, c)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, "UPDATE zoom_user_features SET base = "+featureState+" WHERE account_id = $1 AND user_key = ANY($2)", accountID, keys); err != nil {
+			return err
+		}
+		var events []store.ChangeEvent
+		if len(changes) > 0 {
+			events = diff("features", changes)
+		}
+		return insertEvents(ctx, tx, accountID, at, store.SourceSync, strconv.FormatInt(runID, 10), events)
+	})
+	if err != nil {
+		return fmt.Errorf("recording add-on changes of account %d: %w", accountID, err)
+	}
+	return nil
+}

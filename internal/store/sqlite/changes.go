@@ -682,3 +682,57 @@ func sameJSON(a string, b []byte) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// featureState is the tracked part of a user's features.
+const featureState = `json_object('large_meeting', large_meeting <> 0, 'webinar', webinar <> 0, 'zoom_phone', zoom_phone <> 0)`
+
+// FeatureChanges records how users' add-ons changed since last diffed.
+func (db *DB) FeatureChanges(ctx context.Context, runID, accountID int64, at time.Time, diff store.DiffFunc) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT f.user_key, COALESCE(u.email, ''), f.base, `+featureState+`
+			FROM zoom_user_features f LEFT JOIN zoom_users u ON u.account_id = f.account_id AND u.key = f.user_key
+			WHERE f.account_id = ? AND `+featureState+` IS NOT f.base`, accountID)
+		if err != nil {
+			return err
+		}
+		var changes []store.RowChange
+		var keys []string
+		for rows.Next() {
+			var c store.RowChange
+			var before sql.NullString
+			var after string
+			if err := rows.Scan(&c.Key, &c.Subject, &before, &after); err != nil {
+				rows.Close()
+				return err
+			}
+			keys = append(keys, c.Key)
+			if before.Valid { // a first read is a baseline, not a change
+				c.Before, c.After = json.RawMessage(before.String), json.RawMessage(after)
+				changes = append(changes, c)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		ks, err := json.Marshal(keys)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE zoom_user_features SET base = "+featureState+
+			" WHERE account_id = ? AND user_key IN (SELECT value FROM json_each(?))", accountID, string(ks)); err != nil {
+			return err
+		}
+		var events []store.ChangeEvent
+		if len(changes) > 0 {
+			events = diff("features", changes)
+		}
+		return insertEvents(ctx, tx, accountID, at, store.SourceSync, strconv.FormatInt(runID, 10), events)
+	})
+	if err != nil {
+		return fmt.Errorf("recording add-on changes of account %d: %w", accountID, err)
+	}
+	return nil
+}

@@ -150,6 +150,23 @@ func testChanges(t *testing.T, open func(t *testing.T) store.Store) {
 	if pending, _ := st.PendingWebhooks(ctx, 10); len(pending) != 0 {
 		t.Errorf("still pending after marking: %+v", pending)
 	}
+	// Add-ons: a user's first stored features are its baseline; a flag
+	// that flips later is a change, once.
+	feat := func(webinar bool) {
+		must(t, st.PutUserFeatures(ctx, r4.ID, a.ID, []store.UserFeatures{{UserKey: "U1", Webinar: webinar, Source: store.FeaturesFromAPI, CheckedAt: day(4, 1)}}))
+	}
+	feat(false)
+	seen = nil
+	must(t, st.FeatureChanges(ctx, r4.ID, a.ID, day(4, 1), diff))
+	if len(seen) != 0 {
+		t.Fatalf("first features diffed: %v", seen)
+	}
+	feat(true)
+	must(t, st.FeatureChanges(ctx, r4.ID, a.ID, day(4, 1), diff))
+	must(t, st.FeatureChanges(ctx, r4.ID, a.ID, day(4, 1), diff))
+	if len(seen) != 1 || len(seen[0]) != 1 || seen[0][0].Key != "U1" || seen[0][0].Subject != "U1@acme.test" {
+		t.Fatalf("add-on granted: diffed %v, want U1 once", seen)
+	}
 	// Secrets, filters and paging.
 	must(t, st.SetWebhookSecret(ctx, a.ID, []byte("sealed")))
 	if s, err := st.WebhookSecret(ctx, a.ID); err != nil || string(s) != "sealed" {

@@ -43,3 +43,6 @@ CREATE TABLE webhook_inbox (
 CREATE UNIQUE INDEX webhook_inbox_request ON webhook_inbox (account_id, request_id) WHERE request_id <> '';
 CREATE INDEX webhook_inbox_pending ON webhook_inbox (id) WHERE applied_at IS NULL;
 CREATE INDEX change_events_kind ON change_events (account_id, kind, id);
+
+-- Users' add-ons (large meetings, webinars, Zoom Phone) as last diffed.
+ALTER TABLE zoom_user_features ADD COLUMN base TEXT;

@@ -73,10 +73,10 @@ func (s *Server) tenantMutateUser(accountID, user string, fn func(t *Tenant, u *
 	return out, err
 }
 
-// AddUser adds an active or pending user to an account and returns a copy
+// addUser adds an active or pending user to an account and returns a copy
 // of it. Ids and PMIs are derived from the seed and e-mail, so a replayed
 // script gets the same ids.
-func (s *Server) AddUser(accountID string, in NewUser) (*User, error) {
+func (s *Server) addUser(accountID string, in NewUser) (*User, error) {
 	var out *User
 	err := s.tenantMutate(accountID, func(t *Tenant) error {
 		email := strings.TrimSpace(in.Email)
@@ -154,9 +154,9 @@ func (t *Tenant) idActivate(u *User, signedIn bool) {
 	}
 }
 
-// DeactivateUser deactivates an active user (Zoom status "inactive"). The
+// deactivateUser deactivates an active user (Zoom status "inactive"). The
 // user keeps its id, groups, role and add-ons.
-func (s *Server) DeactivateUser(accountID, user string) (*User, error) {
+func (s *Server) deactivateUser(accountID, user string) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if u.Status != StatusActive {
 			return fmt.Errorf("%w: %s is %s, not active", ErrConflict, user, u.Status)
@@ -169,8 +169,8 @@ func (s *Server) DeactivateUser(accountID, user string) (*User, error) {
 	})
 }
 
-// ReactivateUser reactivates an inactive user.
-func (s *Server) ReactivateUser(accountID, user string) (*User, error) {
+// reactivateUser reactivates an inactive user.
+func (s *Server) reactivateUser(accountID, user string) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if u.Status != StatusInactive {
 			return fmt.Errorf("%w: %s is %s, not inactive", ErrConflict, user, u.Status)
@@ -180,9 +180,9 @@ func (s *Server) ReactivateUser(accountID, user string) (*User, error) {
 	})
 }
 
-// ActivatePendingUser accepts a pending user's invitation: the user gets an
+// activatePendingUser accepts a pending user's invitation: the user gets an
 // id and becomes active under the same e-mail.
-func (s *Server) ActivatePendingUser(accountID, user string) (*User, error) {
+func (s *Server) activatePendingUser(accountID, user string) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if u.Status != StatusPending {
 			return fmt.Errorf("%w: %s is %s, not pending", ErrConflict, user, u.Status)
@@ -193,9 +193,9 @@ func (s *Server) ActivatePendingUser(accountID, user string) (*User, error) {
 	})
 }
 
-// DeleteUser removes a user of any status (for a pending one: withdraws the
+// deleteUser removes a user of any status (for a pending one: withdraws the
 // invitation). The owner cannot be deleted.
-func (s *Server) DeleteUser(accountID, user string) error {
+func (s *Server) deleteUser(accountID, user string) error {
 	_, err := s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if u.ID != "" && u.ID == t.OwnerID {
 			return fmt.Errorf("%w: the owner cannot be deleted", ErrConflict)
@@ -213,9 +213,9 @@ func (s *Server) DeleteUser(accountID, user string) error {
 	return err
 }
 
-// SetUserRole assigns a role. The owner's role, and the Owner role, cannot
+// setUserRole assigns a role. The owner's role, and the Owner role, cannot
 // be given or taken this way.
-func (s *Server) SetUserRole(accountID, user, roleID string) (*User, error) {
+func (s *Server) setUserRole(accountID, user, roleID string) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if t.idRole(roleID) == nil || roleID == RoleOwner {
 			return fmt.Errorf("%w: %q", ErrNoRole, roleID)
@@ -228,9 +228,9 @@ func (s *Server) SetUserRole(accountID, user, roleID string) (*User, error) {
 	})
 }
 
-// SetUserType changes a user's licence type (1 Basic, 2 Licensed, 4, 99).
+// setUserType changes a user's licence type (1 Basic, 2 Licensed, 4, 99).
 // Add-ons stay as they are, which is how licence leaks arise.
-func (s *Server) SetUserType(accountID, user string, typ int) (*User, error) {
+func (s *Server) setUserType(accountID, user string, typ int) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		switch typ {
 		case 1, 2, 4, 99:
@@ -261,8 +261,8 @@ func (s *Server) SetUserLastLogin(accountID, user string, at time.Time) (*User, 
 	})
 }
 
-// AddGroupMember puts a user in a group.
-func (s *Server) AddGroupMember(accountID, groupID, user string) (*User, error) {
+// addGroupMember puts a user in a group.
+func (s *Server) addGroupMember(accountID, groupID, user string) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if t.idGroup(groupID) == nil {
 			return fmt.Errorf("%w: %q", ErrNoGroup, groupID)
@@ -278,8 +278,8 @@ func (s *Server) AddGroupMember(accountID, groupID, user string) (*User, error) 
 	})
 }
 
-// RemoveGroupMember takes a user out of a group.
-func (s *Server) RemoveGroupMember(accountID, groupID, user string) (*User, error) {
+// removeGroupMember takes a user out of a group.
+func (s *Server) removeGroupMember(accountID, groupID, user string) (*User, error) {
 	return s.tenantMutateUser(accountID, user, func(t *Tenant, u *User) error {
 		if t.idGroup(groupID) == nil {
 			return fmt.Errorf("%w: %q", ErrNoGroup, groupID)
@@ -298,8 +298,8 @@ func (s *Server) RemoveGroupMember(accountID, groupID, user string) (*User, erro
 	})
 }
 
-// AddGroup creates an empty group and returns a copy of it.
-func (s *Server) AddGroup(accountID, name string) (*Group, error) {
+// addGroup creates an empty group and returns a copy of it.
+func (s *Server) addGroup(accountID, name string) (*Group, error) {
 	var out *Group
 	err := s.tenantMutate(accountID, func(t *Tenant) error {
 		if strings.TrimSpace(name) == "" {
@@ -321,8 +321,8 @@ func (s *Server) AddGroup(accountID, name string) (*Group, error) {
 	return out, err
 }
 
-// DeleteGroup deletes a group; its members leave it.
-func (s *Server) DeleteGroup(accountID, groupID string) error {
+// deleteGroup deletes a group; its members leave it.
+func (s *Server) deleteGroup(accountID, groupID string) error {
 	return s.tenantMutate(accountID, func(t *Tenant) error {
 		i := -1
 		for k, g := range t.Groups {
@@ -355,21 +355,21 @@ func (s *Server) DeleteGroup(accountID, groupID string) error {
 	})
 }
 
-// SetAccountSetting changes one account setting, named by its dotted path
+// setAccountSetting changes one account setting, named by its dotted path
 // in GET /accounts/{id}/settings (e.g. "in_meeting.e2e_encryption",
 // "schedule_meeting.require_password_for_scheduled_meetings"), or under
 // the option-only "meeting_security" tree ("meeting_security.waiting_room";
 // "in_meeting.waiting_room" is accepted as its old name). The value must
 // have the JSON type the setting has. Users' settings follow the account's.
-func (s *Server) SetAccountSetting(accountID, path string, value any) error {
+func (s *Server) setAccountSetting(accountID, path string, value any) error {
 	return s.tenantMutate(accountID, func(t *Tenant) error {
 		return setSetting(t.Settings, path, value)
 	})
 }
 
-// SetLockSetting locks or unlocks an account setting, by its dotted path in
+// setLockSetting locks or unlocks an account setting, by its dotted path in
 // GET /accounts/{id}/lock_settings (e.g. "meeting_security.waiting_room").
-func (s *Server) SetLockSetting(accountID, path string, locked bool) error {
+func (s *Server) setLockSetting(accountID, path string, locked bool) error {
 	return s.tenantMutate(accountID, func(t *Tenant) error {
 		return treeSet(t.LockSettings, path, locked)
 	})
@@ -395,6 +395,7 @@ func (s *Server) SetLockSetting(accountID, path string, locked bool) error {
 //	PATCH  …/lock_settings                    {"path":"…","value":true}
 func (s *Server) registerTenantAdmin(mux *http.ServeMux) {
 	const p = "/_sim/accounts/{accountId}"
+	s.registerWebhookAdmin(mux) // webhook_emit.go
 	user := func(fn func(acct, user string, body []byte) (any, error)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			var body []byte

@@ -56,6 +56,11 @@ type Options struct {
 	// Now is the simulator's clock (default time.Now). Generated history
 	// ends at Now.
 	Now func() time.Time
+
+	// WebhookURL, if set, receives every account's events signed with
+	// WebhookSecret ("{account_id}" in it is replaced by the account's id);
+	// see webhook_emit.go and Server.SetWebhook.
+	WebhookURL, WebhookSecret string
 }
 
 func (o Options) withDefaults() Options {
@@ -113,6 +118,7 @@ type Server struct {
 	faults    *faultState
 	stats     *stats
 	closing   chan struct{} // closed by Close: hung requests end
+	hooks     emitter       // webhook_emit.go
 	closeOnce sync.Once
 	pageKey   []byte   // signs page tokens
 	scopeList []string // every scope a route accepts

@@ -229,7 +229,7 @@ func promptPaste(w io.Writer, in io.Reader, u string) (string, error) {
 
 // newAccountSet changes a linked account's credentials or settings.
 func newAccountSet(g *globals) *cobra.Command {
-	var accountID, clientID, secretFile, secretEnv, apiURL, oauthURL, interval, features string
+	var accountID, clientID, secretFile, secretEnv, apiURL, oauthURL, interval, features, hookFile, hookEnv string
 	var noVerify bool
 	cmd := &cobra.Command{
 		Use:   "set NAME [flags]",
@@ -241,7 +241,8 @@ same Zoom account: a different one is never linked under an existing name.
 An OAuth app's new client secret is checked with a refresh; a different
 OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
 		Example: `  zoomsight account set acme --client-secret-file new-secret.txt
-  zoomsight account set acme --features identity,activity --interval 6h`,
+  zoomsight account set acme --features identity,activity --interval 6h
+  zoomsight account set acme --webhook-secret-file zoom-webhook-secret.txt`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ch app.AccountChange
@@ -277,14 +278,29 @@ OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
 				}
 				ch.Features = &fs
 			}
-			if ch.AccountID == "" && ch.ClientID == "" && ch.ClientSecret == nil && ch.APIURL == nil && ch.OAuthURL == nil && ch.Interval == nil && ch.Features == nil {
-				return errors.New("nothing to change: give --client-id, --client-secret-file/-env, --interval, --features, --api-url or --oauth-url")
+			hook, err := readSecretFrom(g, "webhook-secret", hookFile, hookEnv)
+			if err != nil {
+				return err
+			}
+			onlyHook := ch.AccountID == "" && ch.ClientID == "" && ch.ClientSecret == nil && ch.APIURL == nil && ch.OAuthURL == nil && ch.Interval == nil && ch.Features == nil
+			if onlyHook && hook == "" {
+				return errors.New("nothing to change: give --client-id, --client-secret-file/-env, --webhook-secret-file/-env, --interval, --features, --api-url or --oauth-url")
 			}
 			a, err := g.open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			if hook != "" {
+				// Stored sealed; never printed.
+				if err := a.SetWebhookSecret(cmd.Context(), args[0], hook); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "stored the webhook secret token of account %q\n", args[0])
+				if onlyHook {
+					return nil
+				}
+			}
 			acct, err := a.SetAccount(cmd.Context(), args[0], ch)
 			if err != nil {
 				return err
@@ -298,6 +314,8 @@ OAuth app needs a new approval: account add NAME --oauth-app --replace.`,
 	f.StringVar(&clientID, "client-id", "", "the app's new client id")
 	f.StringVar(&secretFile, "client-secret-file", "", "file holding the app's new client secret")
 	f.StringVar(&secretEnv, "client-secret-env", "", "environment variable holding the app's new client secret")
+	f.StringVar(&hookFile, "webhook-secret-file", "", "file holding the Zoom app's webhook secret token (serve verifies /webhooks/zoom/NAME with it)")
+	f.StringVar(&hookEnv, "webhook-secret-env", "", "environment variable holding the Zoom app's webhook secret token")
 	f.StringVar(&apiURL, "api-url", "", "API base URL (\"\" for Zoom's)")
 	f.StringVar(&oauthURL, "oauth-url", "", "OAuth host (\"\" for https://zoom.us)")
 	f.StringVar(&interval, "interval", "1h", "how often `serve` syncs it (a running serve follows at once; at least 1s), or disabled")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 func newSimCommand() *cobra.Command {
 	var (
 		addr, plan, faults          string
+		hookURL, hookEnv            string
 		seed                        int64
 		users, accounts, subs, days int
 		noLimits, singleS2S         bool
@@ -56,6 +58,14 @@ admin API.`,
 			if cmd.Flags().Changed("scopes") {
 				opts.Scopes = scopes
 			}
+			if hookURL != "" {
+				// The secret comes from the environment, never a flag
+				// (ps and shell history would show it).
+				opts.WebhookURL, opts.WebhookSecret = hookURL, strings.TrimSpace(os.Getenv(hookEnv))
+				if hookEnv == "" || opts.WebhookSecret == "" {
+					return fmt.Errorf("--webhook-url needs --webhook-secret-env VAR naming a variable that holds the webhook secret token")
+				}
+			}
 			s, err := zoomsim.NewServer(opts)
 			if err != nil {
 				return err
@@ -90,6 +100,8 @@ admin API.`,
 	fl.BoolVar(&singleS2S, "s2s-single-token", false, "a new S2S mint invalidates the app's previous token, as Zoom did before multiple-token support (by default several stay valid, as on today's Zoom)")
 	fl.DurationVar(&pageTTL, "page-token-ttl", 15*time.Minute, "lifetime of next_page_token values")
 	fl.StringSliceVar(&scopes, "scopes", nil, "scopes granted to every app (default: all)")
+	fl.StringVar(&hookURL, "webhook-url", "", "send admin changes as signed Zoom webhooks to this URL ({account_id} is replaced), e.g. http://127.0.0.1:8080/webhooks/zoom/acme")
+	fl.StringVar(&hookEnv, "webhook-secret-env", "", "environment variable holding the webhook secret token the events are signed with")
 	cmd.AddCommand(newSimRosterCommand())
 	cmd.AddCommand(newSimNetworkCommand()) // simnetwork.go
 	return cmd

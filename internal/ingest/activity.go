@@ -142,7 +142,7 @@ func (a *Activity) Collect(ctx context.Context) (*ActivityResult, error) {
 			}
 		}
 	})
-	wg.Go(func() { errs[1] = r.runSource(ctx, store.SourceFeatures, r.features) })
+	wg.Go(func() { errs[1] = r.runSource(ctx, store.SourceFeatures, r.featuresAndChanges) }) // feature_changes.go
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

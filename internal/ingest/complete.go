@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"time"
 
+	"github.com/zoomsight/zoomsight/internal/monitor"
 	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/zoom"
 )
@@ -141,10 +143,49 @@ func (c *collector) sweep(ctx context.Context, resource string) error {
 			return nil
 		}
 	}
-	if _, err := c.Store.Sweep(ctx, c.run.ID, c.Account.ID, resource); err != nil {
+	// The sweep and the resource's change events are one transaction: the
+	// events say exactly what this complete listing changed.
+	d, err := c.differ(ctx)
+	if err != nil {
+		return fatalError{err}
+	}
+	if _, err := c.Store.SweepChanges(ctx, c.run.ID, c.Account.ID, resource, c.clock(), d.Diff); err != nil {
 		return fatalError{fmt.Errorf("sweeping %s: %w", resource, err)}
 	}
 	return nil
+}
+
+// clock is the run's time source.
+func (c *collector) clock() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// differ returns the change differ, knowing the account's stored roles
+// (to flag grants of admin roles).
+func (c *collector) differ(ctx context.Context) (*monitor.Differ, error) {
+	d := &monitor.Differ{Roles: map[string]monitor.Role{}}
+	q := fmt.Sprintf("SELECT zoom_id, name, description FROM zoom_roles WHERE account_id = %d AND deleted_run IS NULL", c.Account.ID)
+	err := c.Store.Query(ctx, q, func(_ []string, row []any) error {
+		d.Roles[str(row[0])] = monitor.Role{Name: str(row[1]), Description: str(row[2])}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading roles for the change diff: %w", err)
+	}
+	return d, nil
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
 }
 
 // listAll lists a small resource whole, page by page, until its pages add

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zoomsight/zoomsight/internal/monitor"
 	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/zoom"
 )
@@ -576,7 +577,7 @@ func (c *collector) settings(ctx context.Context) error {
 		if err != nil {
 			return 0, err
 		}
-		if err := c.Store.PutSettings(ctx, c.run.ID, c.Account.ID, "account", doc); err != nil {
+		if err := c.Store.PutSettingsChanges(ctx, c.run.ID, c.Account.ID, "account", doc, c.clock(), (&monitor.Differ{}).Diff); err != nil {
 			return 0, fatalError{err}
 		}
 		n := 1
@@ -590,7 +591,7 @@ func (c *collector) settings(ctx context.Context) error {
 		if doc, err = json.Marshal(lock); err != nil {
 			return n, err
 		}
-		if err := c.Store.PutSettings(ctx, c.run.ID, c.Account.ID, "lock", doc); err != nil {
+		if err := c.Store.PutSettingsChanges(ctx, c.run.ID, c.Account.ID, "lock", doc, c.clock(), (&monitor.Differ{}).Diff); err != nil {
 			return n, fatalError{err}
 		}
 		return n + 1, nil

@@ -63,6 +63,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/accounts", true, s.listAccounts)
 	s.handle("GET /api/v1/accounts/{account}", true, s.getAccount)
 	s.handle("POST /api/v1/accounts/{account}/sync", true, s.syncAccount)
+	s.changesRoutes()
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
@@ -166,6 +167,7 @@ type Metrics struct {
 	lastOK   *prometheus.GaugeVec
 	zoom     *zoomMetrics    // zoommetrics.go
 	queue    *queueCollector // metrics_queue.go
+	webhooks *webhookMetrics // changes.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -184,6 +186,7 @@ func NewMetrics() *Metrics {
 			Help: "When each account's last ok sync finished (Unix time)."}, []string{"account"}),
 	}
 	m.queue = &queueCollector{}
+	m.webhooks = newWebhookMetrics(m.reg)
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK, m.queue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.zoom = newZoomMetrics(m.reg)

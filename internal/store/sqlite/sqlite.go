@@ -62,6 +62,7 @@ type DB struct {
 	stmts     map[stmtKey]*sql.Stmt // prepared upserts (see DB.stmt)
 	closeOnce sync.Once
 	closeErr  error
+	wh        whBatch // webhook deliveries committed together (changes.go)
 }
 
 var _ store.Store = (*DB)(nil)

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SweepScope", testSweepScope},
 		{"DeleteAccount", testDeleteAccount},
 		{"SubAccounts", testSubAccounts},
+		{"Changes", testChanges}, // changes.go
 		{"SubAccountGraph", testSubAccountGraph},
 		{"Views", testViews},
 		{"QueryReadOnly", testQueryReadOnly},

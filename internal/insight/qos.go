@@ -31,6 +31,7 @@ const OffNetwork = "off-network"
 // QoSOptions select what QoS answers cover.
 type QoSOptions struct {
 	Account  string    // zoomsight account name; "" for all
+	Accounts []string  // only these accounts (an org's); nil for all
 	From, To time.Time // minutes in [From, To); zero for open
 	Site     string    // only this site ("" for all)
 	Meeting  string    // a meeting UUID to explain minute by minute
@@ -185,8 +186,8 @@ func (q *qosQuery) minutes(extra string) string {
 			WHEN q.latency_ms > %s THEN 'latency' WHEN q.loss_pct > %s THEN 'loss' ELSE 'jitter' END
 		END`, sqlNum(t.CPUPct), bad, sqlNum(t.RSSIDBm), sqlNum(t.LatencyMS), sqlNum(t.LossPct))
 	var where []string
-	if q.o.Account != "" {
-		where = append(where, "a.name = "+quote(q.o.Account))
+	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
+		where = append(where, c)
 	}
 	if !q.o.From.IsZero() {
 		where = append(where, "q.ts >= "+quote(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,9 +33,10 @@ type Options struct {
 
 // Server serves zoomsight's HTTP endpoints for one App.
 type Server struct {
-	app  *app.App
-	opts Options
-	mux  *http.ServeMux
+	app      *app.App
+	opts     Options
+	mux      *http.ServeMux
+	patterns []string // handled, for Routes
 }
 
 // New returns the server's handler.
@@ -64,6 +66,7 @@ func (s *Server) routes() {
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
+	s.api2Routes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+"; see /api/v1/openapi.json")
 	})
@@ -72,6 +75,7 @@ func (s *Server) routes() {
 // handle registers a route, with a token required when auth is set, and
 // counted by its pattern in the metrics.
 func (s *Server) handle(pattern string, auth bool, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -86,6 +90,10 @@ func (s *Server) handle(pattern string, auth bool, h http.HandlerFunc) {
 		h(rw, r)
 	})
 }
+
+// Routes lists the patterns the server handles ("GET /api/v1/users"), so
+// that a test can hold them against the OpenAPI document.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

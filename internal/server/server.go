@@ -170,6 +170,7 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	requests *prometheus.CounterVec
 	lastOK   *prometheus.GaugeVec
+	rows     *prometheus.CounterVec // metrics_rows.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -189,6 +190,7 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.rows = newRowsWritten(m.reg)
 	return m
 }
 
@@ -209,6 +211,7 @@ func (m *Metrics) ObserveSync(account string, run *store.Run, err error, took ti
 	}
 	m.syncs.WithLabelValues(account, outcome).Inc()
 	m.duration.WithLabelValues(account).Observe(took.Seconds())
+	m.observeRows(account, run)
 	if run == nil {
 		return
 	}

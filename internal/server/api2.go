@@ -202,6 +202,9 @@ func (s *Server) linkAccount(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &verr):
 		writeError(w, http.StatusUnprocessableEntity, "credentials_refused", redact(err.Error(), in.ClientSecret))
 		return
+	case errors.Is(err, app.ErrUnreachable):
+		writeError(w, http.StatusBadGateway, "unreachable", redact(err.Error(), in.ClientSecret))
+		return
 	case errors.Is(err, app.ErrInsecureHTTP):
 		writeError(w, http.StatusBadRequest, "bad_request", redact(err.Error(), in.ClientSecret))
 		return

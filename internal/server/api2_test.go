@@ -468,15 +468,20 @@ func testTenancyEveryEndpoint(t *testing.T, dsn string) {
 			}
 		},
 		"POST /api/v1/accounts": func() {
+			oauthURL := e.sim.OAuthURL
 			link := func(name, secret string) string {
 				b, _ := json.Marshal(map[string]any{"name": name, "account_id": e.spare.AccountID, "client_id": e.spare.ClientID,
-					"client_secret": secret, "interval": "30m", "api_url": e.sim.APIURL, "oauth_url": e.sim.OAuthURL})
+					"client_secret": secret, "interval": "30m", "api_url": e.sim.APIURL, "oauth_url": oauthURL})
 				return string(b)
 			}
 			e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.readB, link("b2", e.spare.ClientSecret), 403, "admin token")
 			e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.admB, `{"name":"b2","account_id":"x","client_id":"y"}`, 400, "client_secret: required")
 			e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.admB, `{"name":"b2","secret":"x"}`, 400, "secret: unknown field")
 			e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.admB, link("b2", "wrong-secret"), 422, "")
+			oauthURL = "http://127.0.0.1:1" // nothing listens there
+			e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.admB, link("b2", e.spare.ClientSecret), 502, "cannot reach Zoom")
+			oauthURL = e.sim.OAuthURL
+			e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.admB, strings.Replace(link("b2", e.spare.ClientSecret), `"30m"`, `"often"`, 1), 400, "interval: want a duration")
 			_, body := e.expect("POST", "/api/v1/accounts", "/api/v1/accounts", e.admB, link("a1", e.spare.ClientSecret), 409, `name: "a1" is already in use`)
 			if a1, _ := e.app.Store.Account(ctx, "a1"); strings.Contains(fmt.Sprint(body), a1.ZoomAccountID) {
 				t.Errorf("a refused name tells of another org's account: %v", body)

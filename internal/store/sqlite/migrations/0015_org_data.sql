@@ -97,10 +97,16 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        e.employee_id, e.email, e.name, e.department, e.manager, e.status, e.termination_date, NULL, g.name
 FROM hr_roster e
 LEFT JOIN orgs g ON g.id = e.org_id
-WHERE NOT EXISTS (SELECT 1 FROM zoom_users u JOIN _account_scope s ON s.account_id = u.account_id AND s.org_id = e.org_id
-                  WHERE u.employee_unique_id = e.employee_id AND u.employee_unique_id <> '' AND u.deleted_run IS NULL)
+-- The user is found by its index first (employee id, e-mail), then checked
+-- to be of an account the employee's org sees: joining _account_scope
+-- first scanned every user of the account per employee.
+WHERE NOT EXISTS (SELECT 1 FROM zoom_users u
+                  WHERE u.employee_unique_id = e.employee_id AND u.employee_unique_id <> '' AND u.deleted_run IS NULL
+                    AND ((e.org_id = 0 AND NOT EXISTS (SELECT 1 FROM org_accounts oa WHERE oa.account_id = u.account_id))
+                      OR (e.org_id <> 0 AND EXISTS (SELECT 1 FROM org_accounts oa WHERE oa.org_id = e.org_id AND oa.account_id = u.account_id))))
   AND NOT EXISTS (SELECT 1 FROM hr_roster_emails x
                   JOIN zoom_users u ON lower(u.email) = x.email_key AND u.deleted_run IS NULL
-                  JOIN _account_scope s ON s.account_id = u.account_id AND s.org_id = e.org_id
                   WHERE x.roster_id = e.id
+                    AND ((e.org_id = 0 AND NOT EXISTS (SELECT 1 FROM org_accounts oa WHERE oa.account_id = u.account_id))
+                      OR (e.org_id <> 0 AND EXISTS (SELECT 1 FROM org_accounts oa WHERE oa.org_id = e.org_id AND oa.account_id = u.account_id)))
                     AND NOT EXISTS (SELECT 1 FROM hr_roster o WHERE u.employee_unique_id <> '' AND o.org_id = e.org_id AND o.employee_id = u.employee_unique_id));

@@ -71,6 +71,11 @@ func benchRosterInsight(b *testing.B, dsn string, users int) {
 	if err := a.Store.UpsertUsers(ctx, run.ID, acct.ID, batch); err != nil {
 		b.Fatal(err)
 	}
+	// As a sync does after a complete listing (on PostgreSQL it refreshes
+	// the statistics).
+	if _, err := a.Store.Sweep(ctx, run.ID, acct.ID, store.ResourceUsers); err != nil {
+		b.Fatal(err)
+	}
 	run.Status, run.FinishedAt = store.RunOK, time.Now()
 	if err := a.Store.EndRun(ctx, run); err != nil {
 		b.Fatal(err)

@@ -201,6 +201,12 @@ func importSimRoster(ctx context.Context, a *app.App, t *zoomsim.Tenant) error {
 	if err != nil {
 		return fmt.Errorf("the simulated roster: %w", err)
 	}
+	// The demo's accounts are the demo org's: so is its roster.
+	o, err := a.Store.EnsureOrg(ctx, "demo")
+	if err != nil {
+		return err
+	}
+	roster.OrgID = o.ID
 	return a.Store.ReplaceRoster(ctx, roster)
 }
 

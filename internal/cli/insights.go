@@ -34,6 +34,19 @@ func configFlag(cmd *cobra.Command, g *globals) func() (insight.Config, error) {
 	}
 }
 
+// configFlagPath adds --config (env ZOOMSIGHT_CONFIG) and returns its
+// path, for commands that read it over an org's stored settings.
+func configFlagPath(cmd *cobra.Command, g *globals) func() string {
+	var path string
+	cmd.Flags().StringVar(&path, "config", "", "JSON config file: prices, roster columns and alias domains, over the org's settings (env ZOOMSIGHT_CONFIG; see docs/schema.md)")
+	return func() string {
+		if path == "" {
+			path = g.getenv("ZOOMSIGHT_CONFIG")
+		}
+		return path
+	}
+}
+
 // writeItems prints a slice of structs as rows, columns named by their
 // json tags. A table leaves out the columns named in narrow, which -o wide
 // and the other formats keep.

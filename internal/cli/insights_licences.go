@@ -10,8 +10,8 @@ import (
 
 func newInsightsLicencesCommand(g *globals) *cobra.Command {
 	var (
-		format, account string
-		days            int
+		format, account, org string
+		days                 int
 	)
 	cmd := &cobra.Command{
 		Use:     "licences",
@@ -30,18 +30,30 @@ detail (-o wide shows every column).`,
   zoomsight insights licences -o csv > reclaim.csv`,
 		Args: cobra.NoArgs,
 	}
-	load := configFlag(cmd, g)
+	configPath := configFlagPath(cmd, g)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		cfg, err := load()
-		if err != nil {
-			return err
-		}
 		a, err := g.openExisting(cmd.Context())
 		if err != nil {
 			return err
 		}
 		defer a.Close()
-		rep, err := insight.Licences(cmd.Context(), a.Store, insight.LicenceOptions{InactiveDays: days, Account: account, Prices: cfg.Prices})
+		o, err := resolveOrg(cmd.Context(), a.Store, org)
+		if err != nil {
+			return err
+		}
+		cfg, err := insight.OrgConfig(cmd.Context(), a.Store, orgID(o), configPath())
+		if err != nil {
+			return err
+		}
+		opts := insight.LicenceOptions{InactiveDays: days, Account: account, Prices: cfg.Prices}
+		if org != "" {
+			// Named: only the org's accounts. The only org, chosen for its
+			// prices, does not hide accounts linked to no org.
+			if opts.Accounts, err = orgAccountNames(cmd.Context(), a.Store, o); err != nil {
+				return err
+			}
+		}
+		rep, err := insight.Licences(cmd.Context(), a.Store, opts)
 		if err != nil {
 			return err
 		}
@@ -73,5 +85,6 @@ detail (-o wide shows every column).`,
 	fl.IntVar(&days, "inactive-days", 60, "threshold in days: 15, 30, 60, 90 or 120")
 	formatFlag(cmd, &format, "table", rowFormats, "csv: the findings; json: everything")
 	fl.StringVar(&account, "account", "", "only this linked account")
+	fl.StringVar(&org, "org", "", "only this org's accounts, at its prices (default: all accounts, at the only org's prices if there is one)")
 	return cmd
 }

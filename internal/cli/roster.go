@@ -20,6 +20,7 @@ func newRosterCommand(g *globals) *cobra.Command {
 	var (
 		maps    []string
 		aliases []string
+		org     string
 	)
 	imp := &cobra.Command{
 		Use:   "import FILE.csv",
@@ -31,15 +32,26 @@ employee_id are required. Name the file's own columns with --map or in
 
 Zoom users match employees by employee_unique_id, else by e-mail
 (case-insensitive; --alias-domain corp.example.com=example.com makes the
-two domains one). A roster with a missing column, a bad e-mail or date, or
+two domains one). The roster is the org's (--org; the only org when there
+is one): each org's accounts are matched against their org's roster. A
+roster with a missing column, a bad e-mail or date, or
 an employee or address given twice is refused whole, with the first 100
 bad lines listed and the rest counted.`,
 		Example: `  zoomsight roster import hr.csv --map "email=Work Email,employee_id=Employee ID,termination_date=Termination Date"`,
 		Args:    cobra.ExactArgs(1),
 	}
-	load := configFlag(imp, g)
+	configPath := configFlagPath(imp, g)
 	imp.RunE = func(cmd *cobra.Command, args []string) error {
-		cfg, err := load()
+		a, err := g.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		o, err := resolveOrg(cmd.Context(), a.Store, org)
+		if err != nil {
+			return err
+		}
+		cfg, err := insight.OrgConfig(cmd.Context(), a.Store, orgID(o), configPath())
 		if err != nil {
 			return err
 		}
@@ -76,25 +88,26 @@ bad lines listed and the rest counted.`,
 		if err != nil {
 			return err
 		}
-		a, err := g.open(cmd.Context())
-		if err != nil {
-			return err
-		}
-		defer a.Close()
+		ro.OrgID = orgID(o)
 		if err := a.Store.ReplaceRoster(cmd.Context(), ro); err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "imported %d employees from %s\n", len(ro.Employees), args[0])
+		if o != nil {
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d employees from %s into the roster of org %s\n", len(ro.Employees), args[0], o.Name)
+		} else {
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d employees from %s\n", len(ro.Employees), args[0])
+		}
 		return nil
 	}
 	imp.Flags().StringSliceVar(&maps, "map", nil, "field=Column Name, comma-separated or repeated")
+	orgFlag(imp, &org)
 	imp.Flags().StringSliceVar(&aliases, "alias-domain", nil, "alias.example.com=example.com: addresses at the alias are the canonical domain's")
 	cmd.AddCommand(imp)
 	return cmd
 }
 
 func newInsightsRosterCommand(g *globals) *cobra.Command {
-	var format, account string
+	var format, account, org string
 	cmd := &cobra.Command{
 		Use:   "roster",
 		Short: "Leavers who still have Zoom, Zoom users with no employee, department mismatches",
@@ -102,21 +115,26 @@ func newInsightsRosterCommand(g *globals) *cobra.Command {
 (terminated, or a termination date that has passed) who still have an
 active Zoom user, a pending licensed invitation or an add-on; Zoom users no
 employee matches (external domains, service accounts, orphans); and users
-whose department differs.`,
+whose department differs. Each org's accounts are compared with that org's
+roster (--org; the only org when there is one).`,
 		Args: cobra.NoArgs,
 	}
-	load := configFlag(cmd, g)
+	configPath := configFlagPath(cmd, g)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		cfg, err := load()
-		if err != nil {
-			return err
-		}
 		a, err := g.openExisting(cmd.Context())
 		if err != nil {
 			return err
 		}
 		defer a.Close()
-		rows, err := insight.RosterFindings(cmd.Context(), a.Store, insight.RosterOptions{Account: account, Config: cfg.Roster})
+		o, err := resolveOrg(cmd.Context(), a.Store, org)
+		if err != nil {
+			return err
+		}
+		cfg, err := insight.OrgConfig(cmd.Context(), a.Store, orgID(o), configPath())
+		if err != nil {
+			return err
+		}
+		rows, err := insight.RosterFindings(cmd.Context(), a.Store, insight.RosterOptions{Org: orgName(o), Account: account, Config: cfg.Roster})
 		if err != nil {
 			return err
 		}
@@ -129,6 +147,7 @@ whose department differs.`,
 		return writeItems(cmd.OutOrStdout(), format, rows, "employee_status", "matched_by")
 	}
 	formatFlag(cmd, &format, "table", rowFormats, "a table leaves out employee_status and matched_by")
+	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&account, "account", "", "only this linked account")
 	return cmd
 }

@@ -136,7 +136,7 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 	}
 	defer a.Close()
 	if n, err := a.Store.CountAPITokens(ctx); err == nil && n == 0 && !cfg.NoHTTP {
-		log.Warn("no API token exists yet; create the first with: zoomsight token create --org NAME --role admin")
+		log.Warn(firstTokenHint(ctx, a.Store, g.dbPath()))
 	}
 	metrics := server.NewMetrics()
 	sched, err := schedule.New(ctx, a.Store, schedule.Config{Tick: sc.tick, Workers: sc.workers, JobLease: sc.lease,

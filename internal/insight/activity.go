@@ -53,8 +53,10 @@ type ActivityReport struct {
 type ActivityOptions struct {
 	Days    int // sign-ins of the last Days days (default 30)
 	Account string
-	Now     time.Time
-	Config  ActivityConfig
+	// Accounts are the only accounts (an org's); nil for every account.
+	Accounts []string
+	Now      time.Time
+	Config   ActivityConfig
 }
 
 // Activity computes the activity insight from zoom_signin_event and
@@ -70,9 +72,9 @@ func Activity(ctx context.Context, st store.Store, o ActivityOptions) (*Activity
 	rep := &ActivityReport{Since: since.Format(time.DateOnly), Logins: []DayLogins{}, Versions: []ClientVersion{}, Outdated: []ClientVersion{}, Unusual: []UnusualSignIn{}}
 	where := " WHERE time >= '" + since.Format(time.RFC3339) + "'"
 	uwhere := ""
-	if o.Account != "" {
-		where += " AND account = " + quote(o.Account)
-		uwhere = " WHERE account = " + quote(o.Account)
+	if c := accountsCond("account", o.Account, o.Accounts); c != "" {
+		where += " AND " + c
+		uwhere = " WHERE " + c
 	}
 	type dayKey struct{ account, date string }
 	days := map[dayKey]*DayLogins{}

@@ -99,11 +99,20 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("reading config: %w", err)
 	}
+	if err := c.Overlay(b); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Overlay reads a JSON config document over c: what it names replaces or
+// adds to c's values. Unknown fields are an error.
+func (c *Config) Overlay(b []byte) error {
 	var f Config
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
+		return err
 	}
 	if f.Prices.Currency != "" {
 		c.Prices.Currency = f.Prices.Currency
@@ -138,5 +147,5 @@ func LoadConfig(path string) (Config, error) {
 	if f.Activity.OutdatedBehind > 0 {
 		c.Activity.OutdatedBehind = f.Activity.OutdatedBehind
 	}
-	return c, nil
+	return nil
 }

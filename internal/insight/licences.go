@@ -83,6 +83,7 @@ type LicenceReport struct {
 type LicenceOptions struct {
 	InactiveDays int       // one of InactiveDays
 	Account      string    // "" for every account
+	Accounts     []string  // only these accounts (an org's); nil for every account
 	Now          time.Time // default time.Now
 	Prices       Prices
 }
@@ -135,8 +136,8 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 	cutDay := cutoff.Format(time.DateOnly)
 	rep := &LicenceReport{InactiveDays: o.InactiveDays, Cutoff: cutDay, Currency: o.Prices.Currency, Seats: []SeatSummary{}, AddOns: []AddOnSummary{}, Findings: []LicenceFinding{}}
 	where := ""
-	if o.Account != "" {
-		where = " WHERE account = " + quote(o.Account)
+	if c := accountsCond("account", o.Account, o.Accounts); c != "" {
+		where = " WHERE " + c
 	}
 
 	// Plans and prices per account.

@@ -32,6 +32,7 @@ const OffNetwork = "off-network"
 // QoSOptions select what QoS answers cover.
 type QoSOptions struct {
 	Account  string    // zoomsight account name; "" for all
+	Accounts []string  // only these accounts (an org's); nil for all
 	From, To time.Time // minutes in [From, To); zero for open
 	Site     string    // only this site ("" for all)
 	Meeting  string    // a meeting UUID to explain minute by minute

@@ -38,8 +38,8 @@ func (q *qosQuery) fromRollups(ctx context.Context) (bool, error) {
 // the options' account and days.
 func (q *qosQuery) rollupWhere(kind string) string {
 	w := []string{"q.kind = " + quote(kind)}
-	if q.o.Account != "" {
-		w = append(w, "a.name = "+quote(q.o.Account))
+	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
+		w = append(w, c)
 	}
 	if !q.o.From.IsZero() {
 		w = append(w, "q.period >= "+quote(q.o.From.UTC().Format("2006-01-02")))
@@ -94,8 +94,8 @@ func (q *qosQuery) sitesFromRollups(ctx context.Context, get func(string) *SiteQ
 		s.P50Latency, s.P95Latency, s.P95Loss = h.lat.Percentile(0.5), h.lat.Percentile(0.95), h.loss.Percentile(0.95)
 	}
 	sw := []string{"s.stale = 0"}
-	if q.o.Account != "" {
-		sw = append(sw, "a.name = "+quote(q.o.Account))
+	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
+		sw = append(sw, c)
 	}
 	if !q.o.From.IsZero() {
 		sw = append(sw, "s.last_minute >= "+quote(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))

@@ -213,6 +213,9 @@ type RosterFinding struct {
 
 // RosterOptions select the roster insight.
 type RosterOptions struct {
+	// Org is the org whose roster users are matched against; "" is the
+	// global roster of a database used without orgs.
+	Org     string
 	Account string
 	Now     time.Time
 	Config  RosterConfig
@@ -225,7 +228,11 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 		o.Now = time.Now()
 	}
 	today := o.Now.UTC().Format(time.DateOnly)
-	where := " WHERE user_key IS NOT NULL"
+	orgCond := "org IS NULL"
+	if o.Org != "" {
+		orgCond = "org = " + quote(o.Org)
+	}
+	where := " WHERE user_key IS NOT NULL AND " + orgCond
 	if o.Account != "" {
 		where += " AND account = " + quote(o.Account)
 	}
@@ -245,7 +252,7 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 		return nil, err
 	}
 	company := map[string]bool{}
-	err = st.Query(ctx, "SELECT employee_email FROM roster_match WHERE employee_email IS NOT NULL", func(_ []string, r []any) error {
+	err = st.Query(ctx, "SELECT employee_email FROM roster_match WHERE employee_email IS NOT NULL AND "+orgCond, func(_ []string, r []any) error {
 		if _, d, ok := strings.Cut(str(r[0]), "@"); ok {
 			company[d] = true
 		}

@@ -59,6 +59,28 @@ func normTime(v any) string {
 // quote is a SQL string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// accountsCond is the SQL condition on column col selecting the account
+// one, or the accounts many (non-nil and empty selects none: an org with no
+// account sees nothing), or "" for every account.
+func accountsCond(col, one string, many []string) string {
+	var conds []string
+	if one != "" {
+		conds = append(conds, col+" = "+quote(one))
+	}
+	if many != nil {
+		in := make([]string, len(many))
+		for i, a := range many {
+			in[i] = quote(a)
+		}
+		if len(in) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			conds = append(conds, col+" IN ("+strings.Join(in, ", ")+")")
+		}
+	}
+	return strings.Join(conds, " AND ")
+}
+
 // andWhere adds a condition to a WHERE clause that may be empty.
 func andWhere(where, cond string) string {
 	if where == "" {

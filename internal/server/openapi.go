@@ -11,9 +11,9 @@ import (
 // The OpenAPI document is kept in parts, one file per area of the API
 // (openapi/*.json, merged in name order): 0_base.json holds the document's
 // head and the first endpoints; every other part holds only "paths" and
-// "components" ("schemas", "parameters", "responses"). A path or a
-// component defined twice is an error, so parts never silently replace one
-// another.
+// "components" ("schemas", "parameters", "responses"). Parts may add
+// operations to a path another part has; an operation or a component
+// defined twice is an error, so parts never silently replace one another.
 //
 //go:embed openapi/*.json
 var openAPIParts embed.FS
@@ -60,8 +60,22 @@ func mergeOpenAPI(parts fs.FS) ([]byte, error) {
 				return nil, fmt.Errorf("%s: %s is not an object", name, key)
 			}
 			if key == "paths" {
-				if err := mergeInto(doc, "paths", sub, name, "path"); err != nil {
-					return nil, err
+				// A path another part has gains this part's operations
+				// (POST /accounts beside GET /accounts); an operation
+				// defined twice is an error.
+				paths, _ := doc["paths"].(map[string]any)
+				if paths == nil {
+					paths = map[string]any{}
+					doc["paths"] = paths
+				}
+				for path, item := range sub {
+					ops, ok := item.(map[string]any)
+					if !ok {
+						return nil, fmt.Errorf("%s: path %q is not an object", name, path)
+					}
+					if err := mergeInto(paths, path, ops, name, "operation of "+path); err != nil {
+						return nil, err
+					}
 				}
 				continue
 			}

@@ -7,9 +7,9 @@ import (
 )
 
 func TestOpenAPIPartsNeverReplaceEachOther(t *testing.T) {
-	base := `{"openapi":"3.1.0","paths":{"/a":{}},"components":{"schemas":{"A":{}}}}`
+	base := `{"openapi":"3.1.0","paths":{"/a":{"get":{}}},"components":{"schemas":{"A":{}}}}`
 	for _, tc := range []struct{ part, want string }{
-		{`{"paths":{"/a":{}}}`, `path "/a" is defined twice`},
+		{`{"paths":{"/a":{"get":{}}}}`, `operation of /a "get" is defined twice`},
 		{`{"components":{"schemas":{"A":{}}}}`, `components.schemas "A" is defined twice`},
 		{`{"info":{}}`, `only paths and components`},
 	} {
@@ -23,9 +23,9 @@ func TestOpenAPIPartsNeverReplaceEachOther(t *testing.T) {
 	}
 	b, err := mergeOpenAPI(fstest.MapFS{
 		"openapi/0_base.json": {Data: []byte(base)},
-		"openapi/x.json":      {Data: []byte(`{"paths":{"/b":{}},"components":{"schemas":{"B":{}}}}`)},
+		"openapi/x.json":      {Data: []byte(`{"paths":{"/b":{},"/a":{"post":{}}},"components":{"schemas":{"B":{}}}}`)},
 	})
-	if err != nil || !strings.Contains(string(b), `"/b"`) || !strings.Contains(string(b), `"B"`) {
+	if err != nil || !strings.Contains(string(b), `"/b"`) || !strings.Contains(string(b), `"B"`) || !strings.Contains(string(b), `"post"`) {
 		t.Fatalf("merge: %v\n%s", err, b)
 	}
 }

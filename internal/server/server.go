@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,9 +34,10 @@ type Options struct {
 
 // Server serves zoomsight's HTTP endpoints for one App.
 type Server struct {
-	app  *app.App
-	opts Options
-	mux  *http.ServeMux
+	app      *app.App
+	opts     Options
+	mux      *http.ServeMux
+	patterns []string // handled, for Routes
 }
 
 // New returns the server's handler.
@@ -67,6 +69,7 @@ func (s *Server) routes() {
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
+	s.api2Routes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+"; see /api/v1/openapi.json")
 	})
@@ -75,6 +78,7 @@ func (s *Server) routes() {
 // handle registers a route, with a token required when auth is set, and
 // counted by its pattern in the metrics.
 func (s *Server) handle(pattern string, auth bool, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -89,6 +93,10 @@ func (s *Server) handle(pattern string, auth bool, h http.HandlerFunc) {
 		h(rw, r)
 	})
 }
+
+// Routes lists the patterns the server handles ("GET /api/v1/users"), so
+// that a test can hold them against the OpenAPI document.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -165,9 +173,10 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	requests *prometheus.CounterVec
 	lastOK   *prometheus.GaugeVec
-	zoom     *zoomMetrics    // zoommetrics.go
-	queue    *queueCollector // metrics_queue.go
-	webhooks *webhookMetrics // changes.go
+	zoom     *zoomMetrics           // zoommetrics.go
+	queue    *queueCollector        // metrics_queue.go
+	webhooks *webhookMetrics        // changes.go
+	rows     *prometheus.CounterVec // metrics_rows.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -190,6 +199,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK, m.queue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.zoom = newZoomMetrics(m.reg)
+	m.rows = newRowsWritten(m.reg)
 	return m
 }
 
@@ -219,6 +229,7 @@ func (m *Metrics) ObserveSyncPart(account, part string, run *store.Run, err erro
 	}
 	m.syncs.WithLabelValues(account, part, outcome).Inc()
 	m.duration.WithLabelValues(account).Observe(took.Seconds())
+	m.observeRows(account, run)
 	if run == nil {
 		return
 	}

@@ -40,8 +40,9 @@ type Activity interface {
 	ActivitySources(ctx context.Context, accountID int64) ([]ActivitySource, error)
 	// PutActivitySource records a source's collection state.
 	PutActivitySource(ctx context.Context, accountID int64, src ActivitySource) error
-	// ReplaceRoster replaces the HR roster and its alias domains whole,
-	// in one transaction.
+	// ReplaceRoster replaces the HR roster of r.OrgID (0: the global one)
+	// and its alias domains whole, in one transaction; other orgs' rosters
+	// stay as they are.
 	ReplaceRoster(ctx context.Context, r *Roster) error
 }
 
@@ -186,6 +187,9 @@ type ActivitySource struct {
 // Roster is an HR roster: the employees, and alias e-mail domains that
 // name the same mailboxes as a canonical domain.
 type Roster struct {
+	// OrgID is the org whose roster it is; 0 is the roster of a database
+	// used without orgs, matched against accounts linked to no org.
+	OrgID        int64
 	Source       string // file name, for the record
 	ImportedAt   time.Time
 	AliasDomains map[string]string // alias domain → canonical domain, lower case

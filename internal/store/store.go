@@ -121,6 +121,7 @@ type Store interface {
 	// order, sorted by name, from the database's catalog.
 	Views(ctx context.Context) ([]View, error)
 	Access   // API tokens and what an org may see (access.go)
+	OrgData  // account orgs, org settings, one run and its progress (orgdata.go)
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 	Changes  // change events and the Zoom webhook inbox (changes.go)

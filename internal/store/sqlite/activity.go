@@ -256,19 +256,19 @@ func (db *DB) PutActivitySource(ctx context.Context, accountID int64, s store.Ac
 	return nil
 }
 
-// ReplaceRoster replaces the HR roster whole.
+// ReplaceRoster replaces an org's HR roster whole.
 func (db *DB) ReplaceRoster(ctx context.Context, r *store.Roster) error {
 	if err := store.CheckRoster(r); err != nil {
 		return err
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{"DELETE FROM hr_roster_emails", "DELETE FROM hr_roster", "DELETE FROM hr_alias_domains"} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
+		for _, q := range []string{"DELETE FROM hr_roster_emails WHERE org_id = ?", "DELETE FROM hr_roster WHERE org_id = ?", "DELETE FROM hr_alias_domains WHERE org_id = ?"} {
+			if _, err := tx.ExecContext(ctx, q, r.OrgID); err != nil {
 				return err
 			}
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO hr_roster (employee_id, email, name, department, manager, status, termination_date, line, source, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO hr_roster (org_id, employee_id, email, name, department, manager, status, termination_date, line, source, imported_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (db *DB) ReplaceRoster(ctx context.Context, r *store.Roster) error {
 				term = e.TerminationDate
 			}
 			var id int64
-			if err := ins.QueryRowContext(ctx, e.EmployeeID, e.Email, e.Name, e.Department, e.Manager, e.Status, term, e.Line,
+			if err := ins.QueryRowContext(ctx, r.OrgID, e.EmployeeID, e.Email, e.Name, e.Department, e.Manager, e.Status, term, e.Line,
 				r.Source, timeValue(r.ImportedAt)).Scan(&id); err != nil {
 				return err
 			}
@@ -294,12 +294,12 @@ func (db *DB) ReplaceRoster(ctx context.Context, r *store.Roster) error {
 				keys = append(keys, key{ek, id, k > 0})
 			}
 		}
-		if err := insertChunked(ctx, tx, "INSERT INTO hr_roster_emails (email_key, roster_id, alias) VALUES ", "", 3, len(keys),
-			func(dst []any, i int) []any { return append(dst, keys[i].email, keys[i].id, keys[i].alias) }); err != nil {
+		if err := insertChunked(ctx, tx, "INSERT INTO hr_roster_emails (org_id, email_key, roster_id, alias) VALUES ", "", 4, len(keys),
+			func(dst []any, i int) []any { return append(dst, r.OrgID, keys[i].email, keys[i].id, keys[i].alias) }); err != nil {
 			return err
 		}
 		for alias, canonical := range r.AliasDomains {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO hr_alias_domains (alias, canonical) VALUES (?, ?)", alias, canonical); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO hr_alias_domains (org_id, alias, canonical) VALUES (?, ?, ?)", r.OrgID, alias, canonical); err != nil {
 				return err
 			}
 		}

@@ -130,7 +130,7 @@ func testActivity(t *testing.T, open func(t *testing.T) store.Store) {
 			"meeting_capacity", "large_meeting", "large_meeting_capacity", "webinar", "webinar_capacity", "zoom_phone", "features_source"},
 		"roster_match": {"account", "zoom_account_id", "user_key", "user_id", "email", "status", "type", "license", "dept",
 			"employee_unique_id", "employee_id", "employee_email", "employee_name", "department", "manager", "employee_status",
-			"termination_date", "matched_by"},
+			"termination_date", "matched_by", "org"},
 	} {
 		var got []string
 		must(t, st.Query(ctx, "SELECT * FROM "+view+" LIMIT 1", func(c []string, _ []any) error { got = c; return nil }))

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ViewsCatalog", testViewsCatalog},     // schema.go
 		{"Access", testAccess},                 // access.go
 		{"Shared", testShared},                 // shared.go
+		{"OrgData", testOrgData},               // orgdata.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

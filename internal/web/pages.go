@@ -291,7 +291,7 @@ type siteData struct {
 	Account, Site string
 	Days          int
 	Hours         []insight.SiteHour
-	Charts        []template.HTML
+	Charts        []chart
 	Users         []insight.UserQoS
 	Meetings      []insight.MeetingQoSRow
 }
@@ -352,7 +352,7 @@ func (h *Handler) meeting(w http.ResponseWriter, r *http.Request) {
 	}
 	d := meetingData{Account: a.Name, M: q.Meeting, Charts: map[string]template.HTML{}}
 	for _, p := range q.Meeting.Participants {
-		d.Charts[p.Key] = minuteChart(p.Name, mins[p.Key])
+		d.Charts[p.Key] = minuteChart(p.Name, mins[p.Key], p.BadTimes)
 	}
 	h.render(w, r, http.StatusOK, "meeting", "Meeting "+q.Meeting.Topic, d)
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type series struct {
 	x      []float64 // 0..1 across the plot
 	y      []float64
 	labels []string // one per point
+	bad    []bool   // points drawn as bad; nil for none
 }
 
 // lineChart draws s with its title and y unit; a point's y of NaN is left
@@ -63,7 +65,11 @@ func lineChart(title, unit string, s series, xFirst, xLast string) template.HTML
 		x := float64(padL) + pw*s.x[i]
 		y := float64(padT) + ph*(1-s.y[i]/maxY)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
-		fmt.Fprintf(&dots, `<circle class="pt" cx="%.1f" cy="%.1f" r="2.5"><title>%s</title></circle>`, x, y, html.EscapeString(s.labels[i]))
+		cls, r := "pt", 2.5
+		if s.bad != nil && s.bad[i] {
+			cls, r = "pt bad", 3.5
+		}
+		fmt.Fprintf(&dots, `<circle class="%s" cx="%.1f" cy="%.1f" r="%.1f"><title>%s</title></circle>`, cls, x, y, r, html.EscapeString(s.labels[i]))
 	}
 	if len(pts) > 1 {
 		fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(pts, " "))
@@ -91,10 +97,16 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
+// chart is a drawn chart with its caption.
+type chart struct {
+	Title string
+	SVG   template.HTML
+}
+
 // siteCharts draws a site's hourly latency, jitter, loss and bad-minute
 // share: one point per hour with data, placed on a time axis so that
 // hours without data show as gaps.
-func siteCharts(hours []insight.SiteHour) []template.HTML {
+func siteCharts(hours []insight.SiteHour) []chart {
 	if len(hours) == 0 {
 		return nil
 	}
@@ -122,16 +134,19 @@ func siteCharts(hours []insight.SiteHour) []template.HTML {
 		return s
 	}
 	a, z := strings.Replace(hours[0].Hour, "T", " ", 1)+":00", strings.Replace(hours[len(hours)-1].Hour, "T", " ", 1)+":00"
-	return []template.HTML{
-		lineChart("p95 latency per hour (ms)", " ms", mk(func(h insight.SiteHour) (float64, bool) { return h.P95Latency, h.HasLatency }, " ms"), a, z),
-		lineChart("share of minutes with high jitter per hour (%)", "%", mk(func(h insight.SiteHour) (float64, bool) { return h.JitterShare * 100, true }, "%"), a, z),
-		lineChart("p95 packet loss per hour (%)", "%", mk(func(h insight.SiteHour) (float64, bool) { return h.P95Loss, h.HasLoss }, "%"), a, z),
-		lineChart("share of bad minutes per hour (%)", "%", mk(func(h insight.SiteHour) (float64, bool) { return h.BadShare * 100, true }, "%"), a, z),
-	}
+	out := []chart{
+		{Title: "Latency, p95 per hour (ms)"}, {Title: "Minutes with high jitter, share per hour"},
+		{Title: "Packet loss, p95 per hour (%)"}, {Title: "Bad minutes, share per hour"}}
+	out[0].SVG = lineChart(out[0].Title, " ms", mk(func(h insight.SiteHour) (float64, bool) { return h.P95Latency, h.HasLatency }, " ms"), a, z)
+	out[1].SVG = lineChart(out[1].Title, "%", mk(func(h insight.SiteHour) (float64, bool) { return h.JitterShare * 100, true }, "%"), a, z)
+	out[2].SVG = lineChart(out[2].Title, "%", mk(func(h insight.SiteHour) (float64, bool) { return h.P95Loss, h.HasLoss }, "%"), a, z)
+	out[3].SVG = lineChart(out[3].Title, "%", mk(func(h insight.SiteHour) (float64, bool) { return h.BadShare * 100, true }, "%"), a, z)
+	return out
 }
 
-// minuteChart draws one participant's per-minute latency.
-func minuteChart(name string, mins []insight.Minute) template.HTML {
+// minuteChart draws one participant's per-minute latency, its bad
+// minutes (HH:MM) marked.
+func minuteChart(name string, mins []insight.Minute, badTimes []string) template.HTML {
 	if len(mins) == 0 {
 		return ""
 	}
@@ -146,6 +161,7 @@ func minuteChart(name string, mins []insight.Minute) template.HTML {
 			v = m.Latency
 		}
 		s.x, s.y = append(s.x, x), append(s.y, v)
+		s.bad = append(s.bad, len(m.Time) >= 16 && slices.Contains(badTimes, m.Time[11:16]))
 		s.labels = append(s.labels, fmt.Sprintf("%s: latency %s ms, jitter %s ms, loss %s%%", m.Time, fmtNum(m.Latency), fmtNum(m.Jitter), fmtNum(m.Loss)))
 	}
 	return lineChart("latency per minute of "+name+" (ms)", " ms", s, mins[0].Time[11:16], mins[len(mins)-1].Time[11:16])

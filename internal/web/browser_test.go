@@ -254,7 +254,7 @@ func TestBrowser(t *testing.T) {
 		parts := strings.Split(strings.Split(href.Value, "?")[0], "/")
 		hours := 0
 		err = e.app.Store.Query(ctx, fmt.Sprintf("SELECT count(*) FROM qos_site_hour WHERE account = '%s' AND site = '%s' AND hour >= '%s'",
-			parts[2], strings.ReplaceAll(unescape(t, parts[3]), "'", "''"), time.Now().UTC().AddDate(0, 0, -7).Format("2006-01-02T15")),
+			parts[2], strings.ReplaceAll(unescape(t, parts[3]), "'", "''"), time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6).Format("2006-01-02T15")),
 			func(_ []string, r []any) error { hours = int(r[0].(int64)); return nil })
 		if err != nil {
 			t.Fatal(err)

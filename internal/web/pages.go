@@ -88,7 +88,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 				d.Reclaimable++
 			}
 		}
-		q, err := insight.QoS(ctx, h.app.Store, insight.QoSOptions{Account: a.Name, From: now.AddDate(0, 0, -7), Users: 1})
+		q, err := insight.QoS(ctx, h.app.Store, insight.QoSOptions{Account: a.Name, From: qosFrom(now, 7), Users: 1})
 		if err != nil {
 			h.failErr(w, r, err)
 			return
@@ -250,6 +250,13 @@ type networkData struct {
 	Note  string
 }
 
+// qosFrom is the first day of the last days days, today included: whole
+// UTC days, which the QoS insight answers from its rollups (any other
+// start reads every raw minute).
+func qosFrom(now time.Time, days int) time.Time {
+	return now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1-days)
+}
+
 // qosDays is how far back the network pages look.
 func qosDays(r *http.Request) int {
 	d, err := strconv.Atoi(r.URL.Query().Get("days"))
@@ -266,7 +273,7 @@ func (h *Handler) network(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := networkData{Days: qosDays(r)}
-	from := h.opts.Now().AddDate(0, 0, -d.Days)
+	from := qosFrom(h.opts.Now(), d.Days)
 	for _, a := range accts {
 		q, err := insight.QoS(r.Context(), h.app.Store, insight.QoSOptions{Account: a.Name, From: from, Users: 1})
 		if err != nil {
@@ -304,7 +311,7 @@ func (h *Handler) site(w http.ResponseWriter, r *http.Request) {
 	}
 	site := r.PathValue("site")
 	d := siteData{Account: a.Name, Site: site, Days: qosDays(r)}
-	from := h.opts.Now().AddDate(0, 0, -d.Days)
+	from := qosFrom(h.opts.Now(), d.Days)
 	ctx := r.Context()
 	if d.Hours, err = insight.SiteHours(ctx, h.app.Store, a.Name, site, from); err != nil {
 		h.failErr(w, r, err)
@@ -358,13 +365,16 @@ func (h *Handler) meeting(w http.ResponseWriter, r *http.Request) {
 }
 
 type licencesData struct {
-	Days     int
-	AllDays  []int
-	Report   insight.LicenceReport
-	Roster   []insight.RosterFinding
-	Leavers  int
-	Problems []string
-	Currency string
+	// FindingsTotal and RosterTotal count the rows before the page's cut
+	// (maxRows); the CSV has them all.
+	FindingsTotal, RosterTotal int
+	Days                       int
+	AllDays                    []int
+	Report                     insight.LicenceReport
+	Roster                     []insight.RosterFinding
+	Leavers                    int
+	Problems                   []string
+	Currency                   string
 }
 
 func (h *Handler) licenceData(r *http.Request) (*licencesData, error) {
@@ -400,13 +410,26 @@ func (h *Handler) licenceData(r *http.Request) (*licencesData, error) {
 	return d, nil
 }
 
+// maxRows is the most rows a table of the licences page shows: a
+// tenant of 100,000 users may have tens of thousands of findings, which
+// the CSV download carries.
+const maxRows = 300
+
 func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
 	d, err := h.licenceData(r)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
 	}
+	d.cut()
 	h.render(w, r, http.StatusOK, "licences", "Licences and HR", d)
+}
+
+// cut keeps the first maxRows rows of each table.
+func (d *licencesData) cut() {
+	d.FindingsTotal, d.RosterTotal = len(d.Report.Findings), len(d.Roster)
+	d.Report.Findings = d.Report.Findings[:min(len(d.Report.Findings), maxRows)]
+	d.Roster = d.Roster[:min(len(d.Roster), maxRows)]
 }
 
 // licencesCSV downloads one table of the licences page.
@@ -477,6 +500,7 @@ func (h *Handler) rosterUpload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Problems = re.Problems
+		d.cut()
 		h.render(w, r, http.StatusBadRequest, "licences", "Licences and HR", d)
 		return
 	}

@@ -227,6 +227,14 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%d rows of inactive users, want %d", n, min(want, 50))
 		}
 		b.shot("users-inactive")
+		// Readable on a phone: nothing wider than the screen but tables,
+		// which scroll on their own.
+		b.do(chromedp.EmulateViewport(390, 844))
+		if w := b.eval(`document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("on a phone the users page is %d px wide", w)
+		}
+		b.shot("users-phone")
+		b.do(chromedp.EmulateViewport(1280, 900))
 		b.fill(map[string]string{"#status": "", "#q": "mallory"})
 		b.click(`.filters button`, "#users")
 		if got := b.text("#users tbody"); !strings.Contains(got, `<script>alert("xss")</script>`) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/zoomsight/zoomsight/internal/insight"
+	"github.com/zoomsight/zoomsight/internal/secret"
 	"github.com/zoomsight/zoomsight/internal/web"
 )
 
@@ -156,6 +157,16 @@ func TestSecurity(t *testing.T) {
 		h.c.Jar.SetCookies(srvURL, []*http.Cookie{{Name: "zs_session", Value: fc, Path: "/"}})
 		if code, _ := h.get("/accounts"); code != http.StatusSeeOther {
 			t.Errorf("a signed-out session still opens pages: %d", code)
+		}
+
+		// A user signs in with its password only.
+		if _, err := e.app.CreateWebUser(t.Context(), "ada", secret.String("correct horse battery"), []string{"A"}); err != nil {
+			t.Fatal(err)
+		}
+		for pw, want := range map[string]int{"wrong horse battery": http.StatusUnauthorized, "correct horse battery": http.StatusSeeOther} {
+			if code := e.browser().signIn(url.Values{"user": {"ada"}, "password": {pw}}); code != want {
+				t.Errorf("sign-in as ada with %q: %d, want %d", pw, code, want)
+			}
 		}
 
 		// A read-only token sees and cannot act.

@@ -321,3 +321,46 @@ func LatestChanges(ctx context.Context, st store.Store, accounts []string, limit
 	})
 	return out, err
 }
+
+// UserNeighbourhood is Neighbourhood for a user of account (Zoom account
+// zid), read from the user's own row and memberships: the relationships
+// view computes its keys, so a lookup by key there reads every user.
+func UserNeighbourhood(ctx context.Context, st store.Store, account, zid, key string) (*Entity, []Entity, []Edge, error) {
+	var c *Entity
+	var roleID, roleName string
+	err := st.Query(ctx, "SELECT display_name, first_name, last_name, email, role_id, role_name FROM zoom_user WHERE account = "+quote(account)+
+		" AND key = "+quote(key), func(_ []string, r []any) error {
+		name := str(r[0])
+		if name == "" {
+			name = strings.TrimSpace(str(r[1]) + " " + str(r[2]))
+		}
+		if name == "" {
+			name = str(r[3])
+		}
+		c = &Entity{Key: "zoom_user:" + zid + ":" + key, Type: "zoom_user", Class: "User", Account: account, Name: name}
+		roleID, roleName = str(r[4]), str(r[5])
+		return nil
+	})
+	if err != nil || c == nil {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return nil, nil, nil, err
+	}
+	acct := Entity{Key: "zoom_account:" + zid, Type: "zoom_account", Class: "Account", Account: account, Name: account}
+	nodes := []Entity{acct}
+	edges := []Edge{{From: acct.Key, To: c.Key, Type: "zoom_account_has_user", Class: "HAS"}}
+	err = st.Query(ctx, "SELECT group_id, group_name FROM zoom_group_member WHERE account = "+quote(account)+" AND user_key = "+quote(key)+" ORDER BY group_name",
+		func(_ []string, r []any) error {
+			g := Entity{Key: "zoom_group:" + zid + ":" + str(r[0]), Type: "zoom_group", Class: "Group", Account: account, Name: str(r[1])}
+			nodes = append(nodes, g)
+			edges = append(edges, Edge{From: g.Key, To: c.Key, Type: "zoom_group_has_user", Class: "HAS"})
+			return nil
+		})
+	if roleName != "" {
+		ro := Entity{Key: "zoom_role:" + zid + ":" + roleID, Type: "zoom_role", Class: "AccessRole", Account: account, Name: roleName}
+		nodes = append(nodes, ro)
+		edges = append(edges, Edge{From: c.Key, To: ro.Key, Type: "zoom_user_assigned_role", Class: "ASSIGNED"})
+	}
+	return c, nodes, edges, err
+}

@@ -236,7 +236,23 @@ func (h *Handler) graph(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, err)
 		return
 	}
-	c, nodes, edges, err := insight.Neighbourhood(r.Context(), h.app.Store, names(accts), r.URL.Query().Get("key"), graphLimit)
+	key := r.URL.Query().Get("key")
+	var c *insight.Entity
+	var nodes []insight.Entity
+	var edges []insight.Edge
+	if rest, ok := strings.CutPrefix(key, "zoom_user:"); ok {
+		// A user's graph from its own row: fast at any tenant size.
+		zid, ukey, _ := strings.Cut(rest, ":")
+		err = store.ErrNotFound
+		for _, a := range accts {
+			if a.ZoomAccountID == zid && zid != "" {
+				c, nodes, edges, err = insight.UserNeighbourhood(r.Context(), h.app.Store, a.Name, zid, ukey)
+				break
+			}
+		}
+	} else {
+		c, nodes, edges, err = insight.Neighbourhood(r.Context(), h.app.Store, names(accts), key, graphLimit)
+	}
 	if err != nil {
 		h.failErr(w, r, err)
 		return

@@ -72,7 +72,14 @@ func UserList(ctx context.Context, st store.Store, f UserFilter) ([]UserRow, int
 	}
 	where := " WHERE " + strings.Join(w, " AND ")
 	total := 0
-	if err := st.Query(ctx, "SELECT count(*) FROM zoom_user"+where, func(_ []string, r []any) error { total = num(r[0]); return nil }); err != nil {
+	count := "SELECT count(*) FROM zoom_user" + where
+	if len(w) == 1 {
+		// No filter: count the base table by its account index, not the
+		// view's joined rows.
+		count = "SELECT count(*) FROM zoom_users WHERE deleted_run IS NULL AND account_id IN (SELECT id FROM accounts WHERE " +
+			inAccounts("name", f.Accounts) + ")"
+	}
+	if err := st.Query(ctx, count, func(_ []string, r []any) error { total = num(r[0]); return nil }); err != nil {
 		return nil, 0, err
 	}
 	var out []UserRow

@@ -539,6 +539,13 @@ func hms(s int64) string { return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60,
 
 // topicOf is a meeting's topic: its series', the PMI's, or a one-off's.
 func (g *generator) topicOf(m *meeting) string {
+	if p := g.t.plantedTopic.Load(); p != nil {
+		return g.baseTopic(m) + *p
+	}
+	return g.baseTopic(m)
+}
+
+func (g *generator) baseTopic(m *meeting) string {
 	switch {
 	case m.series >= 0:
 		if ss := seriesOf(g.seed, m.host); int(m.series) < len(ss) {

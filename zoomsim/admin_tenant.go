@@ -573,3 +573,15 @@ func (t *Tenant) identityCounts() IdentityCounts {
 		Groups: len(t.Groups), Roles: len(t.Roles),
 	}
 }
+
+// PlantTopic appends text to every meeting topic of an account, so that a
+// test can see how a client shows hostile text such as markup: the
+// simulator serves it as Zoom would serve a topic a host typed.
+func (s *Server) PlantTopic(accountID, text string) error {
+	t := s.byID[accountID]
+	if t == nil {
+		return fmt.Errorf("%w: %q", ErrNoAccount, accountID)
+	}
+	t.plantedTopic.Store(&text)
+	return nil
+}

@@ -20,6 +20,8 @@ import (
 // methods (CountUsers, FindUser, GroupMembers, …), which lock for it.
 type Tenant struct {
 	mu sync.RWMutex
+	// plantedTopic is appended to every meeting topic (PlantTopic).
+	plantedTopic atomic.Pointer[string]
 
 	ID          string // account id, as in Zoom ("abcDEF123…")
 	Number      int64  // account_number

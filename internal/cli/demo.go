@@ -228,6 +228,11 @@ func printNextCommands(w io.Writer, self, db string) {
 		}
 		fmt.Fprintln(w, line)
 	}
+	// The dashboard shows the same data in a browser; serve with
+	// --no-worker, as the demo keeps syncing this database itself.
+	fmt.Fprintf(w, "\nThe dashboard, from another terminal while the demo runs (then open http://127.0.0.1:8080/ and sign in as admin):\n")
+	fmt.Fprintf(w, "  %s user create admin --org demo      # type a password of 12 characters or more\n", self)
+	fmt.Fprintf(w, "  %s serve --no-worker\n", self)
 }
 
 // selfName is how to run this binary again: its name when installed,

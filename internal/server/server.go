@@ -70,7 +70,8 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
 	s.api2Routes()
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	s.webRoutes()
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+"; see /api/v1/openapi.json")
 	})
 }

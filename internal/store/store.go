@@ -125,6 +125,7 @@ type Store interface {
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 	Changes  // change events and the Zoom webhook inbox (changes.go)
+	Web      // the dashboard's users and sessions (web.go)
 }
 
 // Resources that Sweep knows.

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Access", testAccess},                 // access.go
 		{"Shared", testShared},                 // shared.go
 		{"OrgData", testOrgData},               // orgdata.go
+		{"Web", testWeb},                       // web.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

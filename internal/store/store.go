@@ -123,6 +123,7 @@ type Store interface {
 	Access   // API tokens and what an org may see (access.go)
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
+	Alerting // alert rules, alerts, silences and the notification outbox (alerts.go)
 }
 
 // Resources that Sweep knows.

@@ -29,6 +29,8 @@ type Dispatcher struct {
 	// Backoff is the first retry's delay, doubled per attempt up to
 	// MaxBackoff (defaults 10s and 5m).
 	Backoff, MaxBackoff time.Duration
+	// Batch is how many items one claim takes (default 200).
+	Batch int
 	// SendTimeout bounds one send (default 30s).
 	SendTimeout time.Duration
 	Now         func() time.Time
@@ -59,6 +61,9 @@ func (d *Dispatcher) defaults() {
 	if d.MaxBackoff <= 0 {
 		d.MaxBackoff = 5 * time.Minute
 	}
+	if d.Batch <= 0 {
+		d.Batch = 200
+	}
 	if d.SendTimeout <= 0 {
 		d.SendTimeout = 30 * time.Second
 	}
@@ -88,7 +93,7 @@ func (d *Dispatcher) Flush(ctx context.Context) (int, error) {
 	d.defaults()
 	sent := 0
 	for {
-		items, err := d.Store.ClaimOutbox(ctx, d.Holder, d.now(), d.Lease, 200)
+		items, err := d.Store.ClaimOutbox(ctx, d.Holder, d.now(), d.Lease, d.Batch)
 		if err != nil || len(items) == 0 {
 			return sent, err
 		}

@@ -123,8 +123,28 @@ func (e *Engine) Check(ctx context.Context, r *Rule) error {
 		}
 		return &RuleError{r.Name, errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("rule %s: ", r.Name)))}
 	}
-	_, err := e.run(ctx, r, e.now(), nil)
-	return err
+	cands, err := e.run(ctx, r, e.now(), nil)
+	if err != nil || len(cands) > 0 || len(r.Key) == 0 {
+		return err
+	}
+	// No rows, so no columns were seen: ask for them with one row of
+	// NULLs (the rule's SQL left-joined to a single row).
+	q, err := r.render(e.Store.Driver(), e.now(), vars{InactiveDays: max(e.InactiveDays, 1)})
+	if err != nil {
+		return &RuleError{r.Name, err}
+	}
+	err = e.Store.Query(ctx, "SELECT c.* FROM (SELECT 1 AS one) AS d LEFT JOIN ("+q+") AS c ON TRUE LIMIT 1", func(cols []string, _ []any) error {
+		for _, k := range r.Key {
+			if !slices.Contains(cols, k) {
+				return fmt.Errorf("key column %s is not in the result (columns: %s)", k, strings.Join(cols, ", "))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return &RuleError{r.Name, err}
+	}
+	return nil
 }
 
 // CheckAll checks every rule, joining their errors.

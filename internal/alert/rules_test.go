@@ -71,3 +71,31 @@ func TestInvalidRulesRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestFailingRuleKeepsAlerts: a rule that stops evaluating (a view
+// changed, the database timed out) leaves its firing alerts firing; it
+// does not resolve them and notify that all is well.
+func TestFailingRuleKeepsAlerts(t *testing.T) {
+	for _, d := range drivers {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			b := newBed(t, d)
+			cfg := config.DefaultAlerts()
+			cfg.NoBuiltin = true
+			cfg.Rules = []config.AlertRule{{Name: "admins", Severity: "critical", SQL: "SELECT account, subject FROM zoom_change WHERE security IS TRUE"}}
+			s := b.service(&cfg)
+			b.change(b.clock.Now(), "role_changed", "user", "eve@acme.test", `"member"`, `"admin"`, true)
+			if res := evaluate(t, s); res.Firing != 1 {
+				t.Fatalf("%+v", res)
+			}
+			s.Engine.Rules[0].SQL = "SELECT account, nope FROM zoom_change"
+			res, err := s.Evaluate(t.Context(), "")
+			if err != nil || len(res.Errors) != 1 || res.Errors[0].Rule != "admins" {
+				t.Fatalf("evaluating a broken rule: %+v, %v", res, err)
+			}
+			if got := states(t, b.st)["admins"]; len(got) != 1 || got[0] != "firing" {
+				t.Fatalf("the broken rule's alert: %v, want still firing", got)
+			}
+		})
+	}
+}

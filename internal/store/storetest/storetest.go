@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Meetings", testMeetings},             // meetings.go
 		{"ViewsCatalog", testViewsCatalog},     // schema.go
 		{"Access", testAccess},                 // access.go
+		{"Alerting", testAlerting},             // alerts.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

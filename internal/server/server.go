@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/zoomsight/zoomsight/internal/alert"
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	// SyncNow, if set, asks the scheduler to sync an account soon; the
 	// API's "sync now" answers 503 without it.
 	SyncNow func(account string) bool
+	// Alerts is alerting (rules, alerts, silences); the alert API answers
+	// 503 without it.
+	Alerts *alert.Service
 }
 
 // Server serves zoomsight's HTTP endpoints for one App.
@@ -61,6 +65,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/accounts", true, s.listAccounts)
 	s.handle("GET /api/v1/accounts/{account}", true, s.getAccount)
 	s.handle("POST /api/v1/accounts/{account}/sync", true, s.syncAccount)
+	s.alertsRoutes()
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
@@ -162,6 +167,7 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	requests *prometheus.CounterVec
 	lastOK   *prometheus.GaugeVec
+	alerts   *alertMetrics
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -179,6 +185,7 @@ func NewMetrics() *Metrics {
 		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "zoomsight_last_successful_sync_timestamp_seconds",
 			Help: "When each account's last ok sync finished (Unix time)."}, []string{"account"}),
 	}
+	m.alerts = newAlertMetrics(m.reg)
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -439,7 +439,10 @@ var (
 	outboxFailing = prometheus.NewDesc("zoomsight_outbox_failing", "Notifications in the outbox whose last attempt failed, by notifier.", []string{"notifier"}, nil)
 )
 
-func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- outboxPending; ch <- outboxFailing }
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxPending
+	ch <- outboxFailing
+}
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

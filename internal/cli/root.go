@@ -65,6 +65,7 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	root.AddCommand(newSchemaCommand(g), newVersionCommand())
 	root.AddCommand(newServeCommand(g), newTokenCommand(g), newConfigCommand())
 	root.AddCommand(newPruneCommand(g))
+	root.AddCommand(newAlertsCommand(g))
 	refuseUnknownSubcommands(root)
 	// cobra's own help prints the root's help and exits 0 for a topic it
 	// does not know.

@@ -127,6 +127,10 @@ func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) e
 		log.Warn("no API token exists yet; create the first with: zoomsight token create --org NAME --role admin")
 	}
 	metrics := server.NewMetrics()
+	alerts, err := startAlerts(ctx, a, cfg, metrics, log)
+	if err != nil {
+		return err
+	}
 	sched := &schedule.Scheduler{Store: a.Store,
 		Sync: func(ctx context.Context, acct *store.Account) (*store.Run, error) { return a.Sync(ctx, acct, nil) },
 		Done: func(acct *store.Account, run *store.Run, err error, took time.Duration) {
@@ -142,10 +146,12 @@ func serve(ctx context.Context, g *globals, cfg config.Config, logw io.Writer) e
 		running += 2
 		go func() { done <- sched.Run(ctx) }()
 		go func() { done <- pruneDaily(ctx, a, log) }()
+		running++
+		go func() { done <- alerts.Run(ctx) }()
 		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily")
 	}
 	if !cfg.NoHTTP {
-		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics}
+		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics, Alerts: alerts}
 		if !cfg.NoWorker {
 			opts.SyncNow = sched.SyncNow
 		}

@@ -16,8 +16,9 @@ import (
 )
 
 // MaxAlertsPerRule bounds one rule's result: a rule that returns more rows
-// is an error, not thousands of notifications.
-const MaxAlertsPerRule = 5000
+// is an error (narrow it, or count per account), not an unbounded flood.
+// Large enough for licensed_inactive on a 100,000-user account.
+const MaxAlertsPerRule = 20000
 
 // RuleTimeout bounds one rule's query.
 const RuleTimeout = 30 * time.Second

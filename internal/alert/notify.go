@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,13 +181,24 @@ func (w *Webhook) Notify(ctx context.Context, n *Notification) error {
 	})
 }
 
-func post(ctx context.Context, client *http.Client, url string, body []byte, headers map[string]string) error {
+// redactURL keeps a notifier URL's scheme and host: its path and query
+// often hold a token (Slack's do), which errors, logs and the API must
+// not show.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(an unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+func post(ctx context.Context, client *http.Client, target string, body []byte, headers map[string]string) error {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("bad URL: %w", err)
+		return fmt.Errorf("bad URL %s: %w", redactURL(target), errors.Unwrap(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "zoomsight-alerts")
@@ -195,12 +207,16 @@ func post(ctx context.Context, client *http.Client, url string, body []byte, hea
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("%s %s: %w", ue.Op, redactURL(target), ue.Err)
+		}
 		return err
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s answered %s: %q", req.URL.Redacted(), resp.Status, strings.TrimSpace(string(snippet)))
+		return fmt.Errorf("%s answered %s: %q", redactURL(target), resp.Status, strings.TrimSpace(string(snippet)))
 	}
 	return nil
 }

@@ -246,6 +246,9 @@ func TestNotifiersExactlyOnce(t *testing.T) {
 					t.Errorf("outbox of %s while down: %+v", n, st[n])
 				}
 			}
+			if strings.Contains(st["chat"].LastError, "/services/") || !strings.Contains(st["chat"].LastError, "/…") {
+				t.Errorf("slack's error shows its URL's secret path, or no URL: %q", st["chat"].LastError)
+			}
 			if !strings.Contains(st["mail"].LastError, "421") {
 				t.Errorf("mail's error does not say what the server answered: %q", st["mail"].LastError)
 			}

@@ -321,7 +321,11 @@ func strs(n *yaml.Node, what string, ps *problems) []string {
 func duration(n *yaml.Node, what string, least time.Duration, ps *problems) time.Duration {
 	d, err := time.ParseDuration(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil || d < least {
-		ps.add(n.Line, "%s: want a duration such as 90s, 15m or 4h (at least %s), not %q", what, least, n.Value)
+		floor := "not negative"
+		if least > 0 {
+			floor = "at least " + least.String()
+		}
+		ps.add(n.Line, "%s: want a duration such as 90s, 15m or 4h (%s), not %q", what, floor, n.Value)
 	}
 	return d
 }

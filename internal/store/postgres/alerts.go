@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -269,11 +271,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lea
 		return nil, fmt.Errorf("claiming notifications: %w", err)
 	}
 	// RETURNING gives rows in no promised order.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b *store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/store"
@@ -289,16 +291,8 @@ func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lea
 	}
 	db.wrote()
 	// RETURNING gives rows in no promised order.
-	sortOutbox(out)
+	slices.SortFunc(out, func(a, b *store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-func sortOutbox(out []*store.OutboxItem) {
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
 }
 
 // SentOutbox marks a claimed item sent.

@@ -36,7 +36,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c
 
 // bed is one database with an account, and ways to seed it.
 type bed struct {
-	t      *testing.T
+	t      testing.TB
 	driver string
 	dsn    string
 	st     store.Store
@@ -44,7 +44,7 @@ type bed struct {
 	clock  *clock
 }
 
-func newBed(t *testing.T, driver string) *bed {
+func newBed(t testing.TB, driver string) *bed {
 	t.Helper()
 	b := &bed{t: t, driver: driver, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
 	if driver == "sqlite" {

@@ -119,16 +119,20 @@ func (d *Dispatcher) Flush(ctx context.Context) (int, error) {
 				d.Sent(g.notifier, len(g.items), err)
 			}
 			now := d.now()
-			for _, it := range g.items {
-				var serr error
-				if err == nil {
-					serr = d.Store.SentOutbox(context.WithoutCancel(ctx), it.ID, d.Holder, now)
-					sent++
-				} else {
-					serr = d.Store.RetryOutbox(context.WithoutCancel(ctx), it.ID, d.Holder, now.Add(d.backoff(it.Attempts)), trunc(err.Error(), 500))
+			if err == nil {
+				ids := make([]int64, len(g.items))
+				for i, it := range g.items {
+					ids[i] = it.ID
 				}
-				if serr != nil {
-					return sent, serr
+				if err := d.Store.SentOutbox(context.WithoutCancel(ctx), ids, d.Holder, now); err != nil {
+					return sent, err
+				}
+				sent += len(ids)
+			} else {
+				for _, it := range g.items {
+					if err := d.Store.RetryOutbox(context.WithoutCancel(ctx), it.ID, d.Holder, now.Add(d.backoff(it.Attempts)), trunc(err.Error(), 500)); err != nil {
+						return sent, err
+					}
 				}
 			}
 			if ctx.Err() != nil {

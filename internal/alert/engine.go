@@ -322,11 +322,10 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 	for _, a := range stored {
 		byFP[a.Fingerprint] = a
 	}
-	known := map[string]*Rule{}
+	var writes []*store.AlertWrite
 	failed := map[string]bool{}
 	present := map[string]bool{}
 	for _, r := range rules {
-		known[r.Name] = r
 		cands, err := e.run(ctx, r, now, views)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -342,7 +341,7 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 			present[c.Fingerprint] = true
 			prev := byFP[c.Fingerprint]
 			next := e.advance(r, prev, c, now)
-			e.save(ctx, prev, next, silences, now, &res)
+			writes = e.plan(prev, next, silences, now, &res, writes)
 		}
 	}
 	for _, a := range stored {
@@ -358,12 +357,28 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 		case store.AlertFiring:
 			next := *a
 			next.State, next.ResolvedAt, next.Seq, next.EvaluatedAt = store.AlertResolved, now, a.Seq+1, now
-			e.save(ctx, a, &next, silences, now, &res)
+			writes = e.plan(a, &next, silences, now, &res, writes)
 		default:
 			// Resolved: a resolution silenced before it was notified
 			// may still owe nothing; a repeat never applies.
 			same := *a
-			e.save(ctx, a, &same, silences, now, &res)
+			writes = e.plan(a, &same, silences, now, &res, writes)
+		}
+	}
+	// Written in chunks: one transaction per chunk, not per alert (a
+	// first evaluation may raise thousands); in fingerprint order, so
+	// two processes writing at once lock rows in the same order.
+	slices.SortFunc(writes, func(a, b *store.AlertWrite) int { return strings.Compare(a.Alert.Fingerprint, b.Alert.Fingerprint) })
+	for chunk := range slices.Chunk(writes, 500) {
+		if err := e.Store.SaveAlerts(ctx, chunk); err != nil {
+			return res, err
+		}
+		for _, w := range chunk {
+			if w.Saved {
+				res.Enqueued += len(w.Outbox)
+			} else {
+				res.Conflicts++
+			}
 		}
 	}
 	if now.Sub(e.lastPrune) > time.Hour {
@@ -402,8 +417,9 @@ func (e *Engine) advance(r *Rule, prev *store.Alert, c Candidate, now time.Time)
 	return &next
 }
 
-// save plans next's notifications and writes it if anything changed.
-func (e *Engine) save(ctx context.Context, prev, next *store.Alert, silences []*store.Silence, now time.Time, res *Result) {
+// plan plans next's notifications and, if anything changed, appends its
+// write to writes.
+func (e *Engine) plan(prev, next *store.Alert, silences []*store.Silence, now time.Time, res *Result, writes []*store.AlertWrite) []*store.AlertWrite {
 	silenced := Silenced(silences, next.Labels, now) != nil
 	kind := ""
 	switch {
@@ -442,21 +458,13 @@ func (e *Engine) save(ctx context.Context, prev, next *store.Alert, silences []*
 	}
 	if prev != nil && next.Seq == prev.Seq && maps.Equal(prev.Annotations, next.Annotations) &&
 		prev.NotifiedState == next.NotifiedState && prev.NotifiedAt.Equal(next.NotifiedAt) {
-		return // nothing to write
+		return writes // nothing to write
 	}
 	var prevSeq int64
 	if prev != nil {
 		prevSeq = prev.Seq
 	}
-	ok, err := e.Store.SaveAlert(ctx, next, prevSeq, items)
-	switch {
-	case err != nil:
-		res.Errors = append(res.Errors, &RuleError{next.Rule, err})
-	case !ok:
-		res.Conflicts++
-	default:
-		res.Enqueued += len(items)
-	}
+	return append(writes, &store.AlertWrite{Alert: next, PrevSeq: prevSeq, Outbox: items})
 }
 
 // Payload is an alert as notifiers receive it (Alertmanager's webhook

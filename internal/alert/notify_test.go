@@ -35,7 +35,7 @@ type httpReceiver struct {
 	srv     *httptest.Server
 }
 
-func newHTTPReceiver(t *testing.T) *httpReceiver {
+func newHTTPReceiver(t testing.TB) *httpReceiver {
 	r := &httpReceiver{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
@@ -118,7 +118,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 func (s *smtpSession) Reset()        {}
 func (s *smtpSession) Logout() error { return nil }
 
-func newSMTPReceiver(t *testing.T) *smtpReceiver {
+func newSMTPReceiver(t testing.TB) *smtpReceiver {
 	// A certificate for 127.0.0.1, and a pool that trusts it.
 	ts := httptest.NewUnstartedServer(nil)
 	ts.StartTLS()
@@ -157,7 +157,7 @@ type receivers struct {
 	mail        *smtpReceiver
 }
 
-func newReceivers(t *testing.T) *receivers {
+func newReceivers(t testing.TB) *receivers {
 	return &receivers{hook: newHTTPReceiver(t), slack: newHTTPReceiver(t), mail: newSMTPReceiver(t)}
 }
 

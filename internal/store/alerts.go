@@ -18,11 +18,12 @@ type Alerting interface {
 
 	// Alerts lists every alert, by rule and fingerprint.
 	Alerts(ctx context.Context) ([]*Alert, error)
-	// SaveAlert writes a's new state if the stored alert's seq is still
-	// prevSeq (0: there is no stored alert), and enqueues out (unless an
-	// item of the same DedupKey exists) in the same transaction. It
-	// reports false, changing nothing, when another writer came first.
-	SaveAlert(ctx context.Context, a *Alert, prevSeq int64, out []*OutboxItem) (bool, error)
+	// SaveAlerts applies writes in one transaction. Each writes its
+	// alert's new state only if the stored alert's seq is still PrevSeq
+	// (0: there is no stored alert), and then enqueues its Outbox items
+	// (unless an item of the same DedupKey exists); Saved says whether it
+	// did. One that another writer came first to changes nothing.
+	SaveAlerts(ctx context.Context, writes []*AlertWrite) error
 	// DeleteAlert removes an alert whose seq is still seq.
 	DeleteAlert(ctx context.Context, fingerprint string, seq int64) error
 
@@ -37,8 +38,8 @@ type Alerting interface {
 	// now) that no one holds (or whose hold expired) for holder until
 	// now+lease, oldest first. One item is never held by two claimers.
 	ClaimOutbox(ctx context.Context, holder string, now time.Time, lease time.Duration, limit int) ([]*OutboxItem, error)
-	// SentOutbox marks an item that holder claimed as sent at.
-	SentOutbox(ctx context.Context, id int64, holder string, at time.Time) error
+	// SentOutbox marks items that holder claimed as sent at.
+	SentOutbox(ctx context.Context, ids []int64, holder string, at time.Time) error
 	// RetryOutbox releases an item that holder claimed, to be tried again
 	// at next, recording why it failed.
 	RetryOutbox(ctx context.Context, id int64, holder string, next time.Time, why string) error
@@ -87,6 +88,14 @@ type Alert struct {
 	NotifiedSeq   int64
 	NotifiedState string
 	NotifiedAt    time.Time
+}
+
+// AlertWrite is one alert's change for SaveAlerts.
+type AlertWrite struct {
+	Alert   *Alert
+	PrevSeq int64
+	Outbox  []*OutboxItem
+	Saved   bool // set by SaveAlerts
 }
 
 // Outbox item kinds.

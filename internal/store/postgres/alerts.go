@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/zoomsight/zoomsight/internal/store"
 )
@@ -145,54 +146,55 @@ func (db *DB) Alerts(ctx context.Context) ([]*store.Alert, error) {
 	return out, nil
 }
 
-// SaveAlert writes an alert's state if no one changed it since prevSeq,
-// with its outbox items.
-func (db *DB) SaveAlert(ctx context.Context, a *store.Alert, prevSeq int64, out []*store.OutboxItem) (bool, error) {
-	saved := false
+// SaveAlerts writes alerts' states, each if no one changed it since its
+// PrevSeq, with their outbox items, in one transaction.
+func (db *DB) SaveAlerts(ctx context.Context, writes []*store.AlertWrite) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		args := []any{a.Rule, alertJSON(nonNilMap(a.Labels)), alertJSON(nonNilMap(a.Annotations)), a.Severity, a.State, a.Seq,
-			ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint}
-		var n int64
-		if prevSeq == 0 {
-			tag, err := tx.Exec(ctx, `INSERT INTO alerts (rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at,
-				evaluated_at, notified_seq, notified_state, notified_at, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-				ON CONFLICT (fingerprint) DO NOTHING`, args...)
+		for _, w := range writes {
+			w.Saved = false
+			a := w.Alert
+			args := []any{a.Rule, alertJSON(nonNilMap(a.Labels)), alertJSON(nonNilMap(a.Annotations)), a.Severity, a.State, a.Seq,
+				ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint}
+			var tag pgconn.CommandTag
+			var err error
+			if w.PrevSeq == 0 {
+				tag, err = tx.Exec(ctx, `INSERT INTO alerts (rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at,
+					evaluated_at, notified_seq, notified_state, notified_at, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+					ON CONFLICT (fingerprint) DO NOTHING`, args...)
+			} else {
+				tag, err = tx.Exec(ctx, `UPDATE alerts SET rule = $1, labels = $2, annotations = $3, severity = $4, state = $5, seq = $6,
+					active_at = $7, fired_at = $8, resolved_at = $9, evaluated_at = $10, notified_seq = $11, notified_state = $12, notified_at = $13
+					WHERE fingerprint = $14 AND seq = $15`, append(args, w.PrevSeq)...)
+			}
 			if err != nil {
-				return err
+				return fmt.Errorf("saving alert %s: %w", a.Fingerprint, err)
 			}
-			n = tag.RowsAffected()
-		} else {
-			tag, err := tx.Exec(ctx, `UPDATE alerts SET rule = $1, labels = $2, annotations = $3, severity = $4, state = $5, seq = $6,
-				active_at = $7, fired_at = $8, resolved_at = $9, evaluated_at = $10, notified_seq = $11, notified_state = $12, notified_at = $13
-				WHERE fingerprint = $14 AND seq = $15`, append(args, prevSeq)...)
-			if err != nil {
-				return err
+			if tag.RowsAffected() == 0 {
+				continue // another writer came first: change nothing
 			}
-			n = tag.RowsAffected()
+			for _, it := range w.Outbox {
+				if it.CreatedAt.IsZero() {
+					it.CreatedAt = a.EvaluatedAt
+				}
+				if it.NextAt.IsZero() {
+					it.NextAt = it.CreatedAt
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING`,
+					it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt)); err != nil {
+					return fmt.Errorf("enqueueing a notification of alert %s: %w", a.Fingerprint, err)
+				}
+			}
+			w.Saved = true
 		}
-		if n == 0 {
-			return nil // another writer came first: change nothing
-		}
-		for _, it := range out {
-			if it.CreatedAt.IsZero() {
-				it.CreatedAt = a.EvaluatedAt
-			}
-			if it.NextAt.IsZero() {
-				it.NextAt = it.CreatedAt
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING`,
-				it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt)); err != nil {
-				return err
-			}
-		}
-		saved = true
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("saving alert %s: %w", a.Fingerprint, err)
+		for _, w := range writes {
+			w.Saved = false // rolled back
+		}
 	}
-	return saved, nil
+	return err
 }
 
 // DeleteAlert removes an alert unchanged since seq.
@@ -275,12 +277,12 @@ func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lea
 	return out, nil
 }
 
-// SentOutbox marks a claimed item sent.
-func (db *DB) SentOutbox(ctx context.Context, id int64, holder string, at time.Time) error {
-	_, err := db.pool.Exec(ctx, "UPDATE alert_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '', claimed_until = 0 WHERE id = $2 AND claimed_by = $3",
-		ms(at), id, holder)
+// SentOutbox marks claimed items sent.
+func (db *DB) SentOutbox(ctx context.Context, ids []int64, holder string, at time.Time) error {
+	_, err := db.pool.Exec(ctx, "UPDATE alert_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '', claimed_until = 0 WHERE id = ANY($2) AND claimed_by = $3",
+		ms(at), ids, holder)
 	if err != nil {
-		return fmt.Errorf("marking notification %d sent: %w", id, err)
+		return fmt.Errorf("marking %d notifications sent: %w", len(ids), err)
 	}
 	return nil
 }

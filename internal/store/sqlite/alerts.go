@@ -155,50 +155,55 @@ func (db *DB) Alerts(ctx context.Context) ([]*store.Alert, error) {
 	return out, nil
 }
 
-// SaveAlert writes an alert's state if no one changed it since prevSeq,
-// with its outbox items.
-func (db *DB) SaveAlert(ctx context.Context, a *store.Alert, prevSeq int64, out []*store.OutboxItem) (bool, error) {
-	saved := false
+// SaveAlerts writes alerts' states, each if no one changed it since its
+// PrevSeq, with their outbox items, in one transaction.
+func (db *DB) SaveAlerts(ctx context.Context, writes []*store.AlertWrite) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		args := []any{a.Rule, alertJSON(nonNilMap(a.Labels)), alertJSON(nonNilMap(a.Annotations)), a.Severity, a.State, a.Seq,
-			ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint}
-		var res sql.Result
-		var err error
-		if prevSeq == 0 {
-			res, err = tx.ExecContext(ctx, `INSERT INTO alerts (rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at,
-				evaluated_at, notified_seq, notified_state, notified_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (fingerprint) DO NOTHING`, args...)
-		} else {
-			res, err = tx.ExecContext(ctx, `UPDATE alerts SET rule = ?, labels = ?, annotations = ?, severity = ?, state = ?, seq = ?,
-				active_at = ?, fired_at = ?, resolved_at = ?, evaluated_at = ?, notified_seq = ?, notified_state = ?, notified_at = ?
-				WHERE fingerprint = ? AND seq = ?`, append(args, prevSeq)...)
-		}
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // another writer came first: change nothing
-		}
-		for _, it := range out {
-			if it.CreatedAt.IsZero() {
-				it.CreatedAt = a.EvaluatedAt
+		for _, w := range writes {
+			w.Saved = false
+			a := w.Alert
+			args := []any{a.Rule, alertJSON(nonNilMap(a.Labels)), alertJSON(nonNilMap(a.Annotations)), a.Severity, a.State, a.Seq,
+				ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint}
+			var res sql.Result
+			var err error
+			if w.PrevSeq == 0 {
+				res, err = tx.ExecContext(ctx, `INSERT INTO alerts (rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at,
+					evaluated_at, notified_seq, notified_state, notified_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					ON CONFLICT (fingerprint) DO NOTHING`, args...)
+			} else {
+				res, err = tx.ExecContext(ctx, `UPDATE alerts SET rule = ?, labels = ?, annotations = ?, severity = ?, state = ?, seq = ?,
+					active_at = ?, fired_at = ?, resolved_at = ?, evaluated_at = ?, notified_seq = ?, notified_state = ?, notified_at = ?
+					WHERE fingerprint = ? AND seq = ?`, append(args, w.PrevSeq)...)
 			}
-			if it.NextAt.IsZero() {
-				it.NextAt = it.CreatedAt
+			if err != nil {
+				return fmt.Errorf("saving alert %s: %w", a.Fingerprint, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
-				it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt)); err != nil {
-				return err
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // another writer came first: change nothing
 			}
+			for _, it := range w.Outbox {
+				if it.CreatedAt.IsZero() {
+					it.CreatedAt = a.EvaluatedAt
+				}
+				if it.NextAt.IsZero() {
+					it.NextAt = it.CreatedAt
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+					it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt)); err != nil {
+					return fmt.Errorf("enqueueing a notification of alert %s: %w", a.Fingerprint, err)
+				}
+			}
+			w.Saved = true
 		}
-		saved = true
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("saving alert %s: %w", a.Fingerprint, err)
+		for _, w := range writes {
+			w.Saved = false // rolled back
+		}
 	}
-	return saved, nil
+	return err
 }
 
 // DeleteAlert removes an alert unchanged since seq.
@@ -295,15 +300,18 @@ func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lea
 	return out, nil
 }
 
-// SentOutbox marks a claimed item sent.
-func (db *DB) SentOutbox(ctx context.Context, id int64, holder string, at time.Time) error {
-	_, err := db.w.ExecContext(ctx, "UPDATE alert_outbox SET sent_at = ?, attempts = attempts + 1, last_error = '', claimed_until = 0 WHERE id = ? AND claimed_by = ?",
-		ms(at), id, holder)
-	if err != nil {
-		return fmt.Errorf("marking notification %d sent: %w", id, err)
-	}
-	db.wrote()
-	return nil
+// SentOutbox marks claimed items sent.
+func (db *DB) SentOutbox(ctx context.Context, ids []int64, holder string, at time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			_, err := tx.ExecContext(ctx, "UPDATE alert_outbox SET sent_at = ?, attempts = attempts + 1, last_error = '', claimed_until = 0 WHERE id = ? AND claimed_by = ?",
+				ms(at), id, holder)
+			if err != nil {
+				return fmt.Errorf("marking notification %d sent: %w", id, err)
+			}
+		}
+		return nil
+	})
 }
 
 // RetryOutbox releases a claimed item for a later attempt.

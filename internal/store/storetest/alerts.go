@@ -35,20 +35,20 @@ func testAlerting(t *testing.T, open func(t *testing.T) store.Store) {
 		return &store.OutboxItem{DedupKey: "n|fp1|" + kind + "|" + string(rune('0'+seq)), Notifier: "n", Fingerprint: "fp1", Seq: seq, Kind: kind,
 			Payload: []byte(`{}`), CreatedAt: now, NextAt: now}
 	}
-	if ok, err := st.SaveAlert(ctx, a, 0, []*store.OutboxItem{item("firing", 1)}); !ok || err != nil {
+	if ok, err := save1(st, t, a, 0, []*store.OutboxItem{item("firing", 1)}); !ok || err != nil {
 		t.Fatalf("inserting an alert: %v %v", ok, err)
 	}
-	if ok, err := st.SaveAlert(ctx, a, 0, []*store.OutboxItem{item("firing", 1)}); ok || err != nil {
+	if ok, err := save1(st, t, a, 0, []*store.OutboxItem{item("firing", 1)}); ok || err != nil {
 		t.Fatalf("inserting it again: %v %v, want false", ok, err)
 	}
 	b := *a
 	b.State, b.Seq, b.ResolvedAt = store.AlertResolved, 2, now
-	if ok, err := st.SaveAlert(ctx, &b, 1, []*store.OutboxItem{item("resolved", 2)}); !ok || err != nil {
+	if ok, err := save1(st, t, &b, 1, []*store.OutboxItem{item("resolved", 2)}); !ok || err != nil {
 		t.Fatalf("resolving: %v %v", ok, err)
 	}
 	stale := *a
 	stale.State, stale.Seq = store.AlertPending, 2
-	if ok, err := st.SaveAlert(ctx, &stale, 1, []*store.OutboxItem{item("firing", 3)}); ok || err != nil {
+	if ok, err := save1(st, t, &stale, 1, []*store.OutboxItem{item("firing", 3)}); ok || err != nil {
 		t.Fatalf("a write from seq 1 after seq 2: %v %v, want false", ok, err)
 	}
 	as, err := st.Alerts(ctx)
@@ -67,7 +67,7 @@ func testAlerting(t *testing.T, open func(t *testing.T) store.Store) {
 	if none, _ := st.ClaimOutbox(ctx, "p3", now.Add(30*time.Second), time.Minute, 10); len(none) != 0 {
 		t.Fatalf("claimed items held by others: %+v", none)
 	}
-	must(t, st.SentOutbox(ctx, first[0].ID, "p1", now))
+	must(t, st.SentOutbox(ctx, []int64{first[0].ID}, "p1", now))
 	must(t, st.RetryOutbox(ctx, second[0].ID, "p2", now.Add(time.Hour), "down"))
 	if none, _ := st.ClaimOutbox(ctx, "p3", now.Add(2*time.Minute), time.Minute, 10); len(none) != 0 {
 		t.Fatalf("claimed a sent item or one not yet due: %+v", none)
@@ -81,8 +81,15 @@ func testAlerting(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatalf("claim after the backoff: %+v %v", again, err)
 	}
 	// Only the holder may mark its claim sent.
-	must(t, st.SentOutbox(ctx, again[0].ID, "p2", now.Add(time.Hour)))
+	must(t, st.SentOutbox(ctx, []int64{again[0].ID}, "p2", now.Add(time.Hour)))
 	if status, _ := st.OutboxStatus(ctx); status[0].Sent != 1 {
 		t.Fatalf("another holder marked an item sent: %+v", status)
 	}
+}
+
+// save1 saves one alert with SaveAlerts.
+func save1(st store.Store, t *testing.T, a *store.Alert, prev int64, out []*store.OutboxItem) (bool, error) {
+	w := &store.AlertWrite{Alert: a, PrevSeq: prev, Outbox: out}
+	err := st.SaveAlerts(t.Context(), []*store.AlertWrite{w})
+	return w.Saved, err
 }

@@ -1,9 +1,11 @@
 package alert_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zoomsight/zoomsight/internal/alert"
 	"github.com/zoomsight/zoomsight/internal/config"
@@ -97,5 +99,44 @@ func TestFailingRuleKeepsAlerts(t *testing.T) {
 				t.Fatalf("the broken rule's alert: %v, want still firing", got)
 			}
 		})
+	}
+}
+
+// TestServiceRun: Run evaluates at start, when triggered (after a sync)
+// and sends what it enqueued, and stops when its context ends.
+func TestServiceRun(t *testing.T) {
+	b := newBed(t, "sqlite")
+	rc := newReceivers(t)
+	cfg := rc.config()
+	cfg.Notifiers = cfg.Notifiers[:1]
+	cfg.NoBuiltin = true
+	cfg.EvaluateEvery = time.Hour // only triggers evaluate after the first
+	cfg.Rules = []config.AlertRule{{Name: "admins", Severity: "critical", SQL: "SELECT account, subject FROM zoom_change WHERE security IS TRUE"}}
+	s := rc.service(b, b.st, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	b.change(b.clock.Now(), "role_changed", "user", "eve@acme.test", `"member"`, `"admin"`, true)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s.Trigger("acme") // what serve's AfterSync observer does; never blocks
+		if bodies, _ := rc.hook.got(); len(bodies) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notification 30 s after a trigger")
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case err := <-done:
+			t.Fatalf("Run ended: %v", err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if bodies, _ := rc.hook.got(); len(bodies) != 1 {
+		t.Fatalf("%d notifications, want 1", len(bodies))
 	}
 }

@@ -105,16 +105,21 @@ func testAlertsAPI(t *testing.T, driver, dsn string) {
 	adminA, _, _ := a.CreateAPIToken(ctx, "A", "w", store.RoleAdmin)
 	adminB, _, _ := a.CreateAPIToken(ctx, "B", "w", store.RoleAdmin)
 
+	// A notifier whose TLS certificate the client does not trust.
+	untrusted := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	defer untrusted.Close()
 	cfg := config.DefaultAlerts()
 	cfg.NoBuiltin = true
 	cfg.Rules = []config.AlertRule{{Name: "account_seen", Severity: "info", Key: []string{"account"}, Summary: "{{.name}}",
 		SQL: "SELECT account, name FROM zoom_account"}}
+	cfg.Notifiers = []config.Notifier{{Name: "hook", Type: "webhook", URL: untrusted.URL + "/secret-path", Secret: "s", SendResolved: true}}
 	svc, err := alert.New(a.Store, &cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	metrics := server.NewMetrics()
 	svc.Engine.Evaluated = metrics.ObserveEvaluation
+	svc.Dispatcher.Sent = metrics.ObserveNotification
 	srv := httptest.NewServer(server.New(a, server.Options{Alerts: svc, Metrics: metrics, MetricsPublic: true}))
 	defer srv.Close()
 	doc, err := openapi3.NewLoader().LoadFromData(server.OpenAPI())
@@ -169,6 +174,16 @@ func testAlertsAPI(t *testing.T, driver, dsn string) {
 
 	if _, err := svc.Evaluate(ctx, ""); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := svc.Dispatcher.Flush(ctx); n != 0 || err != nil {
+		t.Fatalf("flush to an untrusted certificate: %d %v", n, err)
+	}
+	_, body = c.call("GET", "/api/v1/alerts", "/api/v1/alerts", adminA)
+	if ns, _ := body["notifiers"].([]any); len(ns) != 1 || !strings.Contains(fmt.Sprint(ns[0]), "certificate") || strings.Contains(fmt.Sprint(ns[0]), "secret-path") {
+		t.Fatalf("the failing notifier in the API: %v", body["notifiers"])
+	}
+	if _, body := c.call("GET", "/api/v1/alerts", "/api/v1/alerts", readA); body["notifiers"] != nil {
+		t.Fatalf("a read token sees the notifiers: %v", body["notifiers"])
 	}
 	for _, who := range []struct {
 		token, account string
@@ -236,7 +251,9 @@ func testAlertsAPI(t *testing.T, driver, dsn string) {
 	}
 	defer resp.Body.Close()
 	m, _ := io.ReadAll(resp.Body)
-	if !strings.Contains(string(m), `zoomsight_alerts{state="firing"} `) || !strings.Contains(string(m), "zoomsight_alert_evaluations_total 1") {
+	if !strings.Contains(string(m), `zoomsight_alerts{state="firing"} `) || !strings.Contains(string(m), "zoomsight_alert_evaluations_total 1") ||
+		!strings.Contains(string(m), `zoomsight_outbox_failing{notifier="hook"} `) || !strings.Contains(string(m), `zoomsight_notifier_up{notifier="hook"} 0`) ||
+		!strings.Contains(string(m), `zoomsight_notifications_total{notifier="hook",outcome="failed"} `) {
 		t.Fatalf("/metrics lacks the alert metrics:\n%s", grep(string(m), "zoomsight_alert"))
 	}
 }

@@ -358,12 +358,9 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 			next := *a
 			next.State, next.ResolvedAt, next.Seq, next.EvaluatedAt = store.AlertResolved, now, a.Seq+1, now
 			writes = e.plan(a, &next, silences, now, &res, writes)
-		default:
-			// Resolved: a resolution silenced before it was notified
-			// may still owe nothing; a repeat never applies.
-			same := *a
-			writes = e.plan(a, &same, silences, now, &res, writes)
 		}
+		// A resolved alert has nothing more to say: its resolution was
+		// planned when it resolved.
 	}
 	// Written in chunks: one transaction per chunk, not per alert (a
 	// first evaluation may raise thousands); in fingerprint order, so

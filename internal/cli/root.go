@@ -68,6 +68,7 @@ Without a Zoom account, try it on a simulated one: zoomsight demo`,
 	root.AddCommand(newChangesCommand(g))
 	root.AddCommand(newOrgCommand(g))
 	root.AddCommand(newUserCommand(g))
+	root.AddCommand(newAlertsCommand(g))
 	refuseUnknownSubcommands(root)
 	// cobra's own help prints the root's help and exits 0 for a topic it
 	// does not know.

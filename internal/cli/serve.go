@@ -155,9 +155,13 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 	}
 	sched.Busy = func(err error) bool { return errors.As(err, new(*app.BusyError)) }
 	metrics.WatchQueue(sched.Stats)
+	alerts, err := startAlerts(ctx, a, cfg, metrics, log)
+	if err != nil {
+		return err
+	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	done := make(chan error, 3)
+	done := make(chan error, 4)
 	running := 1
 	// The scheduler runs in both modes: with --no-worker it only queues
 	// "sync now" for the workers of other processes.
@@ -165,11 +169,13 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 	if !cfg.NoWorker {
 		running++
 		go func() { done <- pruneDaily(ctx, a, log) }()
-		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily",
+		running++
+		go func() { done <- alerts.Run(ctx) }()
+		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily, evaluating alert rules",
 			"workers", sc.workers, "job_lease", sc.lease.String())
 	}
 	if !cfg.NoHTTP {
-		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics, SyncNow: sched.SyncNow}
+		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics, SyncNow: sched.SyncNow, Alerts: alerts}
 		srv := &http.Server{Handler: server.New(a, opts), ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		running++

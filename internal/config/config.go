@@ -31,6 +31,9 @@ type Config struct {
 	// NoHTTP runs only the worker; NoWorker only the HTTP server (keys
 	// no_http, no_worker).
 	NoHTTP, NoWorker bool
+	// Alerts is the alerts section (key alerts; alerts.go), nil when the
+	// file has none.
+	Alerts *Alerts
 }
 
 // Default is the configuration before any file, variable or flag.
@@ -39,7 +42,7 @@ func Default() Config {
 }
 
 // keys are the file's keys, in the order `config check` lists them.
-var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker"}
+var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker", "alerts"}
 
 // Problem is one bad line of a configuration file.
 type Problem struct {
@@ -89,7 +92,10 @@ func (c *Config) LoadFile(path string) error {
 			continue
 		}
 		seen[k.Value] = true
-		if err := next.set(k.Value, v); err != nil {
+		var many problems
+		if err := next.set(k.Value, v); errors.As(err, &many) {
+			probs = append(probs, many...)
+		} else if err != nil {
 			probs = append(probs, Problem{k.Line, err.Error()})
 		}
 	}
@@ -144,6 +150,13 @@ func (c *Config) set(key string, v *yaml.Node) error {
 		return boolean(&c.NoHTTP)
 	case "no_worker":
 		return boolean(&c.NoWorker)
+	case "alerts":
+		a, err := parseAlerts(v)
+		if err != nil {
+			return err
+		}
+		c.Alerts = a
+		return nil
 	}
 	msg := fmt.Sprintf("unknown key %q", key)
 	if near := nearest(key); near != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/zoomsight/zoomsight/internal/alert"
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/schedule"
 	"github.com/zoomsight/zoomsight/internal/store"
@@ -30,6 +31,9 @@ type Options struct {
 	// SyncNow, if set, asks the scheduler to sync an account soon; the
 	// API's "sync now" answers 503 without it.
 	SyncNow func(account string) bool
+	// Alerts is alerting (rules, alerts, silences); the alert API answers
+	// 503 without it.
+	Alerts *alert.Service
 }
 
 // Server serves zoomsight's HTTP endpoints for one App.
@@ -66,6 +70,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/accounts/{account}", true, s.getAccount)
 	s.handle("POST /api/v1/accounts/{account}/sync", true, s.syncAccount)
 	s.changesRoutes()
+	s.alertsRoutes()
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
@@ -178,6 +183,7 @@ type Metrics struct {
 	queue    *queueCollector        // metrics_queue.go
 	webhooks *webhookMetrics        // changes.go
 	rows     *prometheus.CounterVec // metrics_rows.go
+	alerts   *alertMetrics          // alerts.go
 }
 
 // NewMetrics makes the metrics and registers the Go and process collectors.
@@ -195,6 +201,7 @@ func NewMetrics() *Metrics {
 		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "zoomsight_last_successful_sync_timestamp_seconds",
 			Help: "When each account's last ok sync finished (Unix time)."}, []string{"account"}),
 	}
+	m.alerts = newAlertMetrics(m.reg)
 	m.queue = &queueCollector{}
 	m.webhooks = newWebhookMetrics(m.reg)
 	m.reg.MustRegister(m.http, m.syncs, m.duration, m.requests, m.lastOK, m.queue,

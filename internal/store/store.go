@@ -126,6 +126,7 @@ type Store interface {
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
 	Changes  // change events and the Zoom webhook inbox (changes.go)
 	Web      // the dashboard's users and sessions (web.go)
+	Alerting // alert rules, alerts, silences and the notification outbox (alerts.go)
 }
 
 // Resources that Sweep knows.

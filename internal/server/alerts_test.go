@@ -23,7 +23,7 @@ import (
 
 // send is call with a JSON body: the request is checked against the
 // document's request schema, the answer as call checks it.
-func (c *api) send(method, tmpl, path, token string, body any) (int, map[string]any) {
+func (c *api) sendJSON(method, tmpl, path, token string, body any) (int, map[string]any) {
 	c.t.Helper()
 	raw, err := json.Marshal(body)
 	if err != nil {
@@ -136,7 +136,7 @@ func testAlertsAPI(t *testing.T, driver, dsn string) {
 		t.Fatalf("rules: %d %v", code, body)
 	}
 	rule := map[string]any{"name": "big_account", "sql": "SELECT account, seats FROM zoom_account WHERE seats >= 0", "key": []string{"account"}, "for": "0s"}
-	if code, body := c.send("POST", "/api/v1/rules", "/api/v1/rules", readA, rule); code != 403 {
+	if code, body := c.sendJSON("POST", "/api/v1/rules", "/api/v1/rules", readA, rule); code != 403 {
 		t.Fatalf("a read token added a rule: %d %v", code, body)
 	}
 	for _, bad := range []struct {
@@ -147,21 +147,21 @@ func testAlertsAPI(t *testing.T, driver, dsn string) {
 		{"SELECT nope FROM zoom_account", map[string]string{"sqlite": "rule bad: query: SQL logic error: no such column: nope", "postgres": "rule bad: store: refusing"}[driver], 400},
 		{"DELETE FROM zoom_account", "rule bad: a rule may only read", 400},
 	} {
-		code, body := c.send("POST", "/api/v1/rules", "/api/v1/rules", adminA, map[string]any{"name": "bad", "sql": bad.sql})
+		code, body := c.sendJSON("POST", "/api/v1/rules", "/api/v1/rules", adminA, map[string]any{"name": "bad", "sql": bad.sql})
 		if code != bad.code || !strings.Contains(fmt.Sprint(body), bad.want) {
 			t.Errorf("%s: %d %v, want %d %q", bad.sql, code, body, bad.code, bad.want)
 		}
 	}
-	if code, body := c.send("POST", "/api/v1/rules", "/api/v1/rules", adminA, map[string]any{"name": "account_seen", "sql": "SELECT 1 AS x FROM zoom_account"}); code != 409 {
+	if code, body := c.sendJSON("POST", "/api/v1/rules", "/api/v1/rules", adminA, map[string]any{"name": "account_seen", "sql": "SELECT 1 AS x FROM zoom_account"}); code != 409 {
 		t.Fatalf("a rule over a configured one: %d %v", code, body)
 	}
-	code, body = c.send("POST", "/api/v1/rules", "/api/v1/rules", adminA, rule)
+	code, body = c.sendJSON("POST", "/api/v1/rules", "/api/v1/rules", adminA, rule)
 	switch driver {
 	case "sqlite":
 		if code != 201 || body["source"] != "api" {
 			t.Fatalf("adding a rule: %d %v", code, body)
 		}
-		if code, _ := c.send("POST", "/api/v1/rules", "/api/v1/rules", adminA, rule); code != 200 {
+		if code, _ := c.sendJSON("POST", "/api/v1/rules", "/api/v1/rules", adminA, rule); code != 200 {
 			t.Fatalf("replacing a rule: %d", code)
 		}
 	case "postgres":
@@ -199,13 +199,13 @@ func testAlertsAPI(t *testing.T, driver, dsn string) {
 	}
 
 	// Silences: B mutes its alert; A neither sees nor ends B's silence.
-	code, body = c.send("POST", "/api/v1/silences", "/api/v1/silences", adminB,
+	code, body = c.sendJSON("POST", "/api/v1/silences", "/api/v1/silences", adminB,
 		map[string]any{"matchers": []string{"alertname=account_seen"}, "duration": "2h", "comment": "known"})
 	if code != 201 {
 		t.Fatalf("silence: %d %v", code, body)
 	}
 	id := int(body["id"].(float64))
-	if code, body := c.send("POST", "/api/v1/silences", "/api/v1/silences", adminB, map[string]any{"matchers": []string{"alertname"}, "duration": "2h"}); code != 400 ||
+	if code, body := c.sendJSON("POST", "/api/v1/silences", "/api/v1/silences", adminB, map[string]any{"matchers": []string{"alertname"}, "duration": "2h"}); code != 400 ||
 		!strings.Contains(fmt.Sprint(body), "want label=value") {
 		t.Fatalf("a bad matcher: %d %v", code, body)
 	}

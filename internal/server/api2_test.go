@@ -18,7 +18,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/zoomsight/zoomsight/internal/alert"
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/config"
 	"github.com/zoomsight/zoomsight/internal/ingest"
 	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/secret"
@@ -182,7 +184,20 @@ func setupTenancy(t *testing.T, dsn string) *tenancyEnv {
 			t.Fatal(err)
 		}
 	}
-	e.srv = server.New(a, server.Options{SyncNow: func(string) bool { return true }})
+	// Alerting with one rule that fires for every account, so each org's
+	// view of the alerts can be checked.
+	acfg := config.DefaultAlerts()
+	acfg.NoBuiltin = true
+	acfg.Rules = []config.AlertRule{{Name: "account_seen", Severity: "info", Key: []string{"account"}, Summary: "{{.name}}",
+		SQL: "SELECT account, name FROM zoom_account"}}
+	svc, err := alert.New(a.Store, &acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Evaluate(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = server.New(a, server.Options{SyncNow: func(string) bool { return true }, Alerts: svc})
 	srv := httptest.NewServer(e.srv)
 	t.Cleanup(srv.Close)
 	doc, err := openapi3.NewLoader().LoadFromData(server.OpenAPI())
@@ -279,6 +294,58 @@ func testTenancyEveryEndpoint(t *testing.T, dsn string) {
 		}
 	}
 	checks := map[string]func(){
+		"GET /api/v1/changes": listing("/api/v1/changes", "zoom_change"),
+		"GET /api/v1/alerts": func() {
+			for org, tok := range tokens {
+				_, body := e.expect("GET", "/api/v1/alerts", "/api/v1/alerts", tok, "", 200, "")
+				var got []string
+				for _, it := range body["items"].([]any) {
+					got = append(got, it.(map[string]any)["labels"].(map[string]any)["account"].(string))
+				}
+				sort.Strings(got)
+				if !slices.Equal(got, e.accounts[org]) {
+					t.Errorf("alerts of org %s: accounts %v, want %v", org, got, e.accounts[org])
+				}
+			}
+			e.expect("GET", "/api/v1/alerts", "/api/v1/alerts?state=bogus", e.readA, "", 400, "state:")
+		},
+		"GET /api/v1/rules": func() {
+			_, body := e.expect("GET", "/api/v1/rules", "/api/v1/rules", e.readB, "", 200, "")
+			if items := body["items"].([]any); len(items) != 1 {
+				t.Errorf("rules: %v", body)
+			}
+		},
+		"POST /api/v1/rules": func() {
+			rule := `{"name":"users_seen","sql":"SELECT account, email FROM zoom_user","key":["account","email"]}`
+			e.expect("POST", "/api/v1/rules", "/api/v1/rules", e.readA, rule, 403, "admin token")
+			e.expect("POST", "/api/v1/rules", "/api/v1/rules", e.admA, `{"name":"x","sql":"SELECT 1","bogus":1}`, 400, "bogus: unknown field")
+		},
+		"DELETE /api/v1/rules/{name}": func() {
+			e.expect("DELETE", "/api/v1/rules/{name}", "/api/v1/rules/account_seen", e.readA, "", 403, "admin token")
+			e.expect("DELETE", "/api/v1/rules/{name}", "/api/v1/rules/nonesuch", e.admA, "", 404, "no rule")
+		},
+		"GET /api/v1/silences": func() {
+			_, body := e.expect("POST", "/api/v1/silences", "/api/v1/silences", e.admA, `{"matchers":["alertname=account_seen"],"duration":"1h","comment":"t"}`, 201, "")
+			id := strconv.FormatFloat(body["id"].(float64), 'f', -1, 64)
+			_, la := e.expect("GET", "/api/v1/silences", "/api/v1/silences", e.readA, "", 200, "")
+			_, lb := e.expect("GET", "/api/v1/silences", "/api/v1/silences", e.readB, "", 200, "")
+			if len(la["items"].([]any)) != 1 || len(lb["items"].([]any)) != 0 {
+				t.Errorf("silences: org A sees %v, org B %v; want A's one silence for A only", la, lb)
+			}
+			e.expect("DELETE", "/api/v1/silences/{id}", "/api/v1/silences/"+id, e.admB, "", 404, "no silence")
+			e.expect("DELETE", "/api/v1/silences/{id}", "/api/v1/silences/"+id, e.admA, "", 200, "")
+		},
+		"POST /api/v1/silences": func() {
+			e.expect("POST", "/api/v1/silences", "/api/v1/silences", e.readB, `{"matchers":["alertname=x"],"duration":"1h"}`, 403, "admin token")
+		},
+		"DELETE /api/v1/silences/{id}": func() {
+			e.expect("DELETE", "/api/v1/silences/{id}", "/api/v1/silences/abc", e.admA, "", 400, "id:")
+		},
+		"POST /webhooks/zoom/{account}": func() {
+			// Signed by Zoom, not by a token: whatever the token, an account
+			// without a webhook secret takes nothing.
+			e.expect("POST", "/webhooks/zoom/{account}", "/webhooks/zoom/a1", e.admA, `{"event":"user.updated","payload":{}}`, 404, "webhook secret token")
+		},
 		"GET /healthz": func() {
 			if code, _ := c.call("GET", "/healthz", "/healthz", ""); code != 200 {
 				t.Errorf("healthz %d", code)

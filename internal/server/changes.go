@@ -150,8 +150,9 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := struct {
-		Items      []change `json:"items"`
-		NextCursor string   `json:"next_cursor"`
+		Items        []change `json:"items"`
+		NextCursor   string   `json:"next_cursor,omitempty"`
+		ResumeCursor string   `json:"resume_cursor"`
 	}{Items: make([]change, 0, len(evs))}
 	last := q.AfterID
 	for _, e := range evs {
@@ -160,6 +161,12 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
 			Security: e.Security, Source: e.Source, SourceID: e.SourceID})
 		last = e.ID
 	}
-	out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(last, 10)))
+	// A short page is the last one: next_cursor ends the walk like every
+	// listing's, while resume_cursor lets a feed reader come back for
+	// what is recorded later.
+	out.ResumeCursor = base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(last, 10)))
+	if len(evs) == q.Limit {
+		out.NextCursor = out.ResumeCursor
+	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -21,7 +21,7 @@ import (
 func TestSyncPart(t *testing.T) {
 	forEachDB(t, func(t *testing.T, dsn string) {
 		ctx := t.Context()
-		sim, err := zoomsim.New(zoomsim.Options{Seed: 7, Users: 3000, Days: 1, NoRateLimits: true})
+		sim, err := zoomsim.New(zoomsim.Options{Seed: 7, Users: 3000, Days: 2, NoRateLimits: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,6 +45,9 @@ func benchAccounts(b *testing.B) int {
 func BenchmarkScheduleAccounts(b *testing.B) {
 	n := benchAccounts(b)
 	url := storetest.PostgresURL(b)
+	if v := os.Getenv("ZOOMSIGHT_BENCH_PG_PARAMS"); v != "" {
+		url += "&" + v // e.g. pool_max_conns=16
+	}
 	sim, err := zoomsim.New(zoomsim.Options{Seed: 500, Users: 200, Accounts: n, Days: 1, NoRateLimits: true})
 	if err != nil {
 		b.Fatal(err)

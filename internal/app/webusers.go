@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -78,7 +79,7 @@ func (a *App) SignInUser(ctx context.Context, name string, password secret.Strin
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as for a real user, so timing does not tell
 		// which names exist.
-		_ = checkPassword(dummyHash, password.Reveal())
+		_ = checkPassword(dummyHash(), password.Reveal())
 		return nil, ErrBadPassword
 	}
 	if err != nil {
@@ -90,7 +91,14 @@ func (a *App) SignInUser(ctx context.Context, name string, password secret.Strin
 	return u, nil
 }
 
-var dummyHash, _ = hashPassword("not a password anyone has")
+// dummyHash is checked against when no such user exists, so that a wrong
+// name costs as long as a wrong password. It is made on first use: an
+// argon2id hash takes ~19 MiB and tens of milliseconds, which every
+// process start (every CLI command) would otherwise pay.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := hashPassword("not a password anyone has")
+	return h
+})
 
 // hashPassword returns password's argon2id hash in the PHC string format.
 func hashPassword(password string) (string, error) {

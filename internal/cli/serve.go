@@ -171,7 +171,7 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 		go func() { done <- pruneDaily(ctx, a, log) }()
 		running++
 		go func() { done <- alerts.Run(ctx) }()
-		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily, evaluating alert rules",
+		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily",
 			"workers", sc.workers, "job_lease", sc.lease.String())
 	}
 	if !cfg.NoHTTP {

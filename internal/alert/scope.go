@@ -13,16 +13,17 @@ import (
 
 // An org's rule (one stored through the REST API) reads only the org's
 // accounts. Its SQL runs under a WITH that shadows every documented view
-// by a CTE of the same name holding only the org's rows, so an
-// unqualified view name — in a FROM list, a join, a subquery, the rule's
-// own WITH — reads the org's rows. What a CTE cannot shadow is refused
-// before the query runs: a schema-qualified name (main.zoom_user,
-// "public".zoom_user), the tables behind the views, the databases'
-// catalogs (sqlite_*, pg_*, information_schema) and the PostgreSQL
-// functions that run SQL given as text (query_to_xml and kin) or reach
-// outside the database. The check is on tokens, not on a parse of the
-// query, so it errs on refusing: a rule that uses such a name as an alias
-// or a column is refused too, and says which name to change.
+// by a CTE of the same name holding only the org's rows, and every other
+// relation of the schema (the tables behind the views, helper views) by
+// an empty CTE, so an unqualified name — in a FROM list, a join, a
+// subquery, the rule's own WITH — reads the org's rows or none. What a
+// CTE cannot shadow is refused before the query runs: a schema-qualified
+// name (main.zoom_user, "public".zoom_user), the databases' catalogs
+// (sqlite_*, pg_*, information_schema) and the PostgreSQL functions that
+// run SQL given as text (query_to_xml and kin) or reach outside the
+// database. That check is on tokens, not on a parse of the query, so it
+// errs on refusing: a rule that calls an alias main is refused too, and
+// says which name to change.
 
 // scope is what an org's rule may see.
 type scope struct {
@@ -100,15 +101,13 @@ func (sc *scope) check(q string) error {
 		afterDot := i > 0 && toks[i-1].kind == '.'
 		switch {
 		case dot && !afterDot && (slices.Contains(schemaNames, name) || sc.schemas[name] || strings.HasPrefix(name, "pg_temp")):
-			return fmt.Errorf("%s.: an org's rule names views without a schema (and no alias may be called %s)", t.s, t.s)
+			return fmt.Errorf("%s.: an org's rule must name views without a schema (and no alias may be called %s)", t.s, t.s)
 		case dot && afterDot:
-			return fmt.Errorf("%s: an org's rule names views without a schema or database", t.s)
+			return fmt.Errorf("%s: an org's rule must name views without a schema or database", t.s)
 		case afterDot:
 			continue // a column of an alias
 		case outsideFunc.MatchString(name):
 			return fmt.Errorf("%s: an org's rule reads only the documented views; %s is the database's own", t.s, t.s)
-		case sc.tables[name]:
-			return fmt.Errorf("%s: an org's rule reads only the documented views (zoomsight schema lists them), not the table %s (rename a column or alias called so)", t.s, t.s)
 		}
 	}
 	return nil
@@ -151,6 +150,20 @@ func (sc *scope) wrap(q string) string {
 			where = "TRUE"
 		}
 		fmt.Fprintf(&b, `"%s" AS (SELECT * FROM %s"%s" WHERE %s)`, v, qualifier, v, where)
+	}
+	tables := make([]string, 0, len(sc.tables))
+	for t := range sc.tables {
+		// The catalogs' names are refused by check; a CTE may not take
+		// them on SQLite.
+		if !strings.HasPrefix(t, "sqlite_") {
+			tables = append(tables, t)
+		}
+	}
+	slices.Sort(tables)
+	for _, t := range tables {
+		// Empty, and not read from the table: a read-only role may lack
+		// SELECT on it (accounts, with the credentials).
+		fmt.Fprintf(&b, ",\n\"%s\" AS (SELECT NULL AS shadowed WHERE 1 = 0)", strings.ReplaceAll(t, `"`, `""`))
 	}
 	if m := leadingWith.FindString(q); m != "" {
 		return m + b.String() + ",\n" + q[len(m):]

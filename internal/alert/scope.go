@@ -87,11 +87,20 @@ func (e *Engine) orgScope(ctx context.Context, orgID int64) (*scope, error) {
 var schemaNames = []string{"main", "temp", "public", "pg_catalog", "information_schema", "pg_toast"}
 
 // outsideFuncs run SQL given as text, or reach outside the database.
-var outsideFunc = regexp.MustCompile(`(?i)(_to_xml|xmlschema|^dblink|^lo_|^current_setting$|^set_config$|^pg_|^sqlite_|^pragma_|^query_to|^crosstab)`)
+// ts_stat and ts_rewrite run a query given as text too.
+var outsideFunc = regexp.MustCompile(`(?i)(_to_xml|xmlschema|^dblink|^lo_|^current_setting$|^set_config$|^pg_|^sqlite_|^pragma_|^query_to|^crosstab|^ts_stat$|^ts_rewrite$|^load_extension$)`)
 
 // check refuses what the shadowing CTEs cannot scope.
 func (sc *scope) check(q string) error {
-	toks := tokens(q)
+	// SQLite also quotes names in brackets: [main].[zoom_user].
+	var toks []token
+	for _, t := range tokens(q) {
+		if n := len(toks); t.kind == ']' && n >= 2 && toks[n-2].kind == '[' && (toks[n-1].kind == 'w' || toks[n-1].kind == '"') {
+			toks = append(toks[:n-2], token{'"', toks[n-1].s})
+			continue
+		}
+		toks = append(toks, t)
+	}
 	for i, t := range toks {
 		if t.kind != 'w' && t.kind != '"' {
 			continue

@@ -132,6 +132,16 @@ func testRuleScope(t *testing.T, driver, schema, dsn string) {
 		}
 	}
 
+	// With no rows, the key columns are checked over the scoped query.
+	if code, body := post(e.admB, "b_none", "WITH u AS (SELECT account FROM zoom_user WHERE 1 = 0) SELECT account FROM u"); code != 201 {
+		t.Errorf("a rule of no rows: %d %v", code, body)
+	}
+	if code, body := post(e.admB, "b_refused", "SELECT email FROM zoom_user WHERE 1 = 0"); code != 400 || !strings.Contains(fmt.Sprint(body), "key column account") {
+		t.Errorf("a rule of no rows without its key: %d %v", code, body)
+	}
+	if code, body := e.c.call("DELETE", "/api/v1/rules/{name}", "/api/v1/rules/b_none", e.admB); code != 200 {
+		t.Errorf("deleting b_none: %d %v", code, body)
+	}
 	if _, err := e.alerts.Evaluate(ctx, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -141,6 +141,18 @@ func (sc *scope) wrap(q string) string {
 	if sc.schema != "" {
 		qualifier = `"` + strings.ReplaceAll(sc.schema, `"`, `""`) + `".`
 	}
+	// How often the query names each view: on SQLite a shadow named
+	// twice (a self-join) is materialized, once with an automatic index;
+	// inlined, SQLite joins it to itself by account, row by row (5,000
+	// users: 10 s instead of 75 ms; BenchmarkOrgRule). Named once it is
+	// inlined, so the rule's WHERE reaches the view's indexes. PostgreSQL
+	// chooses the same way by itself.
+	uses := map[string]int{}
+	for _, t := range tokens(q) {
+		if t.kind == 'w' || t.kind == '"' {
+			uses[strings.ToLower(t.s)]++
+		}
+	}
 	names := make([]string, 0, len(sc.views))
 	for v := range sc.views {
 		names = append(names, v)
@@ -158,7 +170,11 @@ func (sc *scope) wrap(q string) string {
 		if slices.Contains(globalViews, v) {
 			where = "TRUE"
 		}
-		fmt.Fprintf(&b, `"%s" AS (SELECT * FROM %s"%s" WHERE %s)`, v, qualifier, v, where)
+		hint := ""
+		if sc.schema == "" && uses[v] > 1 {
+			hint = "MATERIALIZED "
+		}
+		fmt.Fprintf(&b, `"%s" AS %s(SELECT * FROM %s"%s" WHERE %s)`, v, hint, qualifier, v, where)
 	}
 	tables := make([]string, 0, len(sc.tables))
 	for t := range sc.tables {

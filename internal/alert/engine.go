@@ -103,7 +103,8 @@ func (e *Engine) AllRules(ctx context.Context) ([]*Rule, error) {
 
 // FromStored is a rule stored through the API.
 func FromStored(s *store.AlertRule) *Rule {
-	return &Rule{Name: s.Name, SQL: s.SQL, Labels: s.Labels, Key: s.Key, Severity: s.Severity, For: s.For, Summary: s.Summary, Source: SourceAPI}
+	return &Rule{Name: s.Name, SQL: s.SQL, Labels: s.Labels, Key: s.Key, Severity: s.Severity, For: s.For, Summary: s.Summary, Source: SourceAPI,
+		OrgID: s.OrgID}
 }
 
 // Candidate is one row of a rule: an alert it would raise or keep.
@@ -124,17 +125,20 @@ func (e *Engine) Check(ctx context.Context, r *Rule) error {
 		}
 		return &RuleError{r.Name, errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("rule %s: ", r.Name)))}
 	}
-	cands, err := e.run(ctx, r, e.now(), nil)
+	now := e.now()
+	scopes := map[int64]*scope{}
+	cands, err := e.run(ctx, r, now, nil, scopes)
 	if err != nil || len(cands) > 0 || len(r.Key) == 0 {
 		return err
 	}
 	// No rows, so no columns were seen: ask for them with one row of
-	// NULLs (the rule's SQL left-joined to a single row).
-	q, err := r.render(e.Store.Driver(), e.now(), vars{InactiveDays: max(e.InactiveDays, 1)})
+	// NULLs (the rule's SQL left-joined to a single row), scoped as the
+	// rule is.
+	q, query, err := e.prepare(ctx, r, now, nil, scopes)
 	if err != nil {
 		return &RuleError{r.Name, err}
 	}
-	err = e.Store.Query(ctx, "SELECT c.* FROM (SELECT 1 AS one) AS d LEFT JOIN ("+q+") AS c ON TRUE LIMIT 1", func(cols []string, _ []any) error {
+	err = query(ctx, "SELECT c.* FROM (SELECT 1 AS one) AS d LEFT JOIN ("+q+") AS c ON TRUE LIMIT 1", func(cols []string, _ []any) error {
 		for _, k := range r.Key {
 			if !slices.Contains(cols, k) {
 				return fmt.Errorf("key column %s is not in the result (columns: %s)", k, strings.Join(cols, ", "))
@@ -174,34 +178,53 @@ func (e *Engine) Test(ctx context.Context, name string) (*Rule, []Candidate, err
 		}
 		return nil, nil, fmt.Errorf("no rule %q; rules: %s", name, strings.Join(names, ", "))
 	}
-	cands, err := e.run(ctx, rules[i], e.now(), nil)
+	cands, err := e.run(ctx, rules[i], e.now(), nil, map[int64]*scope{})
 	return rules[i], cands, err
 }
 
-// run evaluates one rule at now.
-func (e *Engine) run(ctx context.Context, r *Rule, now time.Time, views map[string]bool) ([]Candidate, error) {
-	fail := func(err error) ([]Candidate, error) { return nil, &RuleError{r.Name, err} }
+// prepare renders and checks r's SQL at now and picks how it runs: an
+// org's rule under its scope (scope.go), as typed SQL. scopes caches the
+// orgs' scopes for one evaluation.
+func (e *Engine) prepare(ctx context.Context, r *Rule, now time.Time, views map[string]bool, scopes map[int64]*scope) (string, func(context.Context, string, func([]string, []any) error) error, error) {
 	q, err := r.render(e.Store.Driver(), now, vars{InactiveDays: max(e.InactiveDays, 1)})
 	if err != nil {
-		return fail(err)
+		return "", nil, err
 	}
 	if views == nil && !r.Internal {
 		if views, err = e.viewNames(ctx); err != nil {
-			return fail(err)
+			return "", nil, err
 		}
 	}
 	if err := checkSQL(q, views, r.Internal); err != nil {
+		return "", nil, err
+	}
+	if r.Source != SourceAPI {
+		return q, e.Store.Query, nil
+	}
+	sc := scopes[r.OrgID]
+	if sc == nil {
+		if sc, err = e.orgScope(ctx, r.OrgID); err != nil {
+			return "", nil, err
+		}
+		scopes[r.OrgID] = sc
+	}
+	if err := sc.check(q); err != nil {
+		return "", nil, err
+	}
+	// Rules from API tokens run as `zoomsight query` does: on PostgreSQL
+	// never as a role that could escape a read-only transaction.
+	return sc.wrap(q), e.Store.UserQuery, nil
+}
+
+// run evaluates one rule at now.
+func (e *Engine) run(ctx context.Context, r *Rule, now time.Time, views map[string]bool, scopes map[int64]*scope) ([]Candidate, error) {
+	fail := func(err error) ([]Candidate, error) { return nil, &RuleError{r.Name, err} }
+	q, query, err := e.prepare(ctx, r, now, views, scopes)
+	if err != nil {
 		return fail(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, RuleTimeout)
 	defer cancel()
-	query := e.Store.Query
-	if r.Source == SourceAPI {
-		// Rules from API tokens run as `zoomsight query` does: on
-		// PostgreSQL never as a role that could escape a read-only
-		// transaction.
-		query = e.Store.UserQuery
-	}
 	var cols []string
 	var out []Candidate
 	seen := map[string]bool{}
@@ -325,8 +348,9 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 	var writes []*store.AlertWrite
 	failed := map[string]bool{}
 	present := map[string]bool{}
+	scopes := map[int64]*scope{}
 	for _, r := range rules {
-		cands, err := e.run(ctx, r, now, views)
+		cands, err := e.run(ctx, r, now, views, scopes)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()

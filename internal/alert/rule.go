@@ -52,6 +52,9 @@ type Rule struct {
 	// Summary is a text/template over the row's columns ({{.email}}).
 	Summary string
 	Source  string
+	// OrgID is the org of a rule stored through the API (Source api): it
+	// reads only that org's accounts (scope.go).
+	OrgID int64
 	// Internal rules (the built-in pack) may read the tables behind the
 	// views (e.g. accounts' sync intervals); others may name only the
 	// documented views.

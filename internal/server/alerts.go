@@ -18,11 +18,15 @@ import (
 )
 
 // alertsRoutes serves alerts, rules and silences (docs/monitoring.md).
-// Rules are the service's: they read every account, like `zoomsight
-// query`, so only admin tokens change them. Alerts and silences are
-// scoped to the org: an org sees alerts labelled with its accounts (and,
-// with an admin token, alerts of no account), and its silences only ever
-// match its own accounts' alerts.
+// A rule stored through the API is its org's: it reads only the org's
+// accounts (internal/alert/scope.go), only the org's admin tokens replace
+// or delete it, and only the org sees it and its alerts. Rules of the
+// configuration file and the built-in pack are the operator's: they read
+// every account, and every org sees them (a configured rule without its
+// SQL, which may name any org's accounts). Alerts and silences are scoped
+// to the org: an org sees alerts labelled with its accounts (and, with an
+// admin token, alerts of no account), and its silences only ever match
+// its own accounts' alerts.
 func (s *Server) alertsRoutes() {
 	s.handle("GET /api/v1/alerts", true, s.listAlerts)
 	s.handle("GET /api/v1/rules", true, s.listRules)
@@ -83,6 +87,16 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	for i, a := range accts {
 		names[i] = a.Name
 	}
+	rules, err := s.opts.Alerts.Engine.AllRules(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the rules failed")
+		return
+	}
+	// The rules whose alerts this org may see: the operator's and its own.
+	visible := map[string]bool{}
+	for _, rule := range rules {
+		visible[rule.Name] = ruleVisible(rule, r)
+	}
 	all, err := s.app.Store.Alerts(r.Context())
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the alerts failed")
@@ -98,6 +112,8 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	for _, a := range all {
 		acct, has := a.Labels["account"]
 		switch {
+		case !visible[a.Rule]: // another org's rule, or a rule since deleted
+			continue
 		case has && !slices.Contains(names, acct):
 			continue
 		case !has && (caller(r).Role != store.RoleAdmin || q.Get("account") != ""):
@@ -128,6 +144,12 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "notifiers": notifiers})
 }
 
+// ruleVisible says whether the caller's org sees rule: the operator's
+// rules (built in, configured) and its own org's.
+func ruleVisible(rule *alert.Rule, r *http.Request) bool {
+	return rule.Source != alert.SourceAPI || rule.OrgID == caller(r).OrgID
+}
+
 func ruleJSON(r *alert.Rule) map[string]any {
 	labels, key := r.Labels, r.Key
 	if labels == nil {
@@ -149,9 +171,17 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the rules failed")
 		return
 	}
-	items := make([]map[string]any, len(rules))
-	for i, rule := range rules {
-		items[i] = ruleJSON(rule)
+	items := []map[string]any{}
+	for _, rule := range rules {
+		if !ruleVisible(rule, r) {
+			continue
+		}
+		item := ruleJSON(rule)
+		if rule.Source == alert.SourceConfig {
+			// The operator's SQL may name any org's accounts.
+			item["sql"] = ""
+		}
+		items = append(items, item)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
@@ -195,7 +225,7 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request) {
 		forDur = d
 	}
 	rule := &alert.Rule{Name: in.Name, SQL: in.SQL, Labels: in.Labels, Key: in.Key, Severity: in.Severity, For: forDur, Summary: in.Summary,
-		Source: alert.SourceAPI}
+		Source: alert.SourceAPI, OrgID: caller(r).OrgID}
 	eng := s.opts.Alerts.Engine
 	existing, err := eng.AllRules(r.Context())
 	if err != nil {
@@ -208,6 +238,10 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusConflict, "conflict", fmt.Sprintf("rule %s is %s; pick another name", in.Name, sourceText(existing[i].Source)))
 			return
 		}
+		if existing[i].OrgID != caller(r).OrgID {
+			writeError(w, http.StatusConflict, "conflict", fmt.Sprintf("rule %s is another org's; pick another name", in.Name))
+			return
+		}
 		replaced = true
 	}
 	if err := eng.Check(r.Context(), rule); err != nil {
@@ -215,7 +249,7 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.app.Store.SaveAlertRule(r.Context(), &store.AlertRule{Name: rule.Name, SQL: rule.SQL, Labels: rule.Labels, Key: rule.Key,
-		Severity: rule.Severity, For: rule.For, Summary: rule.Summary, CreatedBy: caller(r).Org + "/" + caller(r).Name})
+		Severity: rule.Severity, For: rule.For, Summary: rule.Summary, CreatedBy: caller(r).Org + "/" + caller(r).Name, OrgID: rule.OrgID})
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "storing the rule failed")
 		return
@@ -243,7 +277,17 @@ func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "conflict", fmt.Sprintf("rule %s is %s", name, sourceText(s.opts.Alerts.Engine.Rules[i].Source)))
 		return
 	}
-	err := s.app.Store.DeleteAlertRule(r.Context(), name)
+	// Another org's rule is not there for this one.
+	rules, err := s.app.Store.AlertRules(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the rules failed")
+		return
+	}
+	if i := slices.IndexFunc(rules, func(x *store.AlertRule) bool { return x.Name == name }); i >= 0 && rules[i].OrgID != caller(r).OrgID {
+		err = store.ErrNotFound
+	} else {
+		err = s.app.Store.DeleteAlertRule(r.Context(), name)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no rule %q", name))
 		return

@@ -95,6 +95,7 @@ type tenancyEnv struct {
 	spare        zoomsim.Credentials
 	sharedTenant *zoomsim.Tenant
 	srv          *server.Server
+	alerts       *alert.Service
 }
 
 func setupTenancy(t *testing.T, dsn string) *tenancyEnv {
@@ -197,6 +198,7 @@ func setupTenancy(t *testing.T, dsn string) *tenancyEnv {
 	if _, err := svc.Evaluate(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
+	e.alerts = svc
 	e.srv = server.New(a, server.Options{SyncNow: func(string) bool { return true }, Alerts: svc})
 	srv := httptest.NewServer(e.srv)
 	t.Cleanup(srv.Close)

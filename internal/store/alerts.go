@@ -59,7 +59,10 @@ type AlertRule struct {
 	For      time.Duration
 	Summary  string
 	// CreatedBy names the API token that stored it.
-	CreatedBy            string
+	CreatedBy string
+	// OrgID is the org of that token: the rule reads only its accounts
+	// (0: an org since deleted; the rule reads no account).
+	OrgID                int64
 	CreatedAt, UpdatedAt time.Time
 }
 

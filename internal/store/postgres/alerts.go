@@ -58,13 +58,13 @@ func (db *DB) SaveAlertRule(ctx context.Context, r *store.AlertRule) error {
 		r.CreatedAt = now
 	}
 	r.UpdatedAt = now
-	_, err := db.pool.Exec(ctx, `INSERT INTO alert_rules (name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	_, err := db.pool.Exec(ctx, `INSERT INTO alert_rules (name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at, org_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (name) DO UPDATE SET sql = excluded.sql, labels = excluded.labels, key_columns = excluded.key_columns,
 			severity = excluded.severity, for_ms = excluded.for_ms, summary = excluded.summary, created_by = excluded.created_by,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, org_id = excluded.org_id`,
 		r.Name, r.SQL, alertJSON(nonNilMap(r.Labels)), alertJSON(nonNilSlice(r.Key)), r.Severity, r.For.Milliseconds(), r.Summary, r.CreatedBy,
-		ms(r.CreatedAt), ms(r.UpdatedAt))
+		ms(r.CreatedAt), ms(r.UpdatedAt), r.OrgID)
 	if err != nil {
 		return fmt.Errorf("saving alert rule %s: %w", r.Name, err)
 	}
@@ -88,13 +88,13 @@ func (db *DB) DeleteAlertRule(ctx context.Context, name string) error {
 
 // AlertRules lists the stored rules by name.
 func (db *DB) AlertRules(ctx context.Context) ([]*store.AlertRule, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at
+	rows, _ := db.pool.Query(ctx, `SELECT name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at, org_id
 		FROM alert_rules ORDER BY name`)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.AlertRule, error) {
 		r := &store.AlertRule{}
 		var labels, key string
 		var forMS, created, updated int64
-		if err := row.Scan(&r.Name, &r.SQL, &labels, &key, &r.Severity, &forMS, &r.Summary, &r.CreatedBy, &created, &updated); err != nil {
+		if err := row.Scan(&r.Name, &r.SQL, &labels, &key, &r.Severity, &forMS, &r.Summary, &r.CreatedBy, &created, &updated, &r.OrgID); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {

@@ -42,13 +42,13 @@ func (db *DB) SaveAlertRule(ctx context.Context, r *store.AlertRule) error {
 		r.CreatedAt = now
 	}
 	r.UpdatedAt = now
-	_, err := db.w.ExecContext(ctx, `INSERT INTO alert_rules (name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := db.w.ExecContext(ctx, `INSERT INTO alert_rules (name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at, org_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET sql = excluded.sql, labels = excluded.labels, key_columns = excluded.key_columns,
 			severity = excluded.severity, for_ms = excluded.for_ms, summary = excluded.summary, created_by = excluded.created_by,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, org_id = excluded.org_id`,
 		r.Name, r.SQL, alertJSON(nonNilMap(r.Labels)), alertJSON(nonNilSlice(r.Key)), r.Severity, r.For.Milliseconds(), r.Summary, r.CreatedBy,
-		ms(r.CreatedAt), ms(r.UpdatedAt))
+		ms(r.CreatedAt), ms(r.UpdatedAt), r.OrgID)
 	if err != nil {
 		return fmt.Errorf("saving alert rule %s: %w", r.Name, err)
 	}
@@ -87,7 +87,7 @@ func (db *DB) DeleteAlertRule(ctx context.Context, name string) error {
 
 // AlertRules lists the stored rules by name.
 func (db *DB) AlertRules(ctx context.Context) ([]*store.AlertRule, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at
+	rows, err := db.r.QueryContext(ctx, `SELECT name, sql, labels, key_columns, severity, for_ms, summary, created_by, created_at, updated_at, org_id
 		FROM alert_rules ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("listing alert rules: %w", err)
@@ -98,7 +98,7 @@ func (db *DB) AlertRules(ctx context.Context) ([]*store.AlertRule, error) {
 		r := &store.AlertRule{}
 		var labels, key string
 		var forMS, created, updated int64
-		if err := rows.Scan(&r.Name, &r.SQL, &labels, &key, &r.Severity, &forMS, &r.Summary, &r.CreatedBy, &created, &updated); err != nil {
+		if err := rows.Scan(&r.Name, &r.SQL, &labels, &key, &r.Severity, &forMS, &r.Summary, &r.CreatedBy, &created, &updated, &r.OrgID); err != nil {
 			return nil, fmt.Errorf("listing alert rules: %w", err)
 		}
 		if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {

@@ -17,12 +17,13 @@ func testAlerting(t *testing.T, open func(t *testing.T) store.Store) {
 	now := day(5, 10)
 	// Rules round-trip.
 	r := &store.AlertRule{Name: "r1", SQL: "SELECT 1", Labels: map[string]string{"team": "it"}, Key: []string{"account"}, Severity: "info",
-		For: 90 * time.Second, Summary: "s", CreatedBy: "tok"}
+		For: 90 * time.Second, Summary: "s", CreatedBy: "tok", OrgID: 7}
 	must(t, st.SaveAlertRule(ctx, r))
-	r.SQL = "SELECT 2"
+	r.SQL, r.OrgID = "SELECT 2", 8
 	must(t, st.SaveAlertRule(ctx, r))
 	rules, err := st.AlertRules(ctx)
-	if err != nil || len(rules) != 1 || rules[0].SQL != "SELECT 2" || rules[0].For != 90*time.Second || rules[0].Labels["team"] != "it" || rules[0].Key[0] != "account" {
+	if err != nil || len(rules) != 1 || rules[0].SQL != "SELECT 2" || rules[0].For != 90*time.Second || rules[0].Labels["team"] != "it" || rules[0].Key[0] != "account" ||
+		rules[0].OrgID != 8 {
 		t.Fatalf("AlertRules = %+v, %v", rules, err)
 	}
 	if err := st.DeleteAlertRule(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {

@@ -28,11 +28,7 @@ func (s *Server) EmitQSS(accountID string, from, to time.Time) (int, error) {
 	if t == nil {
 		return 0, fmt.Errorf("%w: %q", ErrNoAccount, accountID)
 	}
-	type ev struct {
-		ts      int64
-		payload map[string]any
-	}
-	var evs []ev
+	var evs []map[string]any
 	err := func() error {
 		t.mu.RLock()
 		defer t.mu.RUnlock()
@@ -47,8 +43,10 @@ func (s *Server) EmitQSS(accountID string, from, to time.Time) (int, error) {
 			for _, ss := range g.sessions(m, now, t) {
 				row := g.participantRow(m, &ss, now, true)
 				for i := range ss.samples(now) {
-					ts := ss.sampleTime(i)
-					if ts <= lo || ts > hi {
+					// Sent when the minute is complete (a minute of
+					// attendance after the previous one), though stamped
+					// on the minute: consecutive windows send each once.
+					if ready := ss.join + int64(i+1)*60; ready <= lo || ready > hi {
 						continue
 					}
 					var sample map[string]json.RawMessage
@@ -67,7 +65,7 @@ func (s *Server) EmitQSS(accountID string, from, to time.Time) (int, error) {
 					if row.ParticipantUserID != "" {
 						p["participant_user_id"] = row.ParticipantUserID
 					}
-					evs = append(evs, ev{ts, map[string]any{"object": map[string]any{"uuid": m.uuid, "participant": p}}})
+					evs = append(evs, map[string]any{"object": map[string]any{"uuid": m.uuid, "participant": p}})
 				}
 			}
 		}
@@ -77,7 +75,7 @@ func (s *Server) EmitQSS(accountID string, from, to time.Time) (int, error) {
 		return 0, err
 	}
 	for _, e := range evs {
-		s.emit(accountID, "meeting.participant_qos", e.payload)
+		s.emit(accountID, "meeting.participant_qos", e)
 	}
 	return len(evs), nil
 }

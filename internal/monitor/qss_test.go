@@ -79,7 +79,7 @@ func TestQSSThenDashboard(t *testing.T) {
 				}
 				return a, acct
 			}
-			both, bothAcct := open("both")   // QSS, then the sync
+			both, bothAcct := open("both")    // QSS, then the sync
 			alone, aloneAcct := open("alone") // the sync only
 			sync := func(a *app.App, acct *store.Account) {
 				t.Helper()
@@ -202,4 +202,3 @@ func toInt(v any) int64 {
 	fmt.Sscan(fmt.Sprint(v), &n)
 	return n
 }
-

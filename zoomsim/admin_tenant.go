@@ -396,6 +396,7 @@ func (s *Server) setLockSetting(accountID, path string, locked bool) error {
 func (s *Server) registerTenantAdmin(mux *http.ServeMux) {
 	const p = "/_sim/accounts/{accountId}"
 	s.registerWebhookAdmin(mux) // webhook_emit.go
+	s.registerQSSAdmin(mux)     // qss_emit.go
 	user := func(fn func(acct, user string, body []byte) (any, error)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			var body []byte

@@ -55,6 +55,10 @@ type Receiver struct {
 	// already stored in the inbox; without it such events are stored and
 	// left unapplied.
 	QoS func(ctx context.Context, accountID int64, body []byte) error
+	// CheckQoS, if set, vets a meeting.participant_qos body before it is
+	// stored: an error refuses it (400 malformed), so that no stored event
+	// is one QoS can never apply.
+	CheckQoS func(body []byte) error
 	// Observe, if set, is told of each request: event is the Zoom event
 	// ("" if unknown), reason "" when accepted or a Reject* reason.
 	Observe func(event, reason string)
@@ -214,6 +218,11 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) (event, reason
 	apply := true
 	switch {
 	case env.Event == "meeting.participant_qos":
+		if rc.CheckQoS != nil {
+			if err := rc.CheckQoS(raw); err != nil {
+				return env.Event, RejectMalformed, http.StatusBadRequest, reject(RejectMalformed, err.Error())
+			}
+		}
 		apply = false // stored, then ingested below
 	case handled(env.Event):
 		differ := &Differ{}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/ingest"
 	"github.com/zoomsight/zoomsight/internal/monitor"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
@@ -59,6 +60,20 @@ func (s *Server) changesRoutes() {
 			}
 			return monitor.Target{AccountID: acct.ID, ZoomAccountID: acct.ZoomAccountID, Secret: []byte(sec.Reveal())}, nil
 		},
+	}
+	// QSS minutes (meeting.participant_qos) go into the QoS series and
+	// rollups as soon as they are stored (store.QSS).
+	rc.CheckQoS = func(body []byte) error {
+		_, err := ingest.ParseQSS(body)
+		return err
+	}
+	rc.QoS = func(ctx context.Context, accountID int64, body []byte) error {
+		p, err := ingest.ParseQSS(body)
+		if err != nil {
+			return err
+		}
+		_, err = s.app.Store.PutQSS(ctx, accountID, []store.QSSParticipant{p})
+		return err
 	}
 	s.handle("POST /webhooks/zoom/{account}", false, rc.ServeHTTP)
 	s.handle("GET /api/v1/changes", true, s.listChanges)

@@ -124,6 +124,7 @@ type Store interface {
 	OrgData  // account orgs, org settings, one run and its progress (orgdata.go)
 	Activity // sign-in and operation logs, usage, plans, features, HR roster (activity.go)
 	Meetings // meetings, participants, QoS and the customer's network (meetings.go)
+	QSS      // near-real-time QoS from Zoom's QSS webhooks (qss.go)
 	Changes  // change events and the Zoom webhook inbox (changes.go)
 	Web      // the dashboard's users and sessions (web.go)
 	Alerting // alert rules, alerts, silences and the notification outbox (alerts.go)

@@ -211,12 +211,21 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 			samples[id] = store.SortQoSSamples(ss)
 			written += len(samples[id])
 		}
+		// QSS minutes of these sessions move into them (store.QSS), under
+		// the rollup lock PutQSS takes.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", rollupLock, int32(accountID)); err != nil {
+			return err
+		}
+		adopted, err := store.AdoptQSS(ctx, rollTx{tx}, accountID, ids, samples)
+		if err != nil {
+			return err
+		}
 		// The rollups in the same transaction, so they never disagree.
 		all, err := store.PutQoSSeries(ctx, rollTx{tx}, accountID, samples)
 		if err != nil {
 			return err
 		}
-		return rollQoS(ctx, tx, accountID, slices.Sorted(maps.Keys(samples)), all)
+		return rollQoS(ctx, tx, accountID, append(slices.Sorted(maps.Keys(samples)), adopted...), all)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)

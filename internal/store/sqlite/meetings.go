@@ -195,12 +195,17 @@ func (db *DB) UpsertQoS(ctx context.Context, runID, accountID int64, qps []store
 			samples[id] = store.SortQoSSamples(ss)
 			written += len(samples[id])
 		}
+		// QSS minutes of these sessions move into them (store.QSS).
+		adopted, err := store.AdoptQSS(ctx, rollTx{tx}, accountID, ids, samples)
+		if err != nil {
+			return err
+		}
 		// The rollups in the same transaction, so they never disagree.
 		all, err := store.PutQoSSeries(ctx, rollTx{tx}, accountID, samples)
 		if err != nil {
 			return err
 		}
-		return store.RollQoS(ctx, rollTx{tx}, accountID, slices.Sorted(maps.Keys(samples)), all)
+		return store.RollQoS(ctx, rollTx{tx}, accountID, append(slices.Sorted(maps.Keys(samples)), adopted...), all)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("writing QoS of %d participants of account %d: %w", len(qps), accountID, err)

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdentityCounts", testIdentityCounts}, // counts.go
 		{"Meetings", testMeetings},             // meetings.go
 		{"QoSRoundTrip", testQoSRoundTrip},     // qosseries.go
+		{"QSS", testQSS},                       // qss.go
 		{"ViewsCatalog", testViewsCatalog},     // schema.go
 		{"Access", testAccess},                 // access.go
 		{"Shared", testShared},                 // shared.go

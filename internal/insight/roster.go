@@ -236,8 +236,15 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 	if o.Account != "" {
 		where += " AND account = " + quote(o.Account)
 	}
+	noRoster, err := rosterEmpty(ctx, st, o.Org)
+	if err != nil {
+		return nil, err
+	}
+	if noRoster {
+		return unmatchedUsers(ctx, st, o)
+	}
 	addOns := map[string]string{}
-	err := st.Query(ctx, "SELECT account, key, large_meeting, webinar FROM licence_insight WHERE large_meeting = 1 OR webinar = 1", func(_ []string, r []any) error {
+	err = st.Query(ctx, "SELECT account, key, large_meeting, webinar FROM licence_insight WHERE large_meeting = 1 OR webinar = 1", func(_ []string, r []any) error {
 		var held []string
 		if num(r[2]) != 0 {
 			held = append(held, "large meeting")
@@ -268,16 +275,7 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 			EmployeeStatus: str(r[8]), TerminationDate: str(r[9]), MatchedBy: str(r[11])}
 		key, typ, dept, rdept := str(r[1]), num(r[4]), str(r[6]), str(r[10])
 		if f.MatchedBy == "" {
-			local, domain, _ := strings.Cut(strings.ToLower(f.Email), "@")
-			switch {
-			case len(company) > 0 && !company[domain]:
-				f.Finding, f.Detail = FindingExternal, "no employee; "+domain+" is not a company domain"
-			case slices.ContainsFunc(o.Config.ServiceAccountPrefixes, func(p string) bool { return strings.HasPrefix(local, strings.ToLower(p)) }):
-				f.Finding, f.Detail = FindingServiceAccount, "no employee; named like a service account"
-			default:
-				f.Finding, f.Detail = FindingNoEmployee, "no employee matches by id or e-mail"
-			}
-			out = append(out, f)
+			out = append(out, unmatched(f, company, o.Config))
 			return nil
 		}
 		left := slices.ContainsFunc(o.Config.TerminatedStatuses, func(s string) bool { return strings.EqualFold(s, f.EmployeeStatus) }) ||
@@ -308,6 +306,62 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 	if err != nil {
 		return nil, err
 	}
+	sortRosterFindings(out)
+	return out, nil
+}
+
+// unmatched classifies a user no employee matches.
+func unmatched(f RosterFinding, company map[string]bool, cfg RosterConfig) RosterFinding {
+	local, domain, _ := strings.Cut(strings.ToLower(f.Email), "@")
+	switch {
+	case len(company) > 0 && !company[domain]:
+		f.Finding, f.Detail = FindingExternal, "no employee; "+domain+" is not a company domain"
+	case slices.ContainsFunc(cfg.ServiceAccountPrefixes, func(p string) bool { return strings.HasPrefix(local, strings.ToLower(p)) }):
+		f.Finding, f.Detail = FindingServiceAccount, "no employee; named like a service account"
+	default:
+		f.Finding, f.Detail = FindingNoEmployee, "no employee matches by id or e-mail"
+	}
+	return f
+}
+
+// rosterEmpty tells whether org ("" the global roster) has no employee:
+// then no user matches and roster_match's joins are skipped.
+func rosterEmpty(ctx context.Context, st store.Store, org string) (bool, error) {
+	q := "SELECT count(*) FROM hr_roster WHERE org_id = 0"
+	if org != "" {
+		q = "SELECT count(*) FROM hr_roster WHERE org_id IN (SELECT id FROM orgs WHERE name = " + quote(org) + ")"
+	}
+	n := 0
+	err := st.Query(ctx, q, func(_ []string, r []any) error { n = num(r[0]); return nil })
+	return n == 0, err
+}
+
+// unmatchedUsers is RosterFindings when the roster is empty: every user of
+// the accounts the roster would cover (org's, or those linked to no org
+// for the global roster) is unmatched, in roster_match's order.
+func unmatchedUsers(ctx context.Context, st store.Store, o RosterOptions) ([]RosterFinding, error) {
+	scope := "account IN (SELECT name FROM accounts WHERE id NOT IN (SELECT account_id FROM org_accounts))"
+	if o.Org != "" {
+		scope = "account IN (SELECT a.name FROM accounts a JOIN org_accounts oa ON oa.account_id = a.id JOIN orgs g ON g.id = oa.org_id WHERE g.name = " + quote(o.Org) + ")"
+	}
+	if o.Account != "" {
+		scope += " AND account = " + quote(o.Account)
+	}
+	var out []RosterFinding
+	err := st.Query(ctx, "SELECT account, email, status, license FROM zoom_user WHERE "+scope+" ORDER BY account, email", func(_ []string, r []any) error {
+		out = append(out, unmatched(RosterFinding{Account: str(r[0]), Email: str(r[1]), ZoomStatus: str(r[2]), License: str(r[3])}, nil, o.Config))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortRosterFindings(out)
+	return out, nil
+}
+
+// sortRosterFindings orders findings by account, then leavers first; the
+// order within (by e-mail) is kept.
+func sortRosterFindings(out []RosterFinding) {
 	order := map[string]int{FindingLeaver: 0, FindingNoEmployee: 1, FindingExternal: 2, FindingServiceAccount: 3, FindingDeptMismatch: 4}
 	slices.SortStableFunc(out, func(a, b RosterFinding) int {
 		if a.Account != b.Account {
@@ -315,5 +369,4 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 		}
 		return order[a.Finding] - order[b.Finding]
 	})
-	return out, nil
 }

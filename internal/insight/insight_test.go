@@ -503,6 +503,7 @@ func TestRosterEmpty(t *testing.T) {
 			if v := fromView(org); len(got) != want || !slices.Equal(got, v) {
 				t.Errorf("org %q: findings\n got  %+v\n want %+v (%d)", org, got, v, want)
 			}
+			checkPage(t, st, insight.RosterOptions{Org: org, Account: "acme", Now: now, Config: cfg}, got)
 		}
 		check("", 4) // the account is linked to no org: the global roster covers it
 		o1, err := st.EnsureOrg(ctx, "O1")
@@ -518,5 +519,41 @@ func TestRosterEmpty(t *testing.T) {
 		check("", 0)
 		check("O1", 4)
 		check("O2", 0)
+		// With a roster, a page is the findings cut.
+		ro, err := insight.ParseRoster(ctx, strings.NewReader("email,employee_id,status\nbob@acme.test,E2,Terminated\n"), cfg, "hr.csv", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro.OrgID = o1.ID
+		if err := st.ReplaceRoster(ctx, ro); err != nil {
+			t.Fatal(err)
+		}
+		o := insight.RosterOptions{Org: "O1", Account: "acme", Now: now, Config: cfg}
+		all, err := insight.RosterFindings(ctx, st, o)
+		if err != nil || len(all) != 4 || all[0].Finding != insight.FindingLeaver {
+			t.Fatalf("roster findings with a roster: %+v, %v; want a leaver first and 3 more", all, err)
+		}
+		checkPage(t, st, o, all)
 	})
+}
+
+// checkPage checks that every page of RosterPage is all's first findings,
+// with all's count and leavers.
+func checkPage(t *testing.T, st store.Store, o insight.RosterOptions, all []insight.RosterFinding) {
+	t.Helper()
+	leavers := 0
+	for _, f := range all {
+		if f.Finding == insight.FindingLeaver {
+			leavers++
+		}
+	}
+	for limit := 1; limit <= len(all)+1; limit++ {
+		page, total, l, err := insight.RosterPage(t.Context(), st, o, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := all[:min(limit, len(all))]; !slices.Equal(page, want) || total != len(all) || l != leavers {
+			t.Errorf("org %q, page of %d: %+v, %d in all, %d leavers; want %+v, %d, %d", o.Org, limit, page, total, l, want, len(all), leavers)
+		}
+	}
 }

@@ -336,19 +336,31 @@ func rosterEmpty(ctx context.Context, st store.Store, org string) (bool, error) 
 	return n == 0, err
 }
 
-// unmatchedUsers is RosterFindings when the roster is empty: every user of
-// the accounts the roster would cover (org's, or those linked to no org
-// for the global roster) is unmatched, in roster_match's order.
-func unmatchedUsers(ctx context.Context, st store.Store, o RosterOptions) ([]RosterFinding, error) {
-	scope := "account IN (SELECT name FROM accounts WHERE id NOT IN (SELECT account_id FROM org_accounts))"
+// rosterAccounts is the condition on accounts selecting those o's roster
+// covers: the org's, or those linked to no org for the global roster; and
+// o.Account alone when given.
+func rosterAccounts(o RosterOptions) string {
+	c := "id NOT IN (SELECT account_id FROM org_accounts)"
 	if o.Org != "" {
-		scope = "account IN (SELECT a.name FROM accounts a JOIN org_accounts oa ON oa.account_id = a.id JOIN orgs g ON g.id = oa.org_id WHERE g.name = " + quote(o.Org) + ")"
+		c = "id IN (SELECT oa.account_id FROM org_accounts oa JOIN orgs g ON g.id = oa.org_id WHERE g.name = " + quote(o.Org) + ")"
 	}
 	if o.Account != "" {
-		scope += " AND account = " + quote(o.Account)
+		c += " AND name = " + quote(o.Account)
 	}
+	return c
+}
+
+// rosterScope is the condition on zoom_user selecting the users o's roster
+// covers.
+func rosterScope(o RosterOptions) string {
+	return "account IN (SELECT name FROM accounts WHERE " + rosterAccounts(o) + ")"
+}
+
+// unmatchedUsers is RosterFindings when the roster is empty: every user in
+// scope is unmatched, in roster_match's order.
+func unmatchedUsers(ctx context.Context, st store.Store, o RosterOptions) ([]RosterFinding, error) {
 	var out []RosterFinding
-	err := st.Query(ctx, "SELECT account, email, status, license FROM zoom_user WHERE "+scope+" ORDER BY account, email", func(_ []string, r []any) error {
+	err := st.Query(ctx, "SELECT account, email, status, license FROM zoom_user WHERE "+rosterScope(o)+" ORDER BY account, email", func(_ []string, r []any) error {
 		out = append(out, unmatched(RosterFinding{Account: str(r[0]), Email: str(r[1]), ZoomStatus: str(r[2]), License: str(r[3])}, nil, o.Config))
 		return nil
 	})
@@ -357,6 +369,61 @@ func unmatchedUsers(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 	}
 	sortRosterFindings(out)
 	return out, nil
+}
+
+// RosterPage is the first limit findings of RosterFindings for one account
+// (o.Account), with the count of all of them and of the leavers: what a
+// page of findings shows. When the roster is empty it reads only the
+// users it shows and counts the rest, not 100,000 findings to show 300.
+func RosterPage(ctx context.Context, st store.Store, o RosterOptions, limit int) (page []RosterFinding, total, leavers int, err error) {
+	empty, err := rosterEmpty(ctx, st, o.Org)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if !empty || o.Account == "" {
+		all, err := RosterFindings(ctx, st, o)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for _, f := range all {
+			if f.Finding == FindingLeaver {
+				leavers++
+			}
+		}
+		return all[:min(len(all), limit)], len(all), leavers, nil
+	}
+	scope := rosterScope(o)
+	// Every user in scope is one finding: count them by the base table's
+	// account index, not the view's joined rows.
+	if err := st.Query(ctx, "SELECT count(*) FROM zoom_users WHERE deleted_run IS NULL AND account_id IN (SELECT id FROM accounts WHERE "+
+		rosterAccounts(o)+")", func(_ []string, r []any) error {
+		total = num(r[0])
+		return nil
+	}); err != nil {
+		return nil, 0, 0, err
+	}
+	// One account: no_employee findings come first, service accounts
+	// after, each in e-mail order; the reading stops once the page is
+	// full of the first kind.
+	var first, later []RosterFinding
+	errFull := errors.New("page full")
+	err = st.Query(ctx, "SELECT account, email, status, license FROM zoom_user WHERE "+scope+" ORDER BY account, email", func(_ []string, r []any) error {
+		f := unmatched(RosterFinding{Account: str(r[0]), Email: str(r[1]), ZoomStatus: str(r[2]), License: str(r[3])}, nil, o.Config)
+		if f.Finding == FindingNoEmployee {
+			first = append(first, f)
+		} else if len(later) < limit {
+			later = append(later, f)
+		}
+		if len(first) >= limit {
+			return errFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFull) {
+		return nil, 0, 0, err
+	}
+	page = append(first, later...)
+	return page[:min(len(page), limit)], total, 0, nil
 }
 
 // sortRosterFindings orders findings by account, then leavers first; the

@@ -398,10 +398,18 @@ type licencesData struct {
 	Currency                   string
 }
 
-// licenceData reads the licence report of the session's org, and its
-// roster findings when roster is set (the page, the roster CSV): on a big
-// tenant each costs a scan of its users.
-func (h *Handler) licenceData(r *http.Request, roster bool) (*licencesData, error) {
+// rosterMode is how much of the roster findings licenceData reads.
+type rosterMode int
+
+const (
+	rosterNone rosterMode = iota // the reclaimable and seats CSV do not show them
+	rosterPage                   // the page shows maxRows of each account's
+	rosterAll                    // the roster CSV has them all
+)
+
+// licenceData reads the licence report of the session's org and its roster
+// findings as roster says: on a big tenant each costs a scan of its users.
+func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData, error) {
 	accts, err := h.orgAccounts(r)
 	if err != nil {
 		return nil, err
@@ -424,7 +432,18 @@ func (h *Handler) licenceData(r *http.Request, roster bool) (*licencesData, erro
 		d.Report.Seats = append(d.Report.Seats, rep.Seats...)
 		d.Report.AddOns = append(d.Report.AddOns, rep.AddOns...)
 		d.Report.Findings = append(d.Report.Findings, rep.Findings...)
-		if !roster {
+		if roster == rosterNone {
+			continue
+		}
+		if roster == rosterPage {
+			// The page shows maxRows findings: read no more than that
+			// of each account (a roster not imported makes every user
+			// one).
+			ros, total, leavers, err := insight.RosterPage(r.Context(), h.app.Store, insight.RosterOptions{Org: session(r).Org, Account: a.Name, Now: h.opts.Now(), Config: cfg.Roster}, maxRows)
+			if err != nil {
+				return nil, err
+			}
+			d.Roster, d.RosterTotal, d.Leavers = append(d.Roster, ros...), d.RosterTotal+total, d.Leavers+leavers
 			continue
 		}
 		ros, err := insight.RosterFindings(r.Context(), h.app.Store, insight.RosterOptions{Org: session(r).Org, Account: a.Name, Now: h.opts.Now(), Config: cfg.Roster})
@@ -434,7 +453,7 @@ func (h *Handler) licenceData(r *http.Request, roster bool) (*licencesData, erro
 		d.Roster = append(d.Roster, ros...)
 	}
 	for _, f := range d.Roster {
-		if f.Finding == insight.FindingLeaver {
+		if roster == rosterAll && f.Finding == insight.FindingLeaver {
 			d.Leavers++
 		}
 	}
@@ -447,7 +466,7 @@ func (h *Handler) licenceData(r *http.Request, roster bool) (*licencesData, erro
 const maxRows = 300
 
 func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
-	d, err := h.licenceData(r, true)
+	d, err := h.licenceData(r, rosterPage)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
@@ -458,7 +477,8 @@ func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
 
 // cut keeps the first maxRows rows of each table.
 func (d *licencesData) cut() {
-	d.FindingsTotal, d.RosterTotal = len(d.Report.Findings), len(d.Roster)
+	d.FindingsTotal = len(d.Report.Findings)
+	d.RosterTotal = max(d.RosterTotal, len(d.Roster)) // counted by RosterPage
 	d.Report.Findings = d.Report.Findings[:min(len(d.Report.Findings), maxRows)]
 	d.Roster = d.Roster[:min(len(d.Roster), maxRows)]
 }
@@ -466,7 +486,11 @@ func (d *licencesData) cut() {
 // licencesCSV downloads one table of the licences page.
 func (h *Handler) licencesCSV(w http.ResponseWriter, r *http.Request) {
 	table := r.URL.Query().Get("table")
-	d, err := h.licenceData(r, table == "roster")
+	mode := rosterNone
+	if table == "roster" {
+		mode = rosterAll
+	}
+	d, err := h.licenceData(r, mode)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
@@ -530,7 +554,7 @@ func (h *Handler) rosterUpload(w http.ResponseWriter, r *http.Request) {
 	ro, err := insight.ParseRoster(r.Context(), file, cfg.Roster, hdr.Filename, h.opts.Now())
 	var re *insight.RosterError
 	if errors.As(err, &re) {
-		d, derr := h.licenceData(r, true)
+		d, derr := h.licenceData(r, rosterPage)
 		if derr != nil {
 			h.failErr(w, r, derr)
 			return

@@ -392,7 +392,6 @@ func RosterPage(ctx context.Context, st store.Store, o RosterOptions, limit int)
 		}
 		return all[:min(len(all), limit)], len(all), leavers, nil
 	}
-	scope := rosterScope(o)
 	// Every user in scope is one finding: count them by the base table's
 	// account index, not the view's joined rows.
 	if err := st.Query(ctx, "SELECT count(*) FROM zoom_users WHERE deleted_run IS NULL AND account_id IN (SELECT id FROM accounts WHERE "+
@@ -403,26 +402,38 @@ func RosterPage(ctx context.Context, st store.Store, o RosterOptions, limit int)
 		return nil, 0, 0, err
 	}
 	// One account: no_employee findings come first, service accounts
-	// after, each in e-mail order; the reading stops once the page is
-	// full of the first kind.
-	var first, later []RosterFinding
-	errFull := errors.New("page full")
-	err = st.Query(ctx, "SELECT account, email, status, license FROM zoom_user WHERE "+scope+" ORDER BY account, email", func(_ []string, r []any) error {
-		f := unmatched(RosterFinding{Account: str(r[0]), Email: str(r[1]), ZoomStatus: str(r[2]), License: str(r[3])}, nil, o.Config)
-		if f.Finding == FindingNoEmployee {
-			first = append(first, f)
-		} else if len(later) < limit {
-			later = append(later, f)
-		}
-		if len(first) >= limit {
-			return errFull
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errFull) {
-		return nil, 0, 0, err
+	// after, each in e-mail order. The users are read a page at a time
+	// (a LIMIT, not a cursor left open: PostgreSQL would send the rest)
+	// until the page is full of the first kind.
+	if limit <= 0 {
+		return nil, total, 0, nil
 	}
-	page = append(first, later...)
+	var first, later []RosterFinding
+	for offset := 0; ; offset += limit {
+		n := 0
+		// zoom_user's rows, from the base table by its index
+		// zoom_users_account_email (migration 0023).
+		err = st.Query(ctx, fmt.Sprintf(`SELECT email, status,
+			CASE type WHEN 1 THEN 'basic' WHEN 2 THEN 'licensed' WHEN 4 THEN 'unassigned' WHEN 99 THEN 'none' END
+			FROM zoom_users WHERE deleted_run IS NULL AND account_id = (SELECT id FROM accounts WHERE %s)
+			ORDER BY email, key LIMIT %d OFFSET %d`, rosterAccounts(o), limit, offset), func(_ []string, r []any) error {
+			n++
+			f := unmatched(RosterFinding{Account: o.Account, Email: str(r[0]), ZoomStatus: str(r[1]), License: str(r[2])}, nil, o.Config)
+			if f.Finding == FindingNoEmployee {
+				first = append(first, f)
+			} else if len(later) < limit {
+				later = append(later, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if len(first) >= limit || n < limit {
+			break
+		}
+	}
+	page = append(first[:min(len(first), limit)], later...)
 	return page[:min(len(page), limit)], total, 0, nil
 }
 

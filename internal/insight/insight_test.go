@@ -455,3 +455,105 @@ func TestQoSCauses(t *testing.T) {
 		}
 	})
 }
+
+// With no roster imported every user the roster would cover is unmatched;
+// RosterFindings answers that without roster_match's joins, and must give
+// what the view gives: the users of the org's accounts (of the accounts
+// linked to no org for the global roster), in e-mail order.
+func TestRosterEmpty(t *testing.T) {
+	cfg := insight.DefaultConfig().Roster
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		ctx := t.Context()
+		tn := newTenant(t, st, []store.User{
+			{ZoomID: "u2", Email: "bob@acme.test", Type: 2, Status: "active"},
+			{ZoomID: "u1", Email: "ann@acme.test", Type: 1, Status: "inactive"},
+			{Key: "pending:eve@acme.test", Email: "eve@acme.test", Type: 2, Status: "pending"},
+			{ZoomID: "u6", Email: "noreply@acme.test", Type: 1, Status: "active"},
+		})
+		fromView := func(org string) []insight.RosterFinding {
+			cond := "org IS NULL"
+			if org != "" {
+				cond = "org = '" + org + "'"
+			}
+			var out []insight.RosterFinding
+			err := st.Query(ctx, "SELECT account, email, status, license FROM roster_match WHERE user_key IS NOT NULL AND "+cond+" ORDER BY account, email",
+				func(_ []string, r []any) error {
+					f := insight.RosterFinding{Account: r[0].(string), Email: r[1].(string), ZoomStatus: r[2].(string), License: r[3].(string),
+						Finding: insight.FindingNoEmployee, Detail: "no employee matches by id or e-mail"}
+					if strings.HasPrefix(f.Email, "noreply") {
+						f.Finding, f.Detail = insight.FindingServiceAccount, "no employee; named like a service account"
+					}
+					out = append(out, f)
+					return nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortStableFunc(out, func(a, b insight.RosterFinding) int {
+				return strings.Compare(a.Finding, b.Finding) // no_employee before service_account, as RosterFindings orders them
+			})
+			return out
+		}
+		check := func(org string, want int) {
+			t.Helper()
+			got, err := insight.RosterFindings(ctx, st, insight.RosterOptions{Org: org, Now: now, Config: cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := fromView(org); len(got) != want || !slices.Equal(got, v) {
+				t.Errorf("org %q: findings\n got  %+v\n want %+v (%d)", org, got, v, want)
+			}
+			checkPage(t, st, insight.RosterOptions{Org: org, Account: "acme", Now: now, Config: cfg}, got)
+		}
+		check("", 4) // the account is linked to no org: the global roster covers it
+		o1, err := st.EnsureOrg(ctx, "O1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.EnsureOrg(ctx, "O2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.LinkAccount(ctx, o1.ID, tn.acct.ID); err != nil {
+			t.Fatal(err)
+		}
+		check("", 0)
+		check("O1", 4)
+		check("O2", 0)
+		// With a roster, a page is the findings cut.
+		ro, err := insight.ParseRoster(ctx, strings.NewReader("email,employee_id,status\nbob@acme.test,E2,Terminated\n"), cfg, "hr.csv", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro.OrgID = o1.ID
+		if err := st.ReplaceRoster(ctx, ro); err != nil {
+			t.Fatal(err)
+		}
+		o := insight.RosterOptions{Org: "O1", Account: "acme", Now: now, Config: cfg}
+		all, err := insight.RosterFindings(ctx, st, o)
+		if err != nil || len(all) != 4 || all[0].Finding != insight.FindingLeaver {
+			t.Fatalf("roster findings with a roster: %+v, %v; want a leaver first and 3 more", all, err)
+		}
+		checkPage(t, st, o, all)
+	})
+}
+
+// checkPage checks that every page of RosterPage is all's first findings,
+// with all's count and leavers.
+func checkPage(t *testing.T, st store.Store, o insight.RosterOptions, all []insight.RosterFinding) {
+	t.Helper()
+	leavers := 0
+	for _, f := range all {
+		if f.Finding == insight.FindingLeaver {
+			leavers++
+		}
+	}
+	for limit := 1; limit <= len(all)+1; limit++ {
+		page, total, l, err := insight.RosterPage(t.Context(), st, o, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := all[:min(limit, len(all))]; !slices.Equal(page, want) || total != len(all) || l != leavers {
+			t.Errorf("org %q, page of %d: %+v, %d in all, %d leavers; want %+v, %d, %d", o.Org, limit, page, total, l, want, len(all), leavers)
+		}
+	}
+}

@@ -119,9 +119,8 @@ func (u licenceUser) addOns() []heldAddOn {
 	return h
 }
 
-// Licences computes the licence insight from the zoom_user,
-// zoom_user_last_activity, zoom_user_feature, zoom_plan and zoom_account
-// views (licence_insight is the same per user, for queries of your own).
+// Licences computes the licence insight from the licence_insight,
+// zoom_plan and zoom_account views.
 // Times are compared as RFC 3339 UTC text, the form Query gives on both
 // drivers.
 func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceReport, error) {
@@ -170,40 +169,43 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		return nil, err
 	}
 
-	// Three scans without joins across them (a per-user join is what
-	// costs on 100,000 users): the latest activity per e-mail, the add-on
-	// holders, and the users.
-	type activity struct{ signIn, hosted string }
-	acts := map[string]activity{}
-	err = st.Query(ctx, "SELECT account, email, last_sign_in, last_hosted_date FROM zoom_user_last_activity"+where, func(_ []string, r []any) error {
-		acts[str(r[0])+"\x00"+str(r[1])] = activity{str(r[2]), str(r[3])}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	// Seats are counted in SQL, and only the users that can make a finding
+	// are read: on 100,000 users reading every row into Go is what cost.
+	// The filter below is a superset of the findings' conditions, which
+	// are still decided in Go on the values read.
+	seats := map[string]*SeatSummary{}
+	seat := func(account string) *SeatSummary {
+		s := seats[account]
+		if s == nil {
+			s = &SeatSummary{Account: account, Plan: acctType[account], Unavailable: unavailable[account]}
+			seats[account] = s
+		}
+		return s
 	}
-	type holding struct {
-		large, webinar   bool
-		largeCap, webCap int
-	}
-	held := map[string]holding{}
-	err = st.Query(ctx, "SELECT account, user_key, large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM zoom_user_feature"+
-		andWhere(where, "(large_meeting = 1 OR webinar = 1)"), func(_ []string, r []any) error {
-		held[str(r[0])+"\x00"+str(r[1])] = holding{num(r[2]) != 0, num(r[4]) != 0, num(r[3]), num(r[5])}
+	recentCond := "(last_sign_in >= " + quote(cut) + " OR last_hosted_date >= " + quote(cutDay) + ")"
+	err = st.Query(ctx, "SELECT account,"+
+		" SUM(CASE WHEN type = 2 AND status = 'active' THEN 1 ELSE 0 END),"+
+		" SUM(CASE WHEN type = 2 AND status = 'active' AND "+recentCond+" THEN 1 ELSE 0 END),"+
+		" SUM(CASE WHEN type = 2 AND status = 'pending' THEN 1 ELSE 0 END)"+
+		" FROM licence_insight"+where+" GROUP BY account", func(_ []string, r []any) error {
+		s := seat(str(r[0]))
+		s.Licensed, s.Active, s.Pending = num(r[1]), num(r[2]), num(r[3])
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	var users []licenceUser
-	err = st.Query(ctx, "SELECT account, key, email, status, type, license, created_at, last_login_time FROM zoom_user"+where, func(_ []string, r []any) error {
-		u := licenceUser{account: str(r[0]), email: str(r[2]), status: str(r[3]), typ: num(r[4]), license: str(r[5]),
-			created: str(r[6]), lastSignIn: str(r[7])}
-		if a, ok := acts[u.account+"\x00"+strings.ToLower(u.email)]; ok {
-			u.lastSignIn, u.lastMeeting = max(u.lastSignIn, a.signIn), a.hosted
-		}
-		if h, ok := held[u.account+"\x00"+str(r[1])]; ok {
-			u.large, u.largeCap, u.webinar, u.webCap = h.large, h.largeCap, h.webinar, h.webCap
+	err = st.Query(ctx, "SELECT account, email, status, type, license, created_at, last_sign_in, last_hosted_date,"+
+		" large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM licence_insight"+
+		andWhere(where, "((status = 'active' AND last_sign_in IS NULL)"+
+			" OR (status = 'active' AND type = 2 AND last_sign_in < "+quote(cut)+" AND COALESCE(last_hosted_date, '') < "+quote(cutDay)+")"+
+			" OR (status = 'pending' AND created_at < "+quote(cut)+")"+
+			" OR (status = 'inactive' AND (large_meeting = 1 OR webinar = 1)))"), func(_ []string, r []any) error {
+		u := licenceUser{account: str(r[0]), email: str(r[1]), status: str(r[2]), typ: num(r[3]), license: str(r[4]),
+			created: str(r[5]), lastSignIn: str(r[6]), lastMeeting: str(r[7])}
+		if num(r[8]) != 0 || num(r[10]) != 0 {
+			u.large, u.largeCap, u.webinar, u.webCap = num(r[8]) != 0, num(r[9]), num(r[10]) != 0, num(r[11])
 		}
 		users = append(users, u)
 		return nil
@@ -220,15 +222,6 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		}
 		return m[strconv.Itoa(capacity)]
 	}
-	seats := map[string]*SeatSummary{}
-	seat := func(account string) *SeatSummary {
-		s := seats[account]
-		if s == nil {
-			s = &SeatSummary{Account: account, Plan: acctType[account], Unavailable: unavailable[account]}
-			seats[account] = s
-		}
-		return s
-	}
 	type addKey struct {
 		account, plan string
 		capacity      int
@@ -236,18 +229,8 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 	deact, idle := map[addKey]int{}, map[addKey]int{}
 	add := func(f LicenceFinding) { rep.Findings = append(rep.Findings, f) }
 	for _, u := range users {
-		s := seat(u.account)
 		licensed := u.typ == 2
 		recent := u.lastSignIn >= cut || u.lastMeeting >= cutDay
-		if licensed && u.status == "active" {
-			s.Licensed++
-			if recent {
-				s.Active++
-			}
-		}
-		if licensed && u.status == "pending" {
-			s.Pending++
-		}
 		base := LicenceFinding{Account: u.account, Email: u.email, License: u.license, Status: u.status, CreatedAt: u.created,
 			LastSignIn: u.lastSignIn, LastMeeting: u.lastMeeting, Quantity: 1}
 		switch u.status {

@@ -236,8 +236,15 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 	if o.Account != "" {
 		where += " AND account = " + quote(o.Account)
 	}
+	noRoster, err := rosterEmpty(ctx, st, o.Org)
+	if err != nil {
+		return nil, err
+	}
+	if noRoster {
+		return unmatchedUsers(ctx, st, o)
+	}
 	addOns := map[string]string{}
-	err := st.Query(ctx, "SELECT account, key, large_meeting, webinar FROM licence_insight WHERE large_meeting = 1 OR webinar = 1", func(_ []string, r []any) error {
+	err = st.Query(ctx, "SELECT account, key, large_meeting, webinar FROM licence_insight WHERE large_meeting = 1 OR webinar = 1", func(_ []string, r []any) error {
 		var held []string
 		if num(r[2]) != 0 {
 			held = append(held, "large meeting")
@@ -268,16 +275,7 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 			EmployeeStatus: str(r[8]), TerminationDate: str(r[9]), MatchedBy: str(r[11])}
 		key, typ, dept, rdept := str(r[1]), num(r[4]), str(r[6]), str(r[10])
 		if f.MatchedBy == "" {
-			local, domain, _ := strings.Cut(strings.ToLower(f.Email), "@")
-			switch {
-			case len(company) > 0 && !company[domain]:
-				f.Finding, f.Detail = FindingExternal, "no employee; "+domain+" is not a company domain"
-			case slices.ContainsFunc(o.Config.ServiceAccountPrefixes, func(p string) bool { return strings.HasPrefix(local, strings.ToLower(p)) }):
-				f.Finding, f.Detail = FindingServiceAccount, "no employee; named like a service account"
-			default:
-				f.Finding, f.Detail = FindingNoEmployee, "no employee matches by id or e-mail"
-			}
-			out = append(out, f)
+			out = append(out, unmatched(f, company, o.Config))
 			return nil
 		}
 		left := slices.ContainsFunc(o.Config.TerminatedStatuses, func(s string) bool { return strings.EqualFold(s, f.EmployeeStatus) }) ||
@@ -308,6 +306,140 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 	if err != nil {
 		return nil, err
 	}
+	sortRosterFindings(out)
+	return out, nil
+}
+
+// unmatched classifies a user no employee matches.
+func unmatched(f RosterFinding, company map[string]bool, cfg RosterConfig) RosterFinding {
+	local, domain, _ := strings.Cut(strings.ToLower(f.Email), "@")
+	switch {
+	case len(company) > 0 && !company[domain]:
+		f.Finding, f.Detail = FindingExternal, "no employee; "+domain+" is not a company domain"
+	case slices.ContainsFunc(cfg.ServiceAccountPrefixes, func(p string) bool { return strings.HasPrefix(local, strings.ToLower(p)) }):
+		f.Finding, f.Detail = FindingServiceAccount, "no employee; named like a service account"
+	default:
+		f.Finding, f.Detail = FindingNoEmployee, "no employee matches by id or e-mail"
+	}
+	return f
+}
+
+// rosterEmpty tells whether org ("" the global roster) has no employee:
+// then no user matches and roster_match's joins are skipped.
+func rosterEmpty(ctx context.Context, st store.Store, org string) (bool, error) {
+	q := "SELECT count(*) FROM hr_roster WHERE org_id = 0"
+	if org != "" {
+		q = "SELECT count(*) FROM hr_roster WHERE org_id IN (SELECT id FROM orgs WHERE name = " + quote(org) + ")"
+	}
+	n := 0
+	err := st.Query(ctx, q, func(_ []string, r []any) error { n = num(r[0]); return nil })
+	return n == 0, err
+}
+
+// rosterAccounts is the condition on accounts selecting those o's roster
+// covers: the org's, or those linked to no org for the global roster; and
+// o.Account alone when given.
+func rosterAccounts(o RosterOptions) string {
+	c := "id NOT IN (SELECT account_id FROM org_accounts)"
+	if o.Org != "" {
+		c = "id IN (SELECT oa.account_id FROM org_accounts oa JOIN orgs g ON g.id = oa.org_id WHERE g.name = " + quote(o.Org) + ")"
+	}
+	if o.Account != "" {
+		c += " AND name = " + quote(o.Account)
+	}
+	return c
+}
+
+// rosterScope is the condition on zoom_user selecting the users o's roster
+// covers.
+func rosterScope(o RosterOptions) string {
+	return "account IN (SELECT name FROM accounts WHERE " + rosterAccounts(o) + ")"
+}
+
+// unmatchedUsers is RosterFindings when the roster is empty: every user in
+// scope is unmatched, in roster_match's order.
+func unmatchedUsers(ctx context.Context, st store.Store, o RosterOptions) ([]RosterFinding, error) {
+	var out []RosterFinding
+	err := st.Query(ctx, "SELECT account, email, status, license FROM zoom_user WHERE "+rosterScope(o)+" ORDER BY account, email", func(_ []string, r []any) error {
+		out = append(out, unmatched(RosterFinding{Account: str(r[0]), Email: str(r[1]), ZoomStatus: str(r[2]), License: str(r[3])}, nil, o.Config))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortRosterFindings(out)
+	return out, nil
+}
+
+// RosterPage is the first limit findings of RosterFindings for one account
+// (o.Account), with the count of all of them and of the leavers: what a
+// page of findings shows. When the roster is empty it reads only the
+// users it shows and counts the rest, not 100,000 findings to show 300.
+func RosterPage(ctx context.Context, st store.Store, o RosterOptions, limit int) (page []RosterFinding, total, leavers int, err error) {
+	empty, err := rosterEmpty(ctx, st, o.Org)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if !empty || o.Account == "" {
+		all, err := RosterFindings(ctx, st, o)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for _, f := range all {
+			if f.Finding == FindingLeaver {
+				leavers++
+			}
+		}
+		return all[:min(len(all), limit)], len(all), leavers, nil
+	}
+	// Every user in scope is one finding: count them by the base table's
+	// account index, not the view's joined rows.
+	if err := st.Query(ctx, "SELECT count(*) FROM zoom_users WHERE deleted_run IS NULL AND account_id IN (SELECT id FROM accounts WHERE "+
+		rosterAccounts(o)+")", func(_ []string, r []any) error {
+		total = num(r[0])
+		return nil
+	}); err != nil {
+		return nil, 0, 0, err
+	}
+	// One account: no_employee findings come first, service accounts
+	// after, each in e-mail order. The users are read a page at a time
+	// (a LIMIT, not a cursor left open: PostgreSQL would send the rest)
+	// until the page is full of the first kind.
+	if limit <= 0 {
+		return nil, total, 0, nil
+	}
+	var first, later []RosterFinding
+	for offset := 0; ; offset += limit {
+		n := 0
+		// zoom_user's rows, from the base table by its index
+		// zoom_users_account_email (migration 0023).
+		err = st.Query(ctx, fmt.Sprintf(`SELECT email, status,
+			CASE type WHEN 1 THEN 'basic' WHEN 2 THEN 'licensed' WHEN 4 THEN 'unassigned' WHEN 99 THEN 'none' END
+			FROM zoom_users WHERE deleted_run IS NULL AND account_id = (SELECT id FROM accounts WHERE %s)
+			ORDER BY email, key LIMIT %d OFFSET %d`, rosterAccounts(o), limit, offset), func(_ []string, r []any) error {
+			n++
+			f := unmatched(RosterFinding{Account: o.Account, Email: str(r[0]), ZoomStatus: str(r[1]), License: str(r[2])}, nil, o.Config)
+			if f.Finding == FindingNoEmployee {
+				first = append(first, f)
+			} else if len(later) < limit {
+				later = append(later, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if len(first) >= limit || n < limit {
+			break
+		}
+	}
+	page = append(first[:min(len(first), limit)], later...)
+	return page[:min(len(page), limit)], total, 0, nil
+}
+
+// sortRosterFindings orders findings by account, then leavers first; the
+// order within (by e-mail) is kept.
+func sortRosterFindings(out []RosterFinding) {
 	order := map[string]int{FindingLeaver: 0, FindingNoEmployee: 1, FindingExternal: 2, FindingServiceAccount: 3, FindingDeptMismatch: 4}
 	slices.SortStableFunc(out, func(a, b RosterFinding) int {
 		if a.Account != b.Account {
@@ -315,5 +447,4 @@ func RosterFindings(ctx context.Context, st store.Store, o RosterOptions) ([]Ros
 		}
 		return order[a.Finding] - order[b.Finding]
 	})
-	return out, nil
 }

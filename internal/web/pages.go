@@ -398,7 +398,18 @@ type licencesData struct {
 	Currency                   string
 }
 
-func (h *Handler) licenceData(r *http.Request) (*licencesData, error) {
+// rosterMode is how much of the roster findings licenceData reads.
+type rosterMode int
+
+const (
+	rosterNone rosterMode = iota // the reclaimable and seats CSV do not show them
+	rosterPage                   // the page shows maxRows of each account's
+	rosterAll                    // the roster CSV has them all
+)
+
+// licenceData reads the licence report of the session's org and its roster
+// findings as roster says: on a big tenant each costs a scan of its users.
+func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData, error) {
 	accts, err := h.orgAccounts(r)
 	if err != nil {
 		return nil, err
@@ -421,6 +432,20 @@ func (h *Handler) licenceData(r *http.Request) (*licencesData, error) {
 		d.Report.Seats = append(d.Report.Seats, rep.Seats...)
 		d.Report.AddOns = append(d.Report.AddOns, rep.AddOns...)
 		d.Report.Findings = append(d.Report.Findings, rep.Findings...)
+		if roster == rosterNone {
+			continue
+		}
+		if roster == rosterPage {
+			// The page shows maxRows findings: read no more than that
+			// of each account (a roster not imported makes every user
+			// one).
+			ros, total, leavers, err := insight.RosterPage(r.Context(), h.app.Store, insight.RosterOptions{Org: session(r).Org, Account: a.Name, Now: h.opts.Now(), Config: cfg.Roster}, maxRows)
+			if err != nil {
+				return nil, err
+			}
+			d.Roster, d.RosterTotal, d.Leavers = append(d.Roster, ros...), d.RosterTotal+total, d.Leavers+leavers
+			continue
+		}
 		ros, err := insight.RosterFindings(r.Context(), h.app.Store, insight.RosterOptions{Org: session(r).Org, Account: a.Name, Now: h.opts.Now(), Config: cfg.Roster})
 		if err != nil {
 			return nil, err
@@ -428,7 +453,7 @@ func (h *Handler) licenceData(r *http.Request) (*licencesData, error) {
 		d.Roster = append(d.Roster, ros...)
 	}
 	for _, f := range d.Roster {
-		if f.Finding == insight.FindingLeaver {
+		if roster == rosterAll && f.Finding == insight.FindingLeaver {
 			d.Leavers++
 		}
 	}
@@ -441,7 +466,7 @@ func (h *Handler) licenceData(r *http.Request) (*licencesData, error) {
 const maxRows = 300
 
 func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
-	d, err := h.licenceData(r)
+	d, err := h.licenceData(r, rosterPage)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
@@ -452,20 +477,25 @@ func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
 
 // cut keeps the first maxRows rows of each table.
 func (d *licencesData) cut() {
-	d.FindingsTotal, d.RosterTotal = len(d.Report.Findings), len(d.Roster)
+	d.FindingsTotal = len(d.Report.Findings)
+	d.RosterTotal = max(d.RosterTotal, len(d.Roster)) // counted by RosterPage
 	d.Report.Findings = d.Report.Findings[:min(len(d.Report.Findings), maxRows)]
 	d.Roster = d.Roster[:min(len(d.Roster), maxRows)]
 }
 
 // licencesCSV downloads one table of the licences page.
 func (h *Handler) licencesCSV(w http.ResponseWriter, r *http.Request) {
-	d, err := h.licenceData(r)
+	table := r.URL.Query().Get("table")
+	mode := rosterNone
+	if table == "roster" {
+		mode = rosterAll
+	}
+	d, err := h.licenceData(r, mode)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
 	}
 	var rows [][]string
-	table := r.URL.Query().Get("table")
 	switch table {
 	case "reclaimable":
 		rows = append(rows, []string{"account", "finding", "email", "license", "status", "last_sign_in", "last_meeting", "quantity", "monthly_cost", "detail"})
@@ -524,7 +554,7 @@ func (h *Handler) rosterUpload(w http.ResponseWriter, r *http.Request) {
 	ro, err := insight.ParseRoster(r.Context(), file, cfg.Roster, hdr.Filename, h.opts.Now())
 	var re *insight.RosterError
 	if errors.As(err, &re) {
-		d, derr := h.licenceData(r)
+		d, derr := h.licenceData(r, rosterPage)
 		if derr != nil {
 			h.failErr(w, r, derr)
 			return

@@ -259,27 +259,29 @@ type TrendHour struct {
 }
 
 // SiteTrend returns a site's hourly trend in one account since from, oldest
-// first: one row per hour with QoS data.
+// first: one row per hour with QoS data, from the same series as the API's
+// (SiteHours).
 func SiteTrend(ctx context.Context, st store.Store, account, site string, from time.Time) ([]TrendHour, error) {
-	var out []TrendHour
-	err := st.Query(ctx, `SELECT hour, participant_minutes, bad_minutes, p95_latency_ms, p95_loss_pct, high_jitter
-		FROM qos_site_hour WHERE account = `+quote(account)+` AND site = `+quote(site)+` AND hour >= `+quote(from.UTC().Format("2006-01-02T15"))+
-		` ORDER BY hour`, func(_ []string, r []any) error {
-		h := TrendHour{Hour: str(r[0]), Minutes: num(r[1]), BadMinutes: num(r[2]), HasTrend: true}
-		if v := toFloat(r[3]); v != nil {
-			h.P95Latency, h.HasLatency = *v, true
+	hours, err := SiteHours(ctx, st, SiteHoursOptions{Site: site, Account: account, From: from})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TrendHour, 0, len(hours))
+	for _, sh := range hours {
+		h := TrendHour{Hour: sh.Hour, Minutes: sh.Minutes, BadMinutes: sh.BadMinutes, HasTrend: true}
+		if sh.P95Latency != nil {
+			h.P95Latency, h.HasLatency = *sh.P95Latency, true
 		}
-		if v := toFloat(r[4]); v != nil {
-			h.P95Loss, h.HasLoss = *v, true
+		if sh.P95Loss != nil {
+			h.P95Loss, h.HasLoss = *sh.P95Loss, true
 		}
 		if h.Minutes > 0 {
 			h.BadShare = float64(h.BadMinutes) / float64(h.Minutes)
-			h.JitterShare = float64(num(r[5])) / float64(h.Minutes)
+			h.JitterShare = float64(sh.HighJitter) / float64(h.Minutes)
 		}
 		out = append(out, h)
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // Minute is one minute of a participant's QoS: the worst value over its

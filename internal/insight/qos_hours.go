@@ -19,6 +19,9 @@ type SiteHour struct {
 	P50Latency   *float64 `json:"p50_latency_ms"`
 	P95Latency   *float64 `json:"p95_latency_ms"`
 	P95Loss      *float64 `json:"p95_loss_pct"`
+	// HighJitter counts the minutes of high jitter (the dashboard's
+	// chart; not in the API's answer).
+	HighJitter int `json:"-"`
 }
 
 // SiteHoursOptions select a site's hourly series.
@@ -48,10 +51,10 @@ func SiteHours(ctx context.Context, st store.Store, o SiteHoursOptions) ([]SiteH
 		where += " AND hour < " + quote(o.To.UTC().Format("2006-01-02T15"))
 	}
 	out := []SiteHour{}
-	err := st.Query(ctx, "SELECT account, hour, participants, participant_minutes, bad_minutes, bad_share, p50_latency_ms, p95_latency_ms, p95_loss_pct FROM qos_site_hour"+
+	err := st.Query(ctx, "SELECT account, hour, participants, participant_minutes, bad_minutes, bad_share, p50_latency_ms, p95_latency_ms, p95_loss_pct, high_jitter FROM qos_site_hour"+
 		where+" ORDER BY account, hour", func(_ []string, r []any) error {
 		h := SiteHour{Account: str(r[0]), Hour: str(r[1]), Participants: num(r[2]), Minutes: num(r[3]), BadMinutes: num(r[4]),
-			P50Latency: toFloat(r[6]), P95Latency: toFloat(r[7]), P95Loss: toFloat(r[8])}
+			P50Latency: toFloat(r[6]), P95Latency: toFloat(r[7]), P95Loss: toFloat(r[8]), HighJitter: num(r[9])}
 		if f := toFloat(r[5]); f != nil {
 			h.BadShare = round(*f)
 		}

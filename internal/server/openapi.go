@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"sync"
 )
 
 // The OpenAPI document is kept in parts, one file per area of the API
@@ -19,17 +20,18 @@ import (
 var openAPIParts embed.FS
 
 // OpenAPI returns the API's OpenAPI document.
-func OpenAPI() []byte { return openAPI }
+func OpenAPI() []byte { return openAPI() }
 
-var openAPI = mustMergeOpenAPI(openAPIParts)
-
-func mustMergeOpenAPI(parts fs.FS) []byte {
-	b, err := mergeOpenAPI(parts)
+// openAPI is merged on first use, not at package init: every zoomsight
+// command links this package, and only serve's API and the tests read the
+// document.
+var openAPI = sync.OnceValue(func() []byte {
+	b, err := mergeOpenAPI(openAPIParts)
 	if err != nil {
 		panic(err) // a broken embedded document is a build defect; TestOpenAPI sees it first
 	}
 	return b
-}
+})
 
 func mergeOpenAPI(parts fs.FS) ([]byte, error) {
 	names, err := fs.Glob(parts, "openapi/*.json")

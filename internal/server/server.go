@@ -64,7 +64,7 @@ func (s *Server) routes() {
 	s.handle("GET /metrics", !s.opts.MetricsPublic, metrics.ServeHTTP)
 	s.handle("GET /api/v1/openapi.json", false, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openAPI)
+		_, _ = w.Write(openAPI())
 	})
 	s.handle("GET /api/v1/accounts", true, s.listAccounts)
 	s.handle("GET /api/v1/accounts/{account}", true, s.getAccount)

@@ -12,9 +12,10 @@
 // begins it inserts that slot's job, unique by account, part and slot:
 // however many processes insert it, it is one job and runs once. A live
 // change of interval (zoomsight account set --interval) moves the grid
-// at the next Tick; a job of a superseded slot (interval changed, or it
-// waited past the next slot) completes without syncing, so a backlog
-// never builds up. "Sync now" inserts a whole-account job of its own.
+// at the next Tick. A job whose slot a later finished sync of its part
+// already covered (it waited behind others, or "sync now" ran) completes
+// without syncing, so a backlog never builds up; a late job nothing has
+// covered still runs, so no account is starved. "Sync now" inserts a whole-account job of its own.
 package schedule
 
 import (
@@ -75,7 +76,7 @@ const (
 )
 
 // ErrSkipped is what Done is told for a job that completed without
-// syncing: its slot was superseded, or its account is disabled or gone.
+// syncing: a later sync covered its slot, or its account is disabled or gone.
 var ErrSkipped = errors.New("sync skipped")
 
 // ErrLease is what Done is told of a sync stopped because its job ran
@@ -87,6 +88,8 @@ var ErrLease = errors.New("the sync ran past the job lease (--job-lease); it kee
 type Store interface {
 	Accounts(ctx context.Context) ([]*store.Account, error)
 	Account(ctx context.Context, name string) (*store.Account, error)
+	PartSynced(ctx context.Context, accountID int64, part string) (time.Time, error)
+	SetPartSynced(ctx context.Context, accountID int64, part string, began time.Time) error
 }
 
 // Config tunes the scheduler. Zero values take the defaults.
@@ -442,22 +445,34 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	if err != nil {
 		return err
 	}
+	if r := syncedRun(job.Metadata); r != 0 {
+		// An earlier attempt synced, and its process died before River
+		// recorded the job done: the sync is not run twice. Checked
+		// before the slot, which a rescued job has often outlived.
+		_ = river.RecordOutput(ctx, Output{Run: r})
+		return nil
+	}
 	if args.Slot != 0 {
 		iv := Interval(acct, args.Part)
 		switch {
 		case iv <= 0:
 			s.done(ctx, acct, args.Part, nil, fmt.Errorf("%w: the account was disabled since", ErrSkipped), 0)
 			return nil
-		case args.Slot < Slot(s.now(), acct.ID, args.Part, iv):
-			s.done(ctx, acct, args.Part, nil, fmt.Errorf("%w: a later slot superseded it", ErrSkipped), 0)
+		}
+		// A slot asks for data at least as fresh as its start. A sync of
+		// the part that began since then and finished already gave it:
+		// the job is skipped, so jobs that waited behind a backlog cost
+		// nothing. A late job nothing has covered yet still runs, so
+		// workers that fall behind slow every account down evenly instead
+		// of starving the ones whose jobs are always overtaken.
+		began, err := s.st.PartSynced(ctx, acct.ID, args.Part)
+		if err != nil {
+			return err
+		}
+		if !began.IsZero() && !began.Before(time.UnixMilli(args.Slot)) {
+			s.done(ctx, acct, args.Part, nil, fmt.Errorf("%w: a later sync covered its slot", ErrSkipped), 0)
 			return nil
 		}
-	}
-	if r := syncedRun(job.Metadata); r != 0 {
-		// An earlier attempt synced, and its process died before River
-		// recorded the job done: the sync is not run twice.
-		_ = river.RecordOutput(ctx, Output{Run: r})
-		return nil
 	}
 	start := s.now()
 	run, err := s.Sync(ctx, acct, args.Part)
@@ -466,6 +481,9 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		// moment later, in batches, and a process killed in between would
 		// leave the job to be rescued and run again.
 		_ = s.mark(context.WithoutCancel(ctx), job.ID, run.ID)
+		// Not recorded (the database just failed), a queued slot this sync
+		// covered syncs once more: nothing worse.
+		_ = s.st.SetPartSynced(context.WithoutCancel(ctx), acct.ID, args.Part, start)
 	}
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("%w: %w", ErrLease, err)

@@ -402,3 +402,50 @@ func TestTwoSchedulersShareJobs(t *testing.T) {
 	stop2()
 	checkOnce(t, st1, sy)
 }
+
+// TestBehindStarvesNone: one worker, three accounts at a 1-second
+// interval whose syncs take longer than that. The workers cannot keep
+// up, so every account must be synced in turn, less often: none may be
+// starved by the jobs of others that keep being late (jobs of a slot a
+// finished sync covered are skipped, late jobs nothing covered still run).
+func TestBehindStarvesNone(t *testing.T) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			st := open(t, d.url(t))
+			for i := range 3 {
+				addAccount(t, st, fmt.Sprintf("acct%d", i), time.Second)
+			}
+			sy := newSyncer(st)
+			sy.work = 1500 * time.Millisecond
+			s, err := schedule.New(t.Context(), st, schedule.Config{Tick: 50 * time.Millisecond, BusyRetry: 100 * time.Millisecond, Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			s.Sync = sy.Sync
+			s.Busy = func(err error) bool { return errors.Is(err, errBusy) }
+			s.Parts = func(*store.Account) []string { return []string{schedule.PartIdentity} }
+			stop := start(t, s)
+			waitFor(t, "two syncs of every account", func() bool {
+				for i := range 3 {
+					if sy.count(fmt.Sprintf("acct%d/identity", i)) < 2 {
+						return false
+					}
+				}
+				return true
+			})
+			stop()
+			checkOnce(t, st, sy)
+			var skipped int
+			for _, j := range jobs(t, st) {
+				if j.Output.Skipped != "" {
+					skipped++
+				}
+			}
+			if skipped == 0 {
+				t.Errorf("no job was skipped: the jobs of slots a sync covered ran too")
+			}
+		})
+	}
+}

@@ -193,7 +193,7 @@ func NewMetrics() *Metrics {
 		http: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zoomsight_http_request_duration_seconds",
 			Help: "HTTP requests served, by route and status."}, []string{"route", "code"}),
 		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zoomsight_syncs_total",
-			Help: "Syncs run, by account, part (identity, activity, meetings; all: a whole sync) and outcome (ok, partial, failed, interrupted, busy: another process syncs it, skipped: superseded by a later slot)."}, []string{"account", "part", "outcome"}),
+			Help: "Syncs run, by account, part (identity, activity, meetings; all: a whole sync) and outcome (ok, partial, failed, interrupted, busy: another process syncs it, skipped: a later sync covered its slot)."}, []string{"account", "part", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zoomsight_sync_duration_seconds",
 			Help: "How long syncs took, by account.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 14)}, []string{"account"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zoomsight_zoom_requests_total",

@@ -73,6 +73,12 @@ type Store interface {
 	EndRun(ctx context.Context, run *Run) error
 	SyncLocks // one sync per account at a time (lock.go)
 	Runs(ctx context.Context, accountID int64, limit int) ([]*Run, error)
+	// PartSynced is when the latest finished sync of an account's part, or
+	// of the whole account (part "all"), began; zero if none did.
+	// SetPartSynced records that a sync of part that began at began has
+	// finished (a later time only: an older one never replaces it).
+	PartSynced(ctx context.Context, accountID int64, part string) (time.Time, error)
+	SetPartSynced(ctx context.Context, accountID int64, part string, began time.Time) error
 	// Checkpoint returns a resource's saved progress within a run, or nil.
 	Checkpoint(ctx context.Context, runID int64, resource string) (*Checkpoint, error)
 	SaveCheckpoint(ctx context.Context, c *Checkpoint) error

@@ -143,3 +143,20 @@ func (db *DB) SaveCheckpoint(ctx context.Context, c *store.Checkpoint) error {
 	}
 	return nil
 }
+
+// PartSynced implements store.Store.
+func (db *DB) PartSynced(ctx context.Context, accountID int64, part string) (time.Time, error) {
+	var ms pgtype.Int8
+	err := db.pool.QueryRow(ctx, "SELECT max(began_ms) FROM part_syncs WHERE account_id = $1 AND part IN ($2, 'all')", accountID, part).Scan(&ms)
+	if err != nil || !ms.Valid {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(ms.Int64).UTC(), nil
+}
+
+// SetPartSynced implements store.Store.
+func (db *DB) SetPartSynced(ctx context.Context, accountID int64, part string, began time.Time) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO part_syncs (account_id, part, began_ms) VALUES ($1, $2, $3)
+		ON CONFLICT (account_id, part) DO UPDATE SET began_ms = GREATEST(part_syncs.began_ms, excluded.began_ms)`, accountID, part, began.UnixMilli())
+	return err
+}

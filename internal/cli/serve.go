@@ -38,7 +38,7 @@ only the accounts linked to that org. SIGINT or SIGTERM stops it: a running
 sync keeps its checkpoints and the next start resumes it.
 
 Configuration comes from --config FILE (YAML: db, listen, log_format,
-metrics_public, no_http, no_worker), then ZOOMSIGHT_* variables, then flags.
+metrics_public, no_http, no_worker, workers, job_lease, alerts), then ZOOMSIGHT_* variables, then flags.
 zoomsight config check FILE validates a file.
 
 Syncs are River jobs in the database, one per account and part (identity
@@ -49,11 +49,11 @@ process killed mid-sync are run by another after --job-lease. zoomsight
 account set NAME --interval changes a running schedule. See docs/serve.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := serveConfig(cmd, g, file, flags)
+			cfg, err := serveConfig(cmd, g, file, flags, sched)
 			if err != nil {
 				return err
 			}
-			sc, err := sched.resolve(cmd, g)
+			sc, err := sched.resolve(cfg)
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ account set NAME --interval changes a running schedule. See docs/serve.md.`,
 
 // serveConfig merges defaults, the file, the environment and the flags
 // the user set, in that order.
-func serveConfig(cmd *cobra.Command, g *globals, file string, flags config.Config) (config.Config, error) {
+func serveConfig(cmd *cobra.Command, g *globals, file string, flags config.Config, sched scheduleFlags) (config.Config, error) {
 	cfg := config.Default()
 	if file == "" {
 		file = g.getenv("ZOOMSIGHT_CONFIG")
@@ -101,6 +101,12 @@ func serveConfig(cmd *cobra.Command, g *globals, file string, flags config.Confi
 	}
 	if set("no-worker") {
 		cfg.NoWorker = flags.NoWorker
+	}
+	if set("workers") {
+		cfg.Workers = sched.workers
+	}
+	if set("job-lease") {
+		cfg.JobLease = sched.lease
 	}
 	if g.db != "" {
 		cfg.DB = g.db

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/zoomsight/zoomsight/internal/config"
 )
 
 // scheduleFlags tune serve's job workers (internal/schedule).
@@ -19,37 +19,19 @@ type scheduleFlags struct {
 }
 
 func (s *scheduleFlags) add(f *pflag.FlagSet) {
-	f.IntVar(&s.workers, "workers", 4, "syncs this process runs at once (env ZOOMSIGHT_WORKERS)")
+	f.IntVar(&s.workers, "workers", 4, "syncs this process runs at once (key workers, env ZOOMSIGHT_WORKERS)")
 	f.DurationVar(&s.lease, "job-lease", time.Hour,
-		"how long one sync job may run before it is stopped and resumed later, and after which another process resumes the job of a process that died (env ZOOMSIGHT_JOB_LEASE)")
+		"how long one sync job may run before it is stopped and resumed later, and after which another process resumes the job of a process that died (key job_lease, env ZOOMSIGHT_JOB_LEASE)")
 	f.DurationVar(&s.tick, "schedule-tick", time.Second, "how often the schedule is read")
 	_ = f.MarkHidden("schedule-tick")
 }
 
-// resolve applies ZOOMSIGHT_WORKERS and ZOOMSIGHT_JOB_LEASE where the
-// flags were not given, and checks the values.
-func (s scheduleFlags) resolve(cmd *cobra.Command, g *globals) (scheduleFlags, error) {
-	set := cmd.Flags().Changed
-	if v := g.getenv("ZOOMSIGHT_WORKERS"); v != "" && !set("workers") {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return s, fmt.Errorf("ZOOMSIGHT_WORKERS=%q: want a whole number of syncs at once, such as 4", v)
-		}
-		s.workers = n
-	}
-	if v := g.getenv("ZOOMSIGHT_JOB_LEASE"); v != "" && !set("job-lease") {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return s, fmt.Errorf("ZOOMSIGHT_JOB_LEASE=%q: want a duration such as 1h", v)
-		}
-		s.lease = d
-	}
-	switch {
-	case s.workers < 1 || s.workers > 1000:
-		return s, fmt.Errorf("--workers %d: want 1 to 1000 syncs at once", s.workers)
-	case s.lease < time.Second:
-		return s, fmt.Errorf("--job-lease %s: want at least 1s, longer than the longest sync (default 1h)", s.lease)
-	case s.tick < 10*time.Millisecond || s.tick > time.Minute:
+// resolve takes the workers and job lease of cfg (defaults, file,
+// environment and flags merged by serveConfig, which checked them) and
+// checks the hidden tick.
+func (s scheduleFlags) resolve(cfg config.Config) (scheduleFlags, error) {
+	s.workers, s.lease = cfg.Workers, cfg.JobLease
+	if s.tick < 10*time.Millisecond || s.tick > time.Minute {
 		return s, fmt.Errorf("--schedule-tick %s: want 10ms to 1m", s.tick)
 	}
 	return s, nil

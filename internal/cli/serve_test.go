@@ -173,6 +173,10 @@ func TestServeBadStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := filepath.Join(dir, "z.db")
+	lease := filepath.Join(dir, "lease.yaml")
+	if err := os.WriteFile(lease, []byte("workers: 2\njob_lease: 500ms\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -181,6 +185,7 @@ func TestServeBadStart(t *testing.T) {
 		{[]string{"serve", "--db", db, "--config", bad}, bad + `:2: unknown key "lisen" (did you mean listen?)`},
 		{[]string{"serve", "--db", db, "--log-format", "xml"}, `log_format "xml"`},
 		{[]string{"serve", "--db", db, "--no-http", "--no-worker"}, "nothing to run"},
+		{[]string{"serve", "--db", db, "--config", lease}, lease + ":2: job_lease 500ms (--job-lease, key job_lease, ZOOMSIGHT_JOB_LEASE): want at least 1s"},
 		{[]string{"config", "check", bad}, "1 problems"},
 		{[]string{"token", "create", "--db", db, "--org", "A", "--role", "root"}, `role "root": want read or admin`},
 	} {
@@ -190,8 +195,16 @@ func TestServeBadStart(t *testing.T) {
 		}
 	}
 	good := filepath.Join(dir, "good.yaml")
-	if err := os.WriteFile(good, []byte("listen: 127.0.0.1:9999\nlog_format: json\n"), 0o600); err != nil {
+	if err := os.WriteFile(good, []byte("listen: 127.0.0.1:9999\nlog_format: json\nworkers: 2\njob_lease: 2s\n"), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	// The file's workers and the environment's count when no flag is given;
+	// a flag wins over both.
+	if _, errOut, code := run(t, map[string]string{"ZOOMSIGHT_WORKERS": "0"}, "serve", "--db", db, "--no-http"); code == 0 || !strings.Contains(errOut, "workers 0 (") {
+		t.Errorf("ZOOMSIGHT_WORKERS=0: exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, map[string]string{"ZOOMSIGHT_WORKERS": "3"}, "serve", "--db", db, "--no-http", "--config", good, "--workers", "1001"); code == 0 || !strings.Contains(errOut, "workers 1001 (") {
+		t.Errorf("--workers 1001 over the file and the environment: exit %d, stderr %q", code, errOut)
 	}
 	if out, errOut, code := run(t, nil, "config", "check", good); code != 0 || !strings.Contains(out, "ok") {
 		t.Errorf("config check of a good file: %d %s %s", code, out, errOut)

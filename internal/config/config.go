@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -31,6 +32,13 @@ type Config struct {
 	// NoHTTP runs only the worker; NoWorker only the HTTP server (keys
 	// no_http, no_worker).
 	NoHTTP, NoWorker bool
+	// Workers is how many syncs the process runs at once (key workers,
+	// env ZOOMSIGHT_WORKERS).
+	Workers int
+	// JobLease is how long one sync job may run before it is stopped and
+	// resumed, and after which another process resumes the job of one
+	// that died (key job_lease, env ZOOMSIGHT_JOB_LEASE).
+	JobLease time.Duration
 	// Alerts is the alerts section (key alerts; alerts.go), nil when the
 	// file has none.
 	Alerts *Alerts
@@ -38,11 +46,11 @@ type Config struct {
 
 // Default is the configuration before any file, variable or flag.
 func Default() Config {
-	return Config{Listen: "127.0.0.1:8080", LogFormat: "auto"}
+	return Config{Listen: "127.0.0.1:8080", LogFormat: "auto", Workers: 4, JobLease: time.Hour}
 }
 
 // keys are the file's keys, in the order `config check` lists them.
-var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker", "alerts"}
+var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker", "workers", "job_lease", "alerts"}
 
 // Problem is one bad line of a configuration file.
 type Problem struct {
@@ -150,6 +158,20 @@ func (c *Config) set(key string, v *yaml.Node) error {
 		return boolean(&c.NoHTTP)
 	case "no_worker":
 		return boolean(&c.NoWorker)
+	case "workers":
+		n, err := strconv.Atoi(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil {
+			return fmt.Errorf("workers: want a whole number of syncs at once, such as 4, not %q", v.Value)
+		}
+		c.Workers = n
+		return checkWorkers(n)
+	case "job_lease":
+		d, err := time.ParseDuration(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil {
+			return fmt.Errorf("job_lease: want a duration such as 1h or 30m, not %q", v.Value)
+		}
+		c.JobLease = d
+		return checkJobLease(d)
 	case "alerts":
 		a, err := parseAlerts(v)
 		if err != nil {
@@ -183,6 +205,20 @@ func (c *Config) Env(getenv func(string) string) error {
 		}
 		c.MetricsPublic = b
 	}
+	if v := getenv("ZOOMSIGHT_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("ZOOMSIGHT_WORKERS=%q: want a whole number of syncs at once, such as 4", v)
+		}
+		c.Workers = n
+	}
+	if v := getenv("ZOOMSIGHT_JOB_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("ZOOMSIGHT_JOB_LEASE=%q: want a duration such as 1h", v)
+		}
+		c.JobLease = d
+	}
 	return nil
 }
 
@@ -194,6 +230,12 @@ func (c *Config) Validate() error {
 	if err := checkListen(c.Listen); err != nil {
 		return err
 	}
+	if err := checkWorkers(c.Workers); err != nil {
+		return err
+	}
+	if err := checkJobLease(c.JobLease); err != nil {
+		return err
+	}
 	if c.NoHTTP && c.NoWorker {
 		return errors.New("no_http and no_worker together leave nothing to run")
 	}
@@ -203,6 +245,20 @@ func (c *Config) Validate() error {
 func checkLogFormat(f string) error {
 	if !slices.Contains([]string{"auto", "text", "json"}, f) {
 		return fmt.Errorf("log_format %q: want auto, text or json", f)
+	}
+	return nil
+}
+
+func checkWorkers(n int) error {
+	if n < 1 || n > 1000 {
+		return fmt.Errorf("workers %d (--workers, key workers, ZOOMSIGHT_WORKERS): want 1 to 1000 syncs at once", n)
+	}
+	return nil
+}
+
+func checkJobLease(d time.Duration) error {
+	if d < time.Second {
+		return fmt.Errorf("job_lease %s (--job-lease, key job_lease, ZOOMSIGHT_JOB_LEASE): want at least 1s, longer than the longest sync (default 1h)", d)
 	}
 	return nil
 }

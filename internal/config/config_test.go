@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadFile(t *testing.T) {
@@ -14,14 +15,18 @@ func TestLoadFile(t *testing.T) {
 		errs       []string // each problem, with its line
 	}{
 		{"empty", "", Default(), nil},
-		{"all keys", "db: /var/lib/zs.db\nlisten: 0.0.0.0:9000\nlog_format: json\nmetrics_public: true\nno_worker: true\n",
-			Config{DB: "/var/lib/zs.db", Listen: "0.0.0.0:9000", LogFormat: "json", MetricsPublic: true, NoWorker: true}, nil},
-		{"every bad line named", "lisen: :80\nlog_format: xml\nmetrics_public: maybe\ndb: [a]\ndb: x\n", Default(), []string{
+		{"all keys", "db: /var/lib/zs.db\nlisten: 0.0.0.0:9000\nlog_format: json\nmetrics_public: true\nno_worker: true\nworkers: 8\njob_lease: 30m\n",
+			Config{DB: "/var/lib/zs.db", Listen: "0.0.0.0:9000", LogFormat: "json", MetricsPublic: true, NoWorker: true, Workers: 8, JobLease: 30 * time.Minute}, nil},
+		{"every bad line named", "lisen: :80\nlog_format: xml\nmetrics_public: maybe\ndb: [a]\ndb: x\nworkers: many\njob_lease: 10ms\nworker: 3\n", Default(), []string{
 			`z.yaml:1: unknown key "lisen" (did you mean listen?)`,
 			`z.yaml:2: log_format "xml": want auto, text or json`,
 			`z.yaml:3: metrics_public: want true or false, not "maybe"`,
 			`z.yaml:4: db: want a text value`,
-			`z.yaml:5: key db given twice`}},
+			`z.yaml:5: key db given twice`,
+			`z.yaml:6: workers: want a whole number of syncs at once, such as 4, not "many"`,
+			`z.yaml:7: job_lease 10ms (--job-lease, key job_lease, ZOOMSIGHT_JOB_LEASE): want at least 1s`,
+			`z.yaml:8: unknown key "worker" (did you mean workers?)`}},
+		{"no workers", "workers: 0\n", Default(), []string{`z.yaml:1: workers 0 (--workers, key workers, ZOOMSIGHT_WORKERS): want 1 to 1000`}},
 		{"bad listen", "listen: localhost\n", Default(), []string{`z.yaml:1: listen "localhost": want host:port`}},
 		{"not a mapping", "- a\n- b\n", Default(), []string{"z.yaml:1: want a mapping"}},
 		{"not YAML", "a: [\n", Default(), []string{"z.yaml:"}},
@@ -60,6 +65,16 @@ func TestEnvAndValidate(t *testing.T) {
 	env := map[string]string{"ZOOMSIGHT_LISTEN": "127.0.0.1:0", "ZOOMSIGHT_METRICS_PUBLIC": "1", "ZOOMSIGHT_DB": "x.db"}
 	if err := c.Env(func(k string) string { return env[k] }); err != nil || c.Listen != "127.0.0.1:0" || !c.MetricsPublic || c.DB != "x.db" {
 		t.Fatalf("Env: %+v, %v", c, err)
+	}
+	env["ZOOMSIGHT_WORKERS"], env["ZOOMSIGHT_JOB_LEASE"] = "16", "2h"
+	if err := c.Env(func(k string) string { return env[k] }); err != nil || c.Workers != 16 || c.JobLease != 2*time.Hour {
+		t.Fatalf("Env: %+v, %v", c, err)
+	}
+	for k, v := range map[string]string{"ZOOMSIGHT_WORKERS": "lots", "ZOOMSIGHT_JOB_LEASE": "1 hour"} {
+		bad := map[string]string{k: v}
+		if err := c.Env(func(k string) string { return bad[k] }); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: %v", k, v, err)
+		}
 	}
 	env["ZOOMSIGHT_METRICS_PUBLIC"] = "yes please"
 	if err := c.Env(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "ZOOMSIGHT_METRICS_PUBLIC") {

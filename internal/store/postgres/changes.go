@@ -64,8 +64,7 @@ func (db *DB) SweepChanges(ctx context.Context, runID, accountID int64, resource
 	if !ok {
 		return 0, fmt.Errorf("sweeping: unknown resource %q", resource)
 	}
-	var swept int64
-	analyze := false
+	var swept, changed int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE "+r.table+" SET deleted_run = $1 WHERE account_id = $2 AND deleted_run IS NULL AND last_seen_run < $1", runID, accountID)
 		if err != nil {
@@ -86,7 +85,7 @@ func (db *DB) SweepChanges(ctx context.Context, runID, accountID int64, resource
 				return err
 			}
 			events = []store.ChangeEvent{baselineEvent(resource, n)}
-			analyze = true
+			changed = n
 		} else {
 			rows, err := tx.Query(ctx, "SELECT "+r.key+", "+r.subject+", base, "+r.live()+" FROM "+r.table+
 				" WHERE account_id = $1 AND ("+r.live()+") IS DISTINCT FROM base", accountID)
@@ -125,11 +124,7 @@ func (db *DB) SweepChanges(ctx context.Context, runID, accountID int64, resource
 			if _, err := tx.Exec(ctx, "UPDATE "+r.table+" SET base = "+r.live()+" WHERE account_id = $1 AND "+r.key+" = ANY($2)", accountID, keys); err != nil {
 				return err
 			}
-			var live int64
-			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+r.table+" WHERE account_id = $1 AND deleted_run IS NULL", accountID).Scan(&live); err != nil {
-				return err
-			}
-			analyze = int64(len(changes))*10 > live
+			changed = int64(len(changes))
 			events = diff(resource, changes)
 		}
 		return insertEvents(ctx, tx, accountID, at, store.SourceSync, strconv.FormatInt(runID, 10), events)
@@ -137,14 +132,8 @@ func (db *DB) SweepChanges(ctx context.Context, runID, accountID int64, resource
 	if err != nil {
 		return 0, fmt.Errorf("sweeping %s of account %d: %w", resource, accountID, err)
 	}
-	// Statistics are refreshed (as Sweep does) when the listing changed
-	// much of the table: a baseline after a first sync, or over a tenth of
-	// its rows. A quiet sync's few changes do not move them, and sampling
-	// a large table costs a second.
-	if analyze {
-		if _, err := db.pool.Exec(ctx, "ANALYZE "+r.table); err != nil {
-			return 0, fmt.Errorf("analyzing %s after a sweep: %w", r.table, err)
-		}
+	if err := db.analyzeAfter(ctx, r.table, changed); err != nil {
+		return 0, fmt.Errorf("analyzing %s after a sweep: %w", r.table, err)
 	}
 	return swept, nil
 }

@@ -141,6 +141,13 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 		return err
 	}
 	defer a.Close()
+	if a.Store.Driver() == "sqlite" && !cfg.NoWorker {
+		release, err := claimSQLiteWorker(g.dbPath())
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	if n, err := a.Store.CountAPITokens(ctx); err == nil && n == 0 && !cfg.NoHTTP {
 		log.Warn(firstTokenHint(ctx, a.Store, g.dbPath()))
 	}

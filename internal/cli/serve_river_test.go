@@ -511,6 +511,18 @@ func testServeSplit(t *testing.T, db string) {
 	base := wait(api, "serving")["url"].(string)
 	worker := start("--no-http")
 	wait(worker, "worker started: syncing linked accounts on their intervals, pruning old QoS data daily")
+	if !strings.HasPrefix(db, "postgres") {
+		// A second worker on the SQLite file is refused at once (it would
+		// keep a rate budget of its own); one that started would run until
+		// the 30 s context ends, and exit 130.
+		ctx2, cancel2 := context.WithTimeout(ctx, 30*time.Second)
+		var errOut strings.Builder
+		code := RunEnv(ctx2, []string{"serve", "--db", db, "--no-http"}, io.Discard, &errOut, func(k string) string { return env[k] })
+		cancel2()
+		if code == 0 || code == 130 || !strings.Contains(errOut.String(), "is the worker of "+db+": a SQLite file has one worker") {
+			t.Errorf("a second worker on the SQLite file: exit %d, stderr %q", code, errOut.String())
+		}
+	}
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/accounts/asked/sync", nil)
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
 	resp, err := http.DefaultClient.Do(req)

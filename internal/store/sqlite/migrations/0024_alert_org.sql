@@ -3,7 +3,9 @@
 -- each notification in the outbox; an org's alerts go only to the org's
 -- own notifiers (docs/monitoring.md, "Orgs' notifiers").
 ALTER TABLE alerts ADD COLUMN org_id INTEGER NOT NULL DEFAULT 0;
-UPDATE alerts SET org_id = COALESCE((SELECT r.org_id FROM alert_rules r WHERE r.name = alerts.rule), 0);
+-- -1: a rule stored through the API whose org is gone; its alerts go to no
+-- notifier.
+UPDATE alerts SET org_id = COALESCE((SELECT CASE WHEN r.org_id = 0 THEN -1 ELSE r.org_id END FROM alert_rules r WHERE r.name = alerts.rule), 0);
 ALTER TABLE alert_outbox ADD COLUMN org_id INTEGER NOT NULL DEFAULT 0;
 UPDATE alert_outbox SET org_id = COALESCE((SELECT a.org_id FROM alerts a WHERE a.fingerprint = alert_outbox.fingerprint), 0);
 -- Until now every notifier was the operator's: an org's alerts waiting

@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/zoomsight/zoomsight/internal/config"
 	"github.com/zoomsight/zoomsight/internal/secret"
@@ -115,15 +119,59 @@ func CheckTarget(name, typ string, t NotifierTarget) error {
 	return nil
 }
 
-// notifierFor builds the Notifier of type typ sending to t.
-func notifierFor(typ string, t NotifierTarget) (Notifier, error) {
+// ErrPrivateAddress is an org's notifier that would connect to an address
+// that is not public: loopback, private, link-local (cloud metadata),
+// unspecified or multicast.
+var ErrPrivateAddress = errors.New("refusing to connect an org's notifier to an address that is not public (alerts.org_notifiers_private allows it)")
+
+// publicOnly is a net.Dialer Control refusing addresses that are not
+// public. It checks the address actually dialled, after DNS, so a name
+// that resolves to 127.0.0.1 or 169.254.169.254 is refused too.
+func publicOnly(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrPrivateAddress, host)
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() ||
+		ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip) {
+		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
+	}
+	return nil
+}
+
+// cgnat is the shared address space of RFC 6598, not public either.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// notifierFor builds the Notifier of type typ sending to t. Unless
+// allowPrivate, it connects only to public addresses: an org's admin must
+// not be able to make serve post to the operator's internal services or
+// the cloud's metadata endpoint.
+func notifierFor(typ string, t NotifierTarget, allowPrivate bool) (Notifier, error) {
+	dialer := &net.Dialer{Timeout: 30 * time.Second}
+	var client *http.Client
+	if !allowPrivate {
+		dialer.Control = publicOnly
+		// No proxy from the environment: the check is on the address
+		// dialled, which would be the proxy's.
+		client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext,
+			TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
+			// A notifier is built per send: kept-alive connections of a
+			// transport no one uses again would stay open.
+			DisableKeepAlives: true}}
+	}
 	switch typ {
 	case "webhook":
-		return &Webhook{URL: t.URL, Secret: t.Secret}, nil
+		return &Webhook{URL: t.URL, Secret: t.Secret, Client: client}, nil
 	case "slack":
-		return &Slack{URL: t.URL}, nil
+		return &Slack{URL: t.URL, Client: client}, nil
 	case "email":
-		return &Email{Addr: t.SMTP, From: t.From, To: t.To, Username: t.Username, Password: t.Password, Insecure: t.Insecure}, nil
+		return &Email{Addr: t.SMTP, From: t.From, To: t.To, Username: t.Username, Password: t.Password, Insecure: t.Insecure,
+			Dialer: dialer}, nil
 	}
 	return nil, fmt.Errorf("type %q: want webhook, slack or email", typ)
 }
@@ -134,8 +182,10 @@ var ErrNoNotifier = errors.New("no such notifier")
 
 // OrgNotifiers returns a Dispatcher.OrgNotifier that reads the org's
 // notifier from st and opens where it sends with open (the credential
-// key's, app.OpenSealed).
-func OrgNotifiers(st store.Store, open func([]byte) ([]byte, error)) func(ctx context.Context, orgID int64, name string) (Notifier, error) {
+// key's, app.OpenOrgNotifier). Unless allowPrivate (the configuration's
+// alerts.org_notifiers_private), the notifiers connect only to public
+// addresses.
+func OrgNotifiers(st store.Store, open func([]byte) ([]byte, error), allowPrivate bool) func(ctx context.Context, orgID int64, name string) (Notifier, error) {
 	return func(ctx context.Context, orgID int64, name string) (Notifier, error) {
 		ns, err := st.AlertNotifiers(ctx, orgID)
 		if err != nil {
@@ -153,7 +203,7 @@ func OrgNotifiers(st store.Store, open func([]byte) ([]byte, error)) func(ctx co
 		if err != nil {
 			return nil, fmt.Errorf("notifier %s: %w", name, err)
 		}
-		return notifierFor(ns[i].Type, t)
+		return notifierFor(ns[i].Type, t, allowPrivate)
 	}
 }
 

@@ -377,7 +377,7 @@ func startAlerts(ctx context.Context, a *app.App, cfg config.Config, metrics *se
 	}
 	// The orgs' notifiers (REST API, /api/v1/notifiers) get their orgs'
 	// alerts; where they send is sealed with the credential key.
-	svc.Dispatcher.OrgNotifier = alert.OrgNotifiers(a.Store, a.OpenOrgNotifier)
+	svc.Dispatcher.OrgNotifier = alert.OrgNotifiers(a.Store, a.OpenOrgNotifier, cfg.Alerts != nil && cfg.Alerts.OrgNotifiersPrivate)
 	failed := func(err error) { log.Error("alerting", "error", err.Error()) }
 	svc.Failed, svc.Dispatcher.Failed = failed, failed
 	if !cfg.NoWorker {

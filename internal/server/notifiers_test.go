@@ -124,7 +124,9 @@ func testOrgNotifiers(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Dispatcher.OrgNotifier = alert.OrgNotifiers(a.Store, a.OpenOrgNotifier)
+	// The receivers are on loopback, which orgs' notifiers refuse by
+	// default (TestOrgNotifierPublicOnly).
+	svc.Dispatcher.OrgNotifier = alert.OrgNotifiers(a.Store, a.OpenOrgNotifier, true)
 	srv := httptest.NewServer(server.New(a, server.Options{Alerts: svc}))
 	defer srv.Close()
 	doc, err := openapi3.NewLoader().LoadFromData(server.OpenAPI())

@@ -68,6 +68,7 @@ account set NAME --interval changes a running schedule. See docs/serve.md.`,
 	f.BoolVar(&flags.NoHTTP, "no-http", false, "run only the worker")
 	f.BoolVar(&flags.NoWorker, "no-worker", false, "run only the HTTP server")
 	sched.add(f)
+	addWebhookRetention(f, &sched)
 	return cmd
 }
 
@@ -118,6 +119,10 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 
 func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags, logw io.Writer) error {
 	log := newLogger(logw, cfg.LogFormat)
+	keepHooks, err := webhookRetention(sc)
+	if err != nil {
+		return err
+	}
 	if cfg.DB != "" {
 		g.db = cfg.DB
 	}
@@ -171,7 +176,7 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 	go func() { done <- sched.Run(ctx) }()
 	if !cfg.NoWorker {
 		running++
-		go func() { done <- pruneDaily(ctx, a, app.PruneOptions{WebhookRetention: sc.webhookRetention}, log) }()
+		go func() { done <- pruneDaily(ctx, a, app.PruneOptions{WebhookRetention: keepHooks}, log) }()
 		running++
 		go func() { done <- alerts.Run(ctx) }()
 		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily",

@@ -2,13 +2,34 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/ingest"
 	"github.com/zoomsight/zoomsight/internal/monitor"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
+
+// addWebhookRetention adds serve's --webhook-retention to f.
+func addWebhookRetention(f *pflag.FlagSet, s *scheduleFlags) {
+	f.StringVar(&s.hooks, "webhook-retention", "7d", "the daily prune deletes applied Zoom webhook deliveries older than this (like 7d, 30d; at least 1d)")
+}
+
+// webhookRetention is --webhook-retention, checked.
+func webhookRetention(s scheduleFlags) (time.Duration, error) {
+	d, err := parseRetention("--webhook-retention", s.hooks)
+	if err != nil {
+		return 0, err
+	}
+	if d < app.MinWebhookRetention {
+		return 0, fmt.Errorf("--webhook-retention %s is too short: keep at least 1d, so that Zoom's retries (up to 85 minutes later) are still refused as replays", s.hooks)
+	}
+	return d, nil
+}
 
 // recoverWebhooks applies the Zoom webhook deliveries stored in the inbox
 // but never applied: a serve killed between acknowledging a QSS event

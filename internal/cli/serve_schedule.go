@@ -9,8 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/zoomsight/zoomsight/internal/app"
 )
 
 // scheduleFlags tune serve's job workers (internal/schedule).
@@ -18,10 +16,7 @@ type scheduleFlags struct {
 	workers int
 	lease   time.Duration
 	tick    time.Duration
-	// hooks is --webhook-retention: how long the daily prune keeps applied
-	// Zoom webhook deliveries.
-	hooks            string
-	webhookRetention time.Duration
+	hooks   string // --webhook-retention (serve_recover.go)
 }
 
 func (s *scheduleFlags) add(f *pflag.FlagSet) {
@@ -30,7 +25,6 @@ func (s *scheduleFlags) add(f *pflag.FlagSet) {
 		"how long one sync job may run before it is stopped and resumed later, and after which another process resumes the job of a process that died (env ZOOMSIGHT_JOB_LEASE)")
 	f.DurationVar(&s.tick, "schedule-tick", time.Second, "how often the schedule is read")
 	_ = f.MarkHidden("schedule-tick")
-	f.StringVar(&s.hooks, "webhook-retention", "7d", "the daily prune deletes applied Zoom webhook deliveries older than this (like 7d, 30d; at least 1d)")
 }
 
 // resolve applies ZOOMSIGHT_WORKERS and ZOOMSIGHT_JOB_LEASE where the
@@ -51,13 +45,7 @@ func (s scheduleFlags) resolve(cmd *cobra.Command, g *globals) (scheduleFlags, e
 		}
 		s.lease = d
 	}
-	var err error
-	if s.webhookRetention, err = parseRetention("--webhook-retention", s.hooks); err != nil {
-		return s, err
-	}
 	switch {
-	case s.webhookRetention < app.MinWebhookRetention:
-		return s, fmt.Errorf("--webhook-retention %s is too short: keep at least 1d, so that Zoom's retries (up to 85 minutes later) are still refused as replays", s.hooks)
 	case s.workers < 1 || s.workers > 1000:
 		return s, fmt.Errorf("--workers %d: want 1 to 1000 syncs at once", s.workers)
 	case s.lease < time.Second:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -19,8 +20,12 @@ import (
 // restart loses none (a crash between sending and marking sends that one
 // notification again after the lease; its id lets receivers drop it).
 type Dispatcher struct {
-	Store     store.Store
+	Store store.Store
+	// Notifiers are the operator's (the configuration file's), by name.
 	Notifiers map[string]Notifier
+	// OrgNotifier, if set, builds an org's notifier (OrgNotifiers);
+	// without it the orgs' notifications wait in the outbox.
+	OrgNotifier func(ctx context.Context, orgID int64, name string) (Notifier, error)
 	// Holder names this process in claims (default host:pid:random).
 	Holder string
 	// Lease is how long a claim holds (default 2m; longer than a send's
@@ -143,10 +148,10 @@ func (d *Dispatcher) Flush(ctx context.Context) (int, error) {
 }
 
 func (d *Dispatcher) send(ctx context.Context, name, key string, items []*store.OutboxItem) error {
-	n, ok := d.Notifiers[name]
-	if !ok {
+	n, err := d.notifier(ctx, name, items)
+	if err != nil {
 		// Kept, not dropped: configuring the notifier again delivers it.
-		return &SendError{name, fmt.Errorf("notifier %s is not configured", name)}
+		return &SendError{name, err}
 	}
 	note, err := newNotification(name, key, items)
 	if err != nil {
@@ -158,6 +163,33 @@ func (d *Dispatcher) send(ctx context.Context, name, key string, items []*store.
 		return &SendError{name, err}
 	}
 	return nil
+}
+
+// notifier returns the notifier named name, after checking that every
+// item is of its org: an org's alert never reaches the operator's
+// notifier or another org's, whatever the outbox says.
+func (d *Dispatcher) notifier(ctx context.Context, name string, items []*store.OutboxItem) (Notifier, error) {
+	org, short, isOrg := ParseOrgNotifierKey(name)
+	for _, it := range items {
+		if it.OrgID != org {
+			return nil, fmt.Errorf("refusing to send an alert of org %d to a notifier of org %d (0: the operator)", it.OrgID, org)
+		}
+	}
+	if !isOrg {
+		n, ok := d.Notifiers[name]
+		if !ok {
+			return nil, fmt.Errorf("notifier %s is not configured", name)
+		}
+		return n, nil
+	}
+	if d.OrgNotifier == nil {
+		return nil, errors.New("this process does not send the orgs' notifications")
+	}
+	n, err := d.OrgNotifier(ctx, org, short)
+	if errors.Is(err, ErrNoNotifier) {
+		return nil, fmt.Errorf("org %d has no notifier %s (any more)", org, short)
+	}
+	return n, err
 }
 
 // Kick asks Run to flush now (after an evaluation enqueued something).

@@ -53,6 +53,9 @@ type Engine struct {
 
 	mu        sync.Mutex
 	lastPrune time.Time
+	// byOrg are the orgs' notifiers as routes, read at each evaluation
+	// (under mu): where the alerts of an org's rules go.
+	byOrg map[int64][]Route
 }
 
 // Result is what one evaluation did.
@@ -341,6 +344,9 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if e.byOrg, err = e.orgRoutes(ctx); err != nil {
+		return res, err
+	}
 	byFP := map[string]*store.Alert{}
 	for _, a := range stored {
 		byFP[a.Fingerprint] = a
@@ -417,8 +423,8 @@ func (e *Engine) Evaluate(ctx context.Context, account string) (Result, error) {
 // advance is an alert's next state given its row.
 func (e *Engine) advance(r *Rule, prev *store.Alert, c Candidate, now time.Time) *store.Alert {
 	if prev == nil || prev.State == store.AlertResolved {
-		next := &store.Alert{Fingerprint: c.Fingerprint, Rule: r.Name, Labels: c.Labels, Annotations: c.Annotations, Severity: r.Severity,
-			State: store.AlertPending, ActiveAt: now, EvaluatedAt: now}
+		next := &store.Alert{Fingerprint: c.Fingerprint, Rule: r.Name, OrgID: ruleOrg(r), Labels: c.Labels, Annotations: c.Annotations,
+			Severity: r.Severity, State: store.AlertPending, ActiveAt: now, EvaluatedAt: now}
 		if prev != nil {
 			next.Seq = prev.Seq
 			next.NotifiedSeq, next.NotifiedState, next.NotifiedAt = prev.NotifiedSeq, prev.NotifiedState, prev.NotifiedAt
@@ -432,6 +438,7 @@ func (e *Engine) advance(r *Rule, prev *store.Alert, c Candidate, now time.Time)
 	next := *prev
 	next.Annotations = c.Annotations
 	next.Severity = r.Severity
+	next.OrgID = ruleOrg(r)
 	if prev.State == store.AlertPending && now.Sub(prev.ActiveAt) >= r.For {
 		next.State, next.FiredAt, next.Seq, next.EvaluatedAt = store.AlertFiring, now, prev.Seq+1, now
 	}
@@ -477,7 +484,7 @@ func (e *Engine) plan(prev, next *store.Alert, silences []*store.Silence, now ti
 	case next.State == store.AlertFiring:
 		res.Firing++
 	}
-	if prev != nil && next.Seq == prev.Seq && maps.Equal(prev.Annotations, next.Annotations) &&
+	if prev != nil && next.Seq == prev.Seq && maps.Equal(prev.Annotations, next.Annotations) && prev.OrgID == next.OrgID &&
 		prev.NotifiedState == next.NotifiedState && prev.NotifiedAt.Equal(next.NotifiedAt) {
 		return writes // nothing to write
 	}
@@ -514,7 +521,13 @@ func (e *Engine) outbox(a *store.Alert, kind string, now time.Time) []*store.Out
 	for _, l := range groupBy {
 		fmt.Fprintf(&gk, "%s=%q,", l, a.Labels[l])
 	}
-	for _, rt := range e.Routes {
+	// The operator's rules notify the operator's notifiers; an org's rule
+	// only its org's (none for NoOrg).
+	routes := e.Routes
+	if a.OrgID != 0 {
+		routes = e.byOrg[a.OrgID]
+	}
+	for _, rt := range routes {
 		if kind == store.OutboxResolved && !rt.SendResolved {
 			continue
 		}
@@ -531,7 +544,7 @@ func (e *Engine) outbox(a *store.Alert, kind string, now time.Time) []*store.Out
 		if err != nil {
 			panic(err) // strings and times always marshal
 		}
-		out = append(out, &store.OutboxItem{DedupKey: key, Notifier: rt.Notifier, Fingerprint: a.Fingerprint, Seq: a.Seq, Kind: kind,
+		out = append(out, &store.OutboxItem{DedupKey: key, Notifier: rt.Notifier, OrgID: a.OrgID, Fingerprint: a.Fingerprint, Seq: a.Seq, Kind: kind,
 			GroupKey: gk.String(), Payload: b, CreatedAt: now, NextAt: now})
 	}
 	return out

@@ -294,6 +294,9 @@ type Email struct {
 	// TLS overrides the TLS configuration (e.g. a private CA); ServerName
 	// defaults to Addr's host.
 	TLS *tls.Config
+	// Dialer, if set, connects to the server (default: a net.Dialer with
+	// a 30 s timeout).
+	Dialer *net.Dialer
 }
 
 // Notify sends n.
@@ -302,7 +305,11 @@ func (m *Email) Notify(ctx context.Context, n *Notification) error {
 	if err != nil {
 		return fmt.Errorf("smtp address %q: %w", m.Addr, err)
 	}
-	conn, err := (&net.Dialer{Timeout: 30 * time.Second}).DialContext(ctx, "tcp", m.Addr)
+	dialer := m.Dialer
+	if dialer == nil {
+		dialer = &net.Dialer{Timeout: 30 * time.Second}
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", m.Addr)
 	if err != nil {
 		return err
 	}

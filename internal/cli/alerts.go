@@ -375,6 +375,9 @@ func startAlerts(ctx context.Context, a *app.App, cfg config.Config, metrics *se
 			log.Warn("notification failed; it stays in the outbox and is retried", "notifier", notifier, "alerts", n, "error", err.Error())
 		}
 	}
+	// The orgs' notifiers (REST API, /api/v1/notifiers) get their orgs'
+	// alerts; where they send is sealed with the credential key.
+	svc.Dispatcher.OrgNotifier = alert.OrgNotifiers(a.Store, a.OpenOrgNotifier, cfg.Alerts != nil && cfg.Alerts.OrgNotifiersPrivate)
 	failed := func(err error) { log.Error("alerting", "error", err.Error()) }
 	svc.Failed, svc.Dispatcher.Failed = failed, failed
 	if !cfg.NoWorker {

@@ -12,17 +12,20 @@ import (
 )
 
 func newPruneCommand(g *globals) *cobra.Command {
-	var raw, rollup string
+	var raw, rollup, hooks string
 	cmd := &cobra.Command{
 		Use:   "prune",
-		Short: "Delete QoS data older than its retention",
+		Short: "Delete QoS data and applied Zoom webhooks older than their retention",
 		Long: `Deletes the raw per-minute QoS of participant sessions that ended more than
 --qos-raw-retention ago, keeping their rollups (insights qos and the qos_by_*
 views answer the same for those days), and rollups of days more than
---qos-rollup-retention ago. Rollups inside their window are never touched. A
-prune that is interrupted resumes where it stopped when run again.`,
+--qos-rollup-retention ago. Rollups inside their window are never touched.
+Zoom webhook deliveries that were applied and received more than
+--webhook-retention ago leave the inbox (webhook_inbox); one not yet applied
+stays until serve applies it. A prune that is interrupted resumes where it
+stopped when run again.`,
 		Example: `  zoomsight prune
-  zoomsight prune --qos-raw-retention 14d --qos-rollup-retention 2y`,
+  zoomsight prune --qos-raw-retention 14d --qos-rollup-retention 2y --webhook-retention 30d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var o app.PruneOptions
@@ -32,6 +35,12 @@ prune that is interrupted resumes where it stopped when run again.`,
 			}
 			if o.QoSRollupRetention, err = parseRetention("--qos-rollup-retention", rollup); err != nil {
 				return err
+			}
+			if o.WebhookRetention, err = parseRetention("--webhook-retention", hooks); err != nil {
+				return err
+			}
+			if o.WebhookRetention < app.MinWebhookRetention {
+				return fmt.Errorf("--webhook-retention %s is too short: keep at least 1d, so that Zoom's retries (up to 85 minutes later) are still refused as replays", hooks)
 			}
 			if o.QoSRollupRetention < o.QoSRawRetention {
 				return fmt.Errorf("--qos-rollup-retention (%s) must be at least --qos-raw-retention (%s)", rollup, raw)
@@ -47,12 +56,18 @@ prune that is interrupted resumes where it stopped when run again.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "pruned raw QoS of %d sessions (%d participant-minutes), %d rollup rows and %d session rollups\n",
 				p.Sessions, p.RawMinutes, p.Rollups, p.OldSessions)
+			n, err := a.PruneWebhooks(cmd.Context(), o)
+			if err != nil {
+				return fmt.Errorf("pruning the webhook inbox (after %d deliveries): %w", n, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "pruned %d applied webhook deliveries\n", n)
 			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&raw, "qos-raw-retention", "30d", "keep raw per-minute QoS this long (like 30d, 12w, 720h)")
 	fl.StringVar(&rollup, "qos-rollup-retention", "400d", "keep QoS rollups this long (like 400d, 2y)")
+	fl.StringVar(&hooks, "webhook-retention", "7d", "keep applied Zoom webhook deliveries this long (at least 1d)")
 	return cmd
 }
 

@@ -68,6 +68,7 @@ account set NAME --interval changes a running schedule. See docs/serve.md.`,
 	f.BoolVar(&flags.NoHTTP, "no-http", false, "run only the worker")
 	f.BoolVar(&flags.NoWorker, "no-worker", false, "run only the HTTP server")
 	sched.add(f)
+	addWebhookRetention(f, &sched)
 	return cmd
 }
 
@@ -124,6 +125,10 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 
 func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags, logw io.Writer) error {
 	log := newLogger(logw, cfg.LogFormat)
+	keepHooks, err := webhookRetention(sc)
+	if err != nil {
+		return err
+	}
 	if cfg.DB != "" {
 		g.db = cfg.DB
 	}
@@ -168,6 +173,9 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 	}
 	sched.Busy = func(err error) bool { return errors.As(err, new(*app.BusyError)) }
 	metrics.WatchQueue(sched.Stats)
+	// Before the receiver takes new deliveries: one stored by a process
+	// that died before applying it is applied now (docs/monitoring.md).
+	recoverWebhooks(ctx, a, log)
 	alerts, err := startAlerts(ctx, a, cfg, metrics, log)
 	if err != nil {
 		return err
@@ -181,7 +189,7 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 	go func() { done <- sched.Run(ctx) }()
 	if !cfg.NoWorker {
 		running++
-		go func() { done <- pruneDaily(ctx, a, log) }()
+		go func() { done <- pruneDaily(ctx, a, app.PruneOptions{WebhookRetention: keepHooks}, log) }()
 		running++
 		go func() { done <- alerts.Run(ctx) }()
 		log.Info("worker started: syncing linked accounts on their intervals, pruning old QoS data daily",
@@ -219,12 +227,13 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 }
 
 // pruneDaily prunes QoS data past its retention (zoomsight prune's
-// defaults) at start and then once a day, until ctx ends.
-func pruneDaily(ctx context.Context, a *app.App, log *slog.Logger) error {
+// defaults) and applied webhook deliveries past o.WebhookRetention at
+// start and then once a day, until ctx ends.
+func pruneDaily(ctx context.Context, a *app.App, o app.PruneOptions, log *slog.Logger) error {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		res, err := a.Prune(ctx, app.PruneOptions{})
+		res, err := a.Prune(ctx, o)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -232,6 +241,15 @@ func pruneDaily(ctx context.Context, a *app.App, log *slog.Logger) error {
 			log.Error("pruning QoS data failed; trying again tomorrow", "error", err.Error())
 		default:
 			log.Info("pruned QoS data", "raw_minutes", res.RawMinutes, "sessions", res.Sessions, "rollup_rows", res.Rollups)
+		}
+		n, err := a.PruneWebhooks(ctx, o)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			log.Error("pruning the webhook inbox failed; trying again tomorrow", "pruned", n, "error", err.Error())
+		default:
+			log.Info("pruned the webhook inbox", "deliveries", n, "retention", o.WebhookRetention.String())
 		}
 		select {
 		case <-ctx.Done():

@@ -16,6 +16,7 @@ type scheduleFlags struct {
 	workers int
 	lease   time.Duration
 	tick    time.Duration
+	hooks   string // --webhook-retention (serve_recover.go)
 }
 
 func (s *scheduleFlags) add(f *pflag.FlagSet) {

@@ -39,6 +39,10 @@ type Alerts struct {
 	NoBuiltin bool
 	Rules     []AlertRule
 	Notifiers []Notifier
+	// OrgNotifiersPrivate lets the notifiers orgs register through the
+	// REST API connect to loopback, private and link-local addresses
+	// (default false: public addresses only).
+	OrgNotifiersPrivate bool
 }
 
 // AlertRule is a rule from the file.
@@ -84,7 +88,7 @@ func DefaultAlerts() Alerts {
 }
 
 var (
-	alertKeys    = []string{"evaluate_every", "repeat_interval", "group_by", "inactive_days", "event_window", "disable", "no_builtin", "rules", "notifiers"}
+	alertKeys    = []string{"evaluate_every", "repeat_interval", "group_by", "inactive_days", "event_window", "disable", "no_builtin", "rules", "notifiers", "org_notifiers_private"}
 	ruleKeys     = []string{"name", "sql", "labels", "key", "severity", "for", "summary"}
 	notifierKeys = []string{"name", "type", "url", "secret", "smtp", "from", "to", "username", "password", "insecure", "match", "send_resolved"}
 	// RuleName is what a rule's (and a notifier's) name looks like.
@@ -134,6 +138,12 @@ func parseAlerts(v *yaml.Node) (*Alerts, error) {
 				ps.add(n.Line, "alerts.no_builtin: want true or false, not %q", n.Value)
 			}
 			a.NoBuiltin = b
+		case "org_notifiers_private":
+			b, err := strconv.ParseBool(n.Value)
+			if n.Kind != yaml.ScalarNode || err != nil {
+				ps.add(n.Line, "alerts.org_notifiers_private: want true or false, not %q", n.Value)
+			}
+			a.OrgNotifiersPrivate = b
 		case "rules":
 			a.Rules = list(n, "alerts.rules", &ps, func(item *yaml.Node) AlertRule { return parseRule(item, &ps) })
 		case "notifiers":

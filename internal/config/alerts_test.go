@@ -29,6 +29,7 @@ alerts:
   inactive_days: 60
   disable: [licensed_inactive]
   group_by: [alertname]
+  org_notifiers_private: true
   rules:
     - name: big_groups
       sql: SELECT account, name FROM zoom_group WHERE total_members > 500
@@ -47,7 +48,8 @@ alerts:
 	}
 	a := c.Alerts
 	if a == nil || a.EvaluateEvery != 30*time.Second || a.RepeatInterval != 2*time.Hour || a.InactiveDays != 60 || a.EventWindow != 24*time.Hour ||
-		!slices.Equal(a.Disable, []string{"licensed_inactive"}) || !slices.Equal(a.GroupBy, []string{"alertname"}) || len(a.Rules) != 1 || len(a.Notifiers) != 3 {
+		!slices.Equal(a.Disable, []string{"licensed_inactive"}) || !slices.Equal(a.GroupBy, []string{"alertname"}) || len(a.Rules) != 1 || len(a.Notifiers) != 3 ||
+		!a.OrgNotifiersPrivate {
 		t.Fatalf("alerts = %+v", a)
 	}
 	if r := a.Rules[0]; r.Name != "big_groups" || r.For != 10*time.Minute || r.Labels["team"] != "it" || r.Severity != "info" || !slices.Equal(r.Key, []string{"account", "name"}) {

@@ -280,11 +280,18 @@ func (rc *Receiver) Recover(ctx context.Context) (int, error) {
 		if err != nil || len(pending) == 0 || rc.QoS == nil {
 			return n, err
 		}
+		before := n
 		for i := range pending {
+			if pending[i].Event != "meeting.participant_qos" {
+				continue // not Recover's to apply: it would be listed again forever
+			}
 			if err := rc.applyStored(ctx, &pending[i]); err != nil {
 				return n, fmt.Errorf("applying stored webhook %d (%s): %w", pending[i].ID, pending[i].Event, err)
 			}
 			n++
+		}
+		if n == before {
+			return n, nil
 		}
 	}
 }

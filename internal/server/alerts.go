@@ -111,8 +111,12 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	items := []map[string]any{}
 	for _, a := range all {
 		acct, has := a.Labels["account"]
+		// The org's own rules' alerts, and the operator's rules' alerts
+		// about its accounts; never another org's.
+		own := a.OrgID > 0 && a.OrgID == caller(r).OrgID
+		operator := a.OrgID == 0 && visible[a.Rule]
 		switch {
-		case !visible[a.Rule]: // another org's rule, or a rule since deleted
+		case !own && !operator: // another org's, or an operator's rule since deleted
 			continue
 		case has && !slices.Contains(names, acct):
 			continue
@@ -125,7 +129,11 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		if sil := alert.Silenced(silences, a.Labels, now); sil != nil && a.State != store.AlertResolved {
 			silencedBy = sil.ID
 		}
-		items = append(items, map[string]any{"fingerprint": a.Fingerprint, "rule": a.Rule, "state": a.State, "severity": a.Severity,
+		owner := "operator"
+		if own {
+			owner = "org"
+		}
+		items = append(items, map[string]any{"fingerprint": a.Fingerprint, "rule": a.Rule, "owner": owner, "state": a.State, "severity": a.Severity,
 			"labels": a.Labels, "annotations": a.Annotations, "active_at": apiTime(a.ActiveAt), "fired_at": apiTime(a.FiredAt),
 			"resolved_at": apiTime(a.ResolvedAt), "notified": a.NotifiedState, "silenced_by": silencedBy})
 	}
@@ -137,7 +145,11 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, n := range status {
-			notifiers = append(notifiers, map[string]any{"name": n.Notifier, "pending": n.Pending, "failing": n.Failing, "sent": n.Sent,
+			name, owner, ok := orgNotifierStatus(n.Notifier, caller(r).OrgID)
+			if !ok {
+				continue // another org's
+			}
+			notifiers = append(notifiers, map[string]any{"name": name, "owner": owner, "pending": n.Pending, "failing": n.Failing, "sent": n.Sent,
 				"last_error": n.LastError, "last_sent": apiTime(n.LastSent)})
 		}
 	}

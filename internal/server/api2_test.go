@@ -343,6 +343,30 @@ func testTenancyEveryEndpoint(t *testing.T, dsn string) {
 		"DELETE /api/v1/silences/{id}": func() {
 			e.expect("DELETE", "/api/v1/silences/{id}", "/api/v1/silences/abc", e.admA, "", 400, "id:")
 		},
+		"GET /api/v1/notifiers": func() {
+			hook := `{"name":"ops","type":"webhook","url":"https://hooks.example.com/a-secret-path","secret":"s3cret-s3cret"}`
+			e.expect("POST", "/api/v1/notifiers", "/api/v1/notifiers", e.admA, hook, 201, "")
+			_, la := e.expect("GET", "/api/v1/notifiers", "/api/v1/notifiers", e.admA, "", 200, "")
+			_, lb := e.expect("GET", "/api/v1/notifiers", "/api/v1/notifiers", e.admB, "", 200, "")
+			if len(la["items"].([]any)) != 1 || len(lb["items"].([]any)) != 0 {
+				t.Errorf("notifiers: org A sees %v, org B %v; want A's one notifier for A only", la, lb)
+			}
+			if strings.Contains(fmt.Sprint(la), "secret-path") || strings.Contains(fmt.Sprint(la), "s3cret") {
+				t.Errorf("the notifier's URL or secret is shown: %v", la)
+			}
+			e.expect("GET", "/api/v1/notifiers", "/api/v1/notifiers", e.readA, "", 403, "admin token")
+			e.expect("DELETE", "/api/v1/notifiers/{name}", "/api/v1/notifiers/ops", e.admB, "", 404, "no notifier")
+			e.expect("DELETE", "/api/v1/notifiers/{name}", "/api/v1/notifiers/ops", e.admA, "", 200, "")
+		},
+		"POST /api/v1/notifiers": func() {
+			e.expect("POST", "/api/v1/notifiers", "/api/v1/notifiers", e.readB, `{"name":"x","type":"slack","url":"https://hooks.example.com/x"}`, 403, "admin token")
+			e.expect("POST", "/api/v1/notifiers", "/api/v1/notifiers", e.admB, `{"name":"x","type":"webhook","url":"https://hooks.example.com/x"}`, 400, "needs a secret")
+			e.expect("POST", "/api/v1/notifiers", "/api/v1/notifiers", e.admB, `{"name":"x","type":"pager","url":"https://hooks.example.com/x"}`, 400, "want webhook, slack or email")
+		},
+		"DELETE /api/v1/notifiers/{name}": func() {
+			e.expect("DELETE", "/api/v1/notifiers/{name}", "/api/v1/notifiers/nonesuch", e.readA, "", 403, "admin token")
+			e.expect("DELETE", "/api/v1/notifiers/{name}", "/api/v1/notifiers/nonesuch", e.admA, "", 404, "no notifier")
+		},
 		"POST /webhooks/zoom/{account}": func() {
 			// Signed by Zoom, not by a token: whatever the token, an account
 			// without a webhook secret takes nothing.

@@ -71,6 +71,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/accounts/{account}/sync", true, s.syncAccount)
 	s.changesRoutes()
 	s.alertsRoutes()
+	s.notifiersRoutes()
 	for path, v := range views {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}

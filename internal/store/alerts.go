@@ -47,6 +47,32 @@ type Alerting interface {
 	OutboxStatus(ctx context.Context) ([]NotifierStatus, error)
 	// PruneAlerting deletes items sent and alerts resolved before.
 	PruneAlerting(ctx context.Context, before time.Time) error
+
+	// CreateAlertNotifier stores an org's notifier and sets its ID and
+	// CreatedAt; one of the same org and name fails with ErrDuplicate.
+	CreateAlertNotifier(ctx context.Context, n *AlertNotifier) error
+	// AlertNotifiers lists the orgs' notifiers by org and name; orgID > 0
+	// lists that org's only.
+	AlertNotifiers(ctx context.Context, orgID int64) ([]*AlertNotifier, error)
+	// DeleteAlertNotifier removes the org's notifier (ErrNotFound if the
+	// org has none of that name). Its unsent notifications stay in the
+	// outbox: a notifier of that name made again sends them.
+	DeleteAlertNotifier(ctx context.Context, orgID int64, name string) error
+}
+
+// AlertNotifier is a notifier an org registered through the REST API.
+// Where it sends is in Sealed (sealed with the credential key), never
+// shown.
+type AlertNotifier struct {
+	ID           int64
+	OrgID        int64
+	Name         string
+	Type         string // webhook, slack, email
+	Sealed       []byte
+	Match        []Matcher
+	SendResolved bool
+	CreatedBy    string
+	CreatedAt    time.Time
 }
 
 // AlertRule is a rule stored through the API.
@@ -77,6 +103,9 @@ const (
 type Alert struct {
 	Fingerprint string
 	Rule        string
+	// OrgID is the org of the rule that raised it, 0 for the operator's
+	// rules (configured, built in).
+	OrgID       int64
 	Labels      map[string]string // identifying: rule labels, key columns, alertname, severity
 	Annotations map[string]string // the row's other columns, as last evaluated
 	Severity    string
@@ -110,9 +139,12 @@ const (
 
 // OutboxItem is one notification for one notifier.
 type OutboxItem struct {
-	ID          int64
-	DedupKey    string
-	Notifier    string
+	ID       int64
+	DedupKey string
+	Notifier string
+	// OrgID is the org of the alert's rule (0: the operator's): the
+	// notifier must be that org's.
+	OrgID       int64
 	Fingerprint string
 	Seq         int64
 	Kind        string

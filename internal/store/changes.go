@@ -47,6 +47,11 @@ type Changes interface {
 	PendingWebhooks(ctx context.Context, limit int) ([]WebhookDelivery, error)
 	// MarkWebhookApplied records that a stored delivery was applied.
 	MarkWebhookApplied(ctx context.Context, id int64, at time.Time) error
+	// PruneWebhooks deletes up to limit applied deliveries received before
+	// before, oldest first, in one transaction, and returns how many; an
+	// unapplied one is never deleted. Called until it returns fewer than
+	// limit, it is a prune that resumes where it stopped.
+	PruneWebhooks(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Change sources.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -117,7 +118,7 @@ func (db *DB) AlertRules(ctx context.Context) ([]*store.AlertRule, error) {
 }
 
 const alertColumns = `fingerprint, rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at, evaluated_at,
-	notified_seq, notified_state, notified_at`
+	notified_seq, notified_state, notified_at, org_id`
 
 // Alerts lists every alert.
 func (db *DB) Alerts(ctx context.Context) ([]*store.Alert, error) {
@@ -127,7 +128,7 @@ func (db *DB) Alerts(ctx context.Context) ([]*store.Alert, error) {
 		var labels, ann string
 		var active, fired, resolved, evaluated, notified int64
 		if err := row.Scan(&a.Fingerprint, &a.Rule, &labels, &ann, &a.Severity, &a.State, &a.Seq, &active, &fired, &resolved, &evaluated,
-			&a.NotifiedSeq, &a.NotifiedState, &notified); err != nil {
+			&a.NotifiedSeq, &a.NotifiedState, &notified, &a.OrgID); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
@@ -154,17 +155,17 @@ func (db *DB) SaveAlerts(ctx context.Context, writes []*store.AlertWrite) error 
 			w.Saved = false
 			a := w.Alert
 			args := []any{a.Rule, alertJSON(nonNilMap(a.Labels)), alertJSON(nonNilMap(a.Annotations)), a.Severity, a.State, a.Seq,
-				ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint}
+				ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint, a.OrgID}
 			var tag pgconn.CommandTag
 			var err error
 			if w.PrevSeq == 0 {
 				tag, err = tx.Exec(ctx, `INSERT INTO alerts (rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at,
-					evaluated_at, notified_seq, notified_state, notified_at, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+					evaluated_at, notified_seq, notified_state, notified_at, fingerprint, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 					ON CONFLICT (fingerprint) DO NOTHING`, args...)
 			} else {
 				tag, err = tx.Exec(ctx, `UPDATE alerts SET rule = $1, labels = $2, annotations = $3, severity = $4, state = $5, seq = $6,
-					active_at = $7, fired_at = $8, resolved_at = $9, evaluated_at = $10, notified_seq = $11, notified_state = $12, notified_at = $13
-					WHERE fingerprint = $14 AND seq = $15`, append(args, w.PrevSeq)...)
+					active_at = $7, fired_at = $8, resolved_at = $9, evaluated_at = $10, notified_seq = $11, notified_state = $12, notified_at = $13, org_id = $15
+					WHERE fingerprint = $14 AND seq = $16`, append(args, w.PrevSeq)...)
 			}
 			if err != nil {
 				return fmt.Errorf("saving alert %s: %w", a.Fingerprint, err)
@@ -179,9 +180,9 @@ func (db *DB) SaveAlerts(ctx context.Context, writes []*store.AlertWrite) error 
 				if it.NextAt.IsZero() {
 					it.NextAt = it.CreatedAt
 				}
-				if _, err := tx.Exec(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING`,
-					it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt)); err != nil {
+				if _, err := tx.Exec(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at, org_id)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedup_key) DO NOTHING`,
+					it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt), it.OrgID); err != nil {
 					return fmt.Errorf("enqueueing a notification of alert %s: %w", a.Fingerprint, err)
 				}
 			}
@@ -256,14 +257,14 @@ func (db *DB) ExpireSilence(ctx context.Context, id int64, now time.Time) error 
 func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lease time.Duration, limit int) ([]*store.OutboxItem, error) {
 	rows, _ := db.pool.Query(ctx, `UPDATE alert_outbox SET claimed_by = $1, claimed_until = $2
 		WHERE id IN (SELECT id FROM alert_outbox WHERE sent_at = 0 AND next_at <= $3 AND claimed_until < $3 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING id, dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at, attempts, last_error`,
+		RETURNING id, dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at, attempts, last_error, org_id`,
 		holder, ms(now.Add(lease)), ms(now), limit)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.OutboxItem, error) {
 		it := &store.OutboxItem{}
 		var payload string
 		var created, next int64
 		if err := row.Scan(&it.ID, &it.DedupKey, &it.Notifier, &it.Fingerprint, &it.Seq, &it.Kind, &it.GroupKey, &payload, &created, &next,
-			&it.Attempts, &it.LastError); err != nil {
+			&it.Attempts, &it.LastError, &it.OrgID); err != nil {
 			return nil, err
 		}
 		it.Payload, it.CreatedAt, it.NextAt = []byte(payload), fromMS(created), fromMS(next)
@@ -330,4 +331,58 @@ func (db *DB) PruneAlerting(ctx context.Context, before time.Time) error {
 		}
 		return nil
 	})
+}
+
+// CreateAlertNotifier stores an org's notifier.
+func (db *DB) CreateAlertNotifier(ctx context.Context, n *store.AlertNotifier) error {
+	n.CreatedAt = time.Now().UTC()
+	match := n.Match
+	if match == nil {
+		match = []store.Matcher{}
+	}
+	err := db.pool.QueryRow(ctx, `INSERT INTO alert_notifiers (org_id, name, type, sealed, match, send_resolved, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, name) DO NOTHING RETURNING id`,
+		n.OrgID, n.Name, n.Type, n.Sealed, alertJSON(match), n.SendResolved, n.CreatedBy, ms(n.CreatedAt)).Scan(&n.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("notifier %s: %w", n.Name, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("storing notifier %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// AlertNotifiers lists the orgs' notifiers (orgID > 0: that org's).
+func (db *DB) AlertNotifiers(ctx context.Context, orgID int64) ([]*store.AlertNotifier, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT id, org_id, name, type, sealed, match, send_resolved, created_by, created_at
+		FROM alert_notifiers WHERE $1 <= 0 OR org_id = $1 ORDER BY org_id, name`, orgID)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.AlertNotifier, error) {
+		n := &store.AlertNotifier{}
+		var match string
+		var created int64
+		if err := row.Scan(&n.ID, &n.OrgID, &n.Name, &n.Type, &n.Sealed, &match, &n.SendResolved, &n.CreatedBy, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(match), &n.Match); err != nil {
+			return nil, fmt.Errorf("notifier %s: match: %w", n.Name, err)
+		}
+		n.CreatedAt = fromMS(created)
+		return n, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing notifiers: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteAlertNotifier removes an org's notifier.
+func (db *DB) DeleteAlertNotifier(ctx context.Context, orgID int64, name string) error {
+	tag, err := db.pool.Exec(ctx, "DELETE FROM alert_notifiers WHERE org_id = $1 AND name = $2", orgID, name)
+	if err != nil {
+		return fmt.Errorf("deleting notifier %s: %w", name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("notifier %s: %w", name, store.ErrNotFound)
+	}
+	return nil
 }

@@ -495,6 +495,17 @@ func (db *DB) MarkWebhookApplied(ctx context.Context, id int64, at time.Time) er
 	return nil
 }
 
+// PruneWebhooks deletes one batch of applied deliveries received before
+// before.
+func (db *DB) PruneWebhooks(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox
+		WHERE applied_at IS NOT NULL AND received_at < $1 ORDER BY received_at LIMIT $2)`, ts(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("pruning the webhook inbox: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // featureState is the tracked part of a user's features.
 const featureState = `json_build_object('large_meeting', large_meeting <> 0, 'webinar', webinar <> 0, 'zoom_phone', zoom_phone <> 0)::text`
 

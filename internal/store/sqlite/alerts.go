@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -121,7 +122,7 @@ func (db *DB) AlertRules(ctx context.Context) ([]*store.AlertRule, error) {
 }
 
 const alertColumns = `fingerprint, rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at, evaluated_at,
-	notified_seq, notified_state, notified_at`
+	notified_seq, notified_state, notified_at, org_id`
 
 // Alerts lists every alert.
 func (db *DB) Alerts(ctx context.Context) ([]*store.Alert, error) {
@@ -136,7 +137,7 @@ func (db *DB) Alerts(ctx context.Context) ([]*store.Alert, error) {
 		var labels, ann string
 		var active, fired, resolved, evaluated, notified int64
 		if err := rows.Scan(&a.Fingerprint, &a.Rule, &labels, &ann, &a.Severity, &a.State, &a.Seq, &active, &fired, &resolved, &evaluated,
-			&a.NotifiedSeq, &a.NotifiedState, &notified); err != nil {
+			&a.NotifiedSeq, &a.NotifiedState, &notified, &a.OrgID); err != nil {
 			return nil, fmt.Errorf("listing alerts: %w", err)
 		}
 		if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
@@ -163,16 +164,16 @@ func (db *DB) SaveAlerts(ctx context.Context, writes []*store.AlertWrite) error 
 			w.Saved = false
 			a := w.Alert
 			args := []any{a.Rule, alertJSON(nonNilMap(a.Labels)), alertJSON(nonNilMap(a.Annotations)), a.Severity, a.State, a.Seq,
-				ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.Fingerprint}
+				ms(a.ActiveAt), ms(a.FiredAt), ms(a.ResolvedAt), ms(a.EvaluatedAt), a.NotifiedSeq, a.NotifiedState, ms(a.NotifiedAt), a.OrgID, a.Fingerprint}
 			var res sql.Result
 			var err error
 			if w.PrevSeq == 0 {
 				res, err = tx.ExecContext(ctx, `INSERT INTO alerts (rule, labels, annotations, severity, state, seq, active_at, fired_at, resolved_at,
-					evaluated_at, notified_seq, notified_state, notified_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					evaluated_at, notified_seq, notified_state, notified_at, org_id, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 					ON CONFLICT (fingerprint) DO NOTHING`, args...)
 			} else {
 				res, err = tx.ExecContext(ctx, `UPDATE alerts SET rule = ?, labels = ?, annotations = ?, severity = ?, state = ?, seq = ?,
-					active_at = ?, fired_at = ?, resolved_at = ?, evaluated_at = ?, notified_seq = ?, notified_state = ?, notified_at = ?
+					active_at = ?, fired_at = ?, resolved_at = ?, evaluated_at = ?, notified_seq = ?, notified_state = ?, notified_at = ?, org_id = ?
 					WHERE fingerprint = ? AND seq = ?`, append(args, w.PrevSeq)...)
 			}
 			if err != nil {
@@ -188,9 +189,9 @@ func (db *DB) SaveAlerts(ctx context.Context, writes []*store.AlertWrite) error 
 				if it.NextAt.IsZero() {
 					it.NextAt = it.CreatedAt
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
-					it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt)); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO alert_outbox (dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at, org_id)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+					it.DedupKey, it.Notifier, it.Fingerprint, it.Seq, it.Kind, it.GroupKey, string(it.Payload), ms(it.CreatedAt), ms(it.NextAt), it.OrgID); err != nil {
 					return fmt.Errorf("enqueueing a notification of alert %s: %w", a.Fingerprint, err)
 				}
 			}
@@ -273,7 +274,7 @@ func (db *DB) ExpireSilence(ctx context.Context, id int64, now time.Time) error 
 func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lease time.Duration, limit int) ([]*store.OutboxItem, error) {
 	rows, err := db.w.QueryContext(ctx, `UPDATE alert_outbox SET claimed_by = ?, claimed_until = ?
 		WHERE id IN (SELECT id FROM alert_outbox WHERE sent_at = 0 AND next_at <= ? AND claimed_until < ? ORDER BY id LIMIT ?)
-		RETURNING id, dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at, attempts, last_error`,
+		RETURNING id, dedup_key, notifier, fingerprint, seq, kind, group_key, payload, created_at, next_at, attempts, last_error, org_id`,
 		holder, ms(now.Add(lease)), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claiming notifications: %w", err)
@@ -285,7 +286,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, holder string, now time.Time, lea
 		var payload string
 		var created, next int64
 		if err := rows.Scan(&it.ID, &it.DedupKey, &it.Notifier, &it.Fingerprint, &it.Seq, &it.Kind, &it.GroupKey, &payload, &created, &next,
-			&it.Attempts, &it.LastError); err != nil {
+			&it.Attempts, &it.LastError, &it.OrgID); err != nil {
 			return nil, fmt.Errorf("claiming notifications: %w", err)
 		}
 		it.Payload, it.CreatedAt, it.NextAt = []byte(payload), fromMS(created), fromMS(next)
@@ -365,4 +366,68 @@ func (db *DB) PruneAlerting(ctx context.Context, before time.Time) error {
 		}
 		return nil
 	})
+}
+
+// CreateAlertNotifier stores an org's notifier.
+func (db *DB) CreateAlertNotifier(ctx context.Context, n *store.AlertNotifier) error {
+	n.CreatedAt = time.Now().UTC()
+	err := db.w.QueryRowContext(ctx, `INSERT INTO alert_notifiers (org_id, name, type, sealed, match, send_resolved, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, name) DO NOTHING RETURNING id`,
+		n.OrgID, n.Name, n.Type, n.Sealed, alertJSON(nonNilMatchers(n.Match)), n.SendResolved, n.CreatedBy, ms(n.CreatedAt)).Scan(&n.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("notifier %s: %w", n.Name, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("storing notifier %s: %w", n.Name, err)
+	}
+	db.wrote()
+	return nil
+}
+
+func nonNilMatchers(m []store.Matcher) []store.Matcher {
+	if m == nil {
+		return []store.Matcher{}
+	}
+	return m
+}
+
+// AlertNotifiers lists the orgs' notifiers (orgID > 0: that org's).
+func (db *DB) AlertNotifiers(ctx context.Context, orgID int64) ([]*store.AlertNotifier, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, org_id, name, type, sealed, match, send_resolved, created_by, created_at
+		FROM alert_notifiers WHERE ? <= 0 OR org_id = ? ORDER BY org_id, name`, orgID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("listing notifiers: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.AlertNotifier
+	for rows.Next() {
+		n := &store.AlertNotifier{}
+		var match string
+		var created int64
+		if err := rows.Scan(&n.ID, &n.OrgID, &n.Name, &n.Type, &n.Sealed, &match, &n.SendResolved, &n.CreatedBy, &created); err != nil {
+			return nil, fmt.Errorf("listing notifiers: %w", err)
+		}
+		if err := json.Unmarshal([]byte(match), &n.Match); err != nil {
+			return nil, fmt.Errorf("notifier %s: match: %w", n.Name, err)
+		}
+		n.CreatedAt = fromMS(created)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing notifiers: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteAlertNotifier removes an org's notifier.
+func (db *DB) DeleteAlertNotifier(ctx context.Context, orgID int64, name string) error {
+	res, err := db.w.ExecContext(ctx, "DELETE FROM alert_notifiers WHERE org_id = ? AND name = ?", orgID, name)
+	if err != nil {
+		return fmt.Errorf("deleting notifier %s: %w", name, err)
+	}
+	db.wrote()
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("notifier %s: %w", name, store.ErrNotFound)
+	}
+	return nil
 }

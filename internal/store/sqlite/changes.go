@@ -670,6 +670,19 @@ func (db *DB) MarkWebhookApplied(ctx context.Context, id int64, at time.Time) er
 	return nil
 }
 
+// PruneWebhooks deletes one batch of applied deliveries received before
+// before.
+func (db *DB) PruneWebhooks(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox
+		WHERE applied_at IS NOT NULL AND received_at < ? ORDER BY received_at LIMIT ?)`, timeValue(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("pruning the webhook inbox: %w", err)
+	}
+	db.wrote()
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // sameJSON reports whether two JSON documents hold the same value, key
 // order aside.
 func sameJSON(a string, b []byte) bool {

@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OrgData", testOrgData},               // orgdata.go
 		{"Web", testWeb},                       // web.go
 		{"Alerting", testAlerting},             // alerts.go
+		{"AlertOrgs", testAlertOrgs},           // alertorg.go
+		{"WebhookPrune", testWebhookPrune},     // alertorg.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -396,6 +396,9 @@ type licencesData struct {
 	Leavers                    int
 	Problems                   []string
 	Currency                   string
+	// NoRoster is set when the org has imported no HR roster: the page
+	// says so instead of listing every user as one with no employee.
+	NoRoster bool
 }
 
 // rosterMode is how much of the roster findings licenceData reads.
@@ -423,6 +426,15 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 		d.Days = n
 	}
 	d.Report.InactiveDays = d.Days
+	if roster != rosterNone {
+		imported, err := insight.RosterImported(r.Context(), h.app.Store, session(r).Org)
+		if err != nil {
+			return nil, err
+		}
+		if !imported {
+			d.NoRoster, roster = true, rosterNone
+		}
+	}
 	for _, a := range accts {
 		rep, err := insight.Licences(r.Context(), h.app.Store, insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices})
 		if err != nil {
@@ -504,6 +516,7 @@ func (h *Handler) licencesCSV(w http.ResponseWriter, r *http.Request) {
 				strconv.FormatFloat(f.MonthlyCost, 'f', 2, 64), f.Detail})
 		}
 	case "roster":
+		// With no roster imported the table has its header and no rows.
 		rows = append(rows, []string{"account", "finding", "email", "zoom_status", "license", "employee_id", "employee_status", "termination_date", "detail"})
 		for _, f := range d.Roster {
 			rows = append(rows, []string{f.Account, f.Finding, f.Email, f.ZoomStatus, f.License, f.EmployeeID, f.EmployeeStatus, f.TerminationDate, f.Detail})

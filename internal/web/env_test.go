@@ -63,8 +63,15 @@ type env struct {
 
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()
+	return newEnvWith(t, dsn, 40, nil)
+}
+
+// newEnvWith is newEnv with users per simulated account, and client (nil:
+// the default) as the app's HTTP client to Zoom.
+func newEnvWith(t *testing.T, dsn string, users int, client *http.Client) *env {
+	t.Helper()
 	ctx := t.Context()
-	sim, err := zoomsim.New(zoomsim.Options{Seed: 77, Users: 40, Accounts: 3, Plan: zoom.PlanBusiness, Days: 3, NoRateLimits: true})
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 77, Users: users, Accounts: 3, Plan: zoom.PlanBusiness, Days: 3, NoRateLimits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +86,7 @@ func newEnv(t *testing.T, dsn string) *env {
 	if err := sim.PlantTopic(e.creds[0].AccountID, " "+xss); err != nil {
 		t.Fatal(err)
 	}
-	e.app, err = app.Open(ctx, app.Config{DB: dsn, KeyFile: e.key,
+	e.app, err = app.Open(ctx, app.Config{DB: dsn, KeyFile: e.key, HTTPClient: client,
 		Meetings: app.MeetingConfig{MeetingOptions: ingest.MeetingOptions{Backfill: 2 * 24 * time.Hour}}})
 	if err != nil {
 		t.Fatal(err)

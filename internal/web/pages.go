@@ -526,8 +526,14 @@ func (h *Handler) licencesCSV(w http.ResponseWriter, r *http.Request) {
 		for _, s := range d.Report.Seats {
 			rows = append(rows, []string{s.Account, s.Plan, strconv.Itoa(s.Bought), strconv.Itoa(s.Licensed), strconv.Itoa(s.Pending), strconv.Itoa(s.Active), strconv.Itoa(s.Unassigned)})
 		}
+	case "addons":
+		rows = append(rows, []string{"account", "add_on", "type", "capacity", "bought", "assigned", "held_by_deactivated", "held_by_inactive", "unassigned"})
+		for _, a := range d.Report.AddOns {
+			rows = append(rows, []string{a.Account, a.Plan, a.Type, strconv.Itoa(a.Capacity), strconv.Itoa(a.Bought), strconv.Itoa(a.Assigned),
+				strconv.Itoa(a.Deactivated), strconv.Itoa(a.Idle), strconv.Itoa(a.Unassigned)})
+		}
 	default:
-		h.fail(w, r, http.StatusBadRequest, "table: want reclaimable, roster or seats")
+		h.fail(w, r, http.StatusBadRequest, "table: want reclaimable, roster, seats or addons")
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

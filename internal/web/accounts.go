@@ -12,6 +12,7 @@ import (
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/secret"
 	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoom"
 )
 
 // accountRow is a row of the accounts table.
@@ -24,6 +25,9 @@ type accountRow struct {
 	Health             string // ok, partial, failed, running, never synced
 	HealthWhy          string
 	Budget             string // requests of the last run
+	// BudgetToday is what today's (UTC) syncs spent of Zoom's daily
+	// request budget for the account's plan.
+	BudgetToday string
 }
 
 func (h *Handler) accountRow(ctx context.Context, a *store.Account) (accountRow, error) {
@@ -59,6 +63,9 @@ func (h *Handler) accountRow(ctx context.Context, a *store.Account) (accountRow,
 			row.LastSync = "running since " + r.StartedAt.UTC().Format("15:04 UTC")
 		}
 	}
+	if row.BudgetToday, err = h.budgetToday(ctx, a, row.Plan); err != nil {
+		return row, err
+	}
 	if a.Interval > 0 {
 		row.NextSync = "every " + a.Interval.String()
 		if row.LastRun != nil && !row.LastRun.FinishedAt.IsZero() {
@@ -69,6 +76,52 @@ func (h *Handler) accountRow(ctx context.Context, a *store.Account) (accountRow,
 	}
 	return row, nil
 }
+
+// budgetRuns bounds the runs read for today's budget: a sync every 15
+// minutes makes 96 a day.
+const budgetRuns = 200
+
+// budgetToday says what the account's syncs started today (UTC) spent of
+// the daily request budget of its plan (Pro's until a sync saw the plan):
+// Heavy and Resource-intensive requests share one cap on paid plans; on
+// Free each label has its own. Requests of other apps on the same Zoom
+// account count at Zoom too, and are not seen here.
+func (h *Handler) budgetToday(ctx context.Context, a *store.Account, planType string) (string, error) {
+	runs, err := h.app.Store.Runs(ctx, a.ID, budgetRuns)
+	if err != nil {
+		return "", err
+	}
+	day := h.opts.Now().UTC().Truncate(24 * time.Hour)
+	used := map[zoom.Label]int{}
+	for _, r := range runs {
+		if r.StartedAt.Before(day) {
+			continue
+		}
+		for k, n := range r.Requests {
+			if l, ok := zoom.ParseLabel(k); ok {
+				used[l] += n
+			}
+		}
+	}
+	plan, err := zoom.ParsePlan(planType)
+	if err != nil {
+		plan = zoom.PlanPro
+	}
+	lim := zoom.DefaultLimits(plan)
+	if lim.SharedDaily > 0 {
+		n := used[zoom.Heavy] + used[zoom.ResourceIntensive]
+		return fmt.Sprintf("%d of %d Heavy and Resource-intensive today (%s)", n, lim.SharedDaily, pctOf(n, lim.SharedDaily)), nil
+	}
+	var parts []string
+	for _, l := range zoom.Labels {
+		if c := lim.Daily[l]; c > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d of %d", l, used[l], c))
+		}
+	}
+	return strings.Join(parts, ", ") + " today", nil
+}
+
+func pctOf(n, of int) string { return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of)) }
 
 type accountsData struct {
 	Rows []accountRow

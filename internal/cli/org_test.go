@@ -54,6 +54,12 @@ func testOrgRosterAndPrices(t *testing.T, db string) {
 	}
 	must("sync", "--meetings=false")
 
+	// Before any roster: no findings, and stderr says why.
+	if out, errOut, code := run(t, env, "insights", "roster", "--org", "X", "-o", "json", "--db", db); code != 0 || strings.TrimSpace(out) != "[]" ||
+		!strings.Contains(errOut, "no roster uploaded") {
+		t.Errorf("insights roster with no roster: %d %.300q %q", code, out, errOut)
+	}
+
 	// Org X's roster is tenant x's HR roster, with its planted leavers.
 	ro := sim.Tenant(creds[0].AccountID).Roster()
 	var csv bytes.Buffer

@@ -134,8 +134,16 @@ roster (--org; the only org when there is one).`,
 		if err != nil {
 			return err
 		}
-		rows, err := insight.RosterFindings(cmd.Context(), a.Store, insight.RosterOptions{Org: orgName(o), Account: account, Config: cfg.Roster})
+		// Without a roster every user would be "no employee": say so on
+		// stderr and list nothing.
+		imported, err := insight.RosterImported(cmd.Context(), a.Store, orgName(o))
 		if err != nil {
+			return err
+		}
+		var rows []insight.RosterFinding
+		if !imported {
+			fmt.Fprintln(cmd.ErrOrStderr(), insight.NoRoster+" (zoomsight roster import FILE)")
+		} else if rows, err = insight.RosterFindings(cmd.Context(), a.Store, insight.RosterOptions{Org: orgName(o), Account: account, Config: cfg.Roster}); err != nil {
 			return err
 		}
 		if format == "json" {

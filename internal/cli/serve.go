@@ -38,7 +38,7 @@ only the accounts linked to that org. SIGINT or SIGTERM stops it: a running
 sync keeps its checkpoints and the next start resumes it.
 
 Configuration comes from --config FILE (YAML: db, listen, log_format,
-metrics_public, no_http, no_worker, workers, job_lease, alerts), then ZOOMSIGHT_* variables, then flags.
+metrics_public, no_http, no_worker, workers, job_lease, public_url, alerts), then ZOOMSIGHT_* variables, then flags.
 zoomsight config check FILE validates a file.
 
 Syncs are River jobs in the database, one per account and part (identity
@@ -67,6 +67,7 @@ account set NAME --interval changes a running schedule. See docs/serve.md.`,
 	f.BoolVar(&flags.MetricsPublic, "metrics-public", false, "serve /metrics without a token")
 	f.BoolVar(&flags.NoHTTP, "no-http", false, "run only the worker")
 	f.BoolVar(&flags.NoWorker, "no-worker", false, "run only the HTTP server")
+	f.StringVar(&flags.PublicURL, "public-url", "", "the dashboard's address behind a TLS-terminating proxy, e.g. https://zoomsight.example.com: Secure cookies and the OAuth redirect URL (env ZOOMSIGHT_PUBLIC_URL)")
 	sched.add(f)
 	addWebhookRetention(f, &sched)
 	return cmd
@@ -108,6 +109,9 @@ func serveConfig(cmd *cobra.Command, g *globals, file string, flags config.Confi
 	}
 	if set("job-lease") {
 		cfg.JobLease = sched.lease
+	}
+	if set("public-url") {
+		cfg.PublicURL = flags.PublicURL
 	}
 	if g.db != "" {
 		cfg.DB = g.db
@@ -196,7 +200,8 @@ func serve(ctx context.Context, g *globals, cfg config.Config, sc scheduleFlags,
 			"workers", sc.workers, "job_lease", sc.lease.String())
 	}
 	if !cfg.NoHTTP {
-		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics, SyncNow: sched.SyncNow, Alerts: alerts}
+		publicURL, _ := config.ParsePublicURL(cfg.PublicURL) // checked by cfg.Validate
+		opts := server.Options{MetricsPublic: cfg.MetricsPublic, Metrics: metrics, SyncNow: sched.SyncNow, Alerts: alerts, PublicURL: publicURL}
 		srv := &http.Server{Handler: server.New(a, opts), ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		running++

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -39,6 +40,12 @@ type Config struct {
 	// resumed, and after which another process resumes the job of one
 	// that died (key job_lease, env ZOOMSIGHT_JOB_LEASE).
 	JobLease time.Duration
+	// PublicURL is the dashboard's address as browsers reach it when a
+	// proxy stands in front, such as https://zoomsight.example.com (key
+	// public_url, env ZOOMSIGHT_PUBLIC_URL): with https, cookies are
+	// Secure though the proxy speaks plain HTTP to serve, and the OAuth
+	// redirect URL is built on it. Empty: each request decides.
+	PublicURL string
 	// Alerts is the alerts section (key alerts; alerts.go), nil when the
 	// file has none.
 	Alerts *Alerts
@@ -50,7 +57,7 @@ func Default() Config {
 }
 
 // keys are the file's keys, in the order `config check` lists them.
-var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker", "workers", "job_lease", "alerts"}
+var keys = []string{"db", "listen", "log_format", "metrics_public", "no_http", "no_worker", "workers", "job_lease", "public_url", "alerts"}
 
 // Problem is one bad line of a configuration file.
 type Problem struct {
@@ -172,6 +179,12 @@ func (c *Config) set(key string, v *yaml.Node) error {
 		}
 		c.JobLease = d
 		return checkJobLease(d)
+	case "public_url":
+		if err := str(&c.PublicURL); err != nil {
+			return err
+		}
+		_, err := ParsePublicURL(c.PublicURL)
+		return err
 	case "alerts":
 		a, err := parseAlerts(v)
 		if err != nil {
@@ -197,6 +210,9 @@ func (c *Config) Env(getenv func(string) string) error {
 	}
 	if v := getenv("ZOOMSIGHT_LOG_FORMAT"); v != "" {
 		c.LogFormat = v
+	}
+	if v := getenv("ZOOMSIGHT_PUBLIC_URL"); v != "" {
+		c.PublicURL = v
 	}
 	if v := getenv("ZOOMSIGHT_METRICS_PUBLIC"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -236,10 +252,28 @@ func (c *Config) Validate() error {
 	if err := checkJobLease(c.JobLease); err != nil {
 		return err
 	}
+	if _, err := ParsePublicURL(c.PublicURL); err != nil {
+		return err
+	}
 	if c.NoHTTP && c.NoWorker {
 		return errors.New("no_http and no_worker together leave nothing to run")
 	}
 	return nil
+}
+
+// ParsePublicURL parses a public_url: empty (none), or an absolute http
+// or https URL of the dashboard's root, with no path, query or fragment.
+func ParsePublicURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("public_url %q: want the dashboard's address as browsers reach it, such as https://zoomsight.example.com (scheme and host, no path)", s)
+	}
+	u.Path = ""
+	return u, nil
 }
 
 func checkLogFormat(f string) error {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,5 +84,37 @@ func TestEnvAndValidate(t *testing.T) {
 	c.NoHTTP, c.NoWorker = true, true
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "nothing to run") {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+// TestPublicURL: the dashboard's public address comes from the file or
+// ZOOMSIGHT_PUBLIC_URL, and anything but a scheme and host is refused
+// with what to write instead.
+func TestPublicURL(t *testing.T) {
+	c := Default()
+	if err := c.Env(func(k string) string { return map[string]string{"ZOOMSIGHT_PUBLIC_URL": "https://zs.example.com/"}[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.PublicURL != "https://zs.example.com/" {
+		t.Fatalf("Validate: %v (%q)", err, c.PublicURL)
+	}
+	if u, err := ParsePublicURL(c.PublicURL); err != nil || u.String() != "https://zs.example.com" {
+		t.Fatalf("ParsePublicURL = %v, %v", u, err)
+	}
+	for _, bad := range []string{"zs.example.com", "ftp://zs.example.com", "https://zs.example.com/zoomsight", "https://zs.example.com/?a=1", "https://user:pw@zs.example.com", "https://"} {
+		c.PublicURL = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "public_url") || !strings.Contains(err.Error(), "https://zoomsight.example.com") {
+			t.Errorf("public_url %q: %v", bad, err)
+		}
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(p, []byte("listen: 127.0.0.1:9\npublic_url: http//oops\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c = Default()
+	var fe *FileError
+	if err := c.LoadFile(p); !errors.As(err, &fe) || len(fe.Problems) != 1 || fe.Problems[0].Line != 2 {
+		t.Fatalf("a bad public_url in a file: %v", err)
 	}
 }

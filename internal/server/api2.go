@@ -588,6 +588,17 @@ func (s *Server) insightRoster(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("account") != "" {
 		o.Account = accounts[0]
 	}
+	// Without a roster every user would be "no employee": say that no
+	// roster was uploaded instead.
+	imported, err := insight.RosterImported(r.Context(), s.app.Store, o.Org)
+	if err != nil {
+		s.insightFailed(w, r, "roster", err)
+		return
+	}
+	if !imported {
+		writeJSON(w, http.StatusOK, map[string]any{"items": []insight.RosterFinding{}, "roster_imported": false, "note": insight.NoRoster})
+		return
+	}
 	rows, err := insight.RosterFindings(r.Context(), s.app.Store, o)
 	if err != nil {
 		s.insightFailed(w, r, "roster", err)
@@ -596,7 +607,7 @@ func (s *Server) insightRoster(w http.ResponseWriter, r *http.Request) {
 	if rows == nil {
 		rows = []insight.RosterFinding{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": rows})
+	writeJSON(w, http.StatusOK, map[string]any{"items": rows, "roster_imported": true})
 }
 
 func (s *Server) insightActivity(w http.ResponseWriter, r *http.Request) {

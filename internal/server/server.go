@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type Options struct {
 	// Alerts is alerting (rules, alerts, silences); the alert API answers
 	// 503 without it.
 	Alerts *alert.Service
+	// PublicURL is the dashboard's address behind a proxy (web.Options).
+	PublicURL *url.URL
 }
 
 // Server serves zoomsight's HTTP endpoints for one App.

@@ -29,6 +29,33 @@ type Web interface {
 	// DeleteSession ends a session, and every session that expired
 	// before now.
 	DeleteSession(ctx context.Context, hash string, now time.Time) error
+
+	// CreateOAuthLink stores an OAuth link waiting for Zoom's redirect,
+	// and deletes every one that expired before l.Created.
+	CreateOAuthLink(ctx context.Context, l *OAuthLink) error
+	// TakeOAuthLink deletes and returns the unexpired link of this state
+	// hash begun by this session in this org: a link is used once, and
+	// only by whoever began it. Any other answer is ErrNotFound, and
+	// leaves the link for its owner.
+	TakeOAuthLink(ctx context.Context, stateHash, sessionHash string, orgID int64, now time.Time) (*OAuthLink, error)
+}
+
+// OAuthLink is an OAuth link begun from the dashboard, waiting for Zoom
+// to send the admin's browser back with a code.
+type OAuthLink struct {
+	StateHash   string // hex SHA-256 of the OAuth state parameter
+	SessionHash string // the session that began it
+	OrgID       int64  // the org it links into
+	StartedBy   string // who began it (the session's user or token name)
+
+	// What the link will store, once Zoom answers.
+	Name, ClientID   string
+	SealedSecret     []byte
+	APIURL, OAuthURL string
+	Interval         time.Duration
+	RedirectURL      string // the redirect_uri sent to Zoom, needed again for the code exchange
+
+	Created, Expires time.Time
 }
 
 // WebUser is a local admin of the dashboard.

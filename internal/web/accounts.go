@@ -12,6 +12,7 @@ import (
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/secret"
 	"github.com/zoomsight/zoomsight/internal/store"
+	"github.com/zoomsight/zoomsight/zoom"
 )
 
 // accountRow is a row of the accounts table.
@@ -24,6 +25,9 @@ type accountRow struct {
 	Health             string // ok, partial, failed, running, never synced
 	HealthWhy          string
 	Budget             string // requests of the last run
+	// BudgetToday is what today's (UTC) syncs spent of Zoom's daily
+	// request budget for the account's plan.
+	BudgetToday string
 }
 
 func (h *Handler) accountRow(ctx context.Context, a *store.Account) (accountRow, error) {
@@ -59,6 +63,9 @@ func (h *Handler) accountRow(ctx context.Context, a *store.Account) (accountRow,
 			row.LastSync = "running since " + r.StartedAt.UTC().Format("15:04 UTC")
 		}
 	}
+	if row.BudgetToday, err = h.budgetToday(ctx, a, row.Plan); err != nil {
+		return row, err
+	}
 	if a.Interval > 0 {
 		row.NextSync = "every " + a.Interval.String()
 		if row.LastRun != nil && !row.LastRun.FinishedAt.IsZero() {
@@ -69,6 +76,52 @@ func (h *Handler) accountRow(ctx context.Context, a *store.Account) (accountRow,
 	}
 	return row, nil
 }
+
+// budgetRuns bounds the runs read for today's budget: a sync every 15
+// minutes makes 96 a day.
+const budgetRuns = 200
+
+// budgetToday says what the account's syncs started today (UTC) spent of
+// the daily request budget of its plan (Pro's until a sync saw the plan):
+// Heavy and Resource-intensive requests share one cap on paid plans; on
+// Free each label has its own. Requests of other apps on the same Zoom
+// account count at Zoom too, and are not seen here.
+func (h *Handler) budgetToday(ctx context.Context, a *store.Account, planType string) (string, error) {
+	runs, err := h.app.Store.Runs(ctx, a.ID, budgetRuns)
+	if err != nil {
+		return "", err
+	}
+	day := h.opts.Now().UTC().Truncate(24 * time.Hour)
+	used := map[zoom.Label]int{}
+	for _, r := range runs {
+		if r.StartedAt.Before(day) {
+			continue
+		}
+		for k, n := range r.Requests {
+			if l, ok := zoom.ParseLabel(k); ok {
+				used[l] += n
+			}
+		}
+	}
+	plan, err := zoom.ParsePlan(planType)
+	if err != nil {
+		plan = zoom.PlanPro
+	}
+	lim := zoom.DefaultLimits(plan)
+	if lim.SharedDaily > 0 {
+		n := used[zoom.Heavy] + used[zoom.ResourceIntensive]
+		return fmt.Sprintf("%d of %d Heavy and Resource-intensive today (%s)", n, lim.SharedDaily, pctOf(n, lim.SharedDaily)), nil
+	}
+	var parts []string
+	for _, l := range zoom.Labels {
+		if c := lim.Daily[l]; c > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d of %d", l, used[l], c))
+		}
+	}
+	return strings.Join(parts, ", ") + " today", nil
+}
+
+func pctOf(n, of int) string { return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of)) }
 
 type accountsData struct {
 	Rows []accountRow
@@ -201,23 +254,19 @@ func (h *Handler) linked(w http.ResponseWriter, r *http.Request, acct *store.Acc
 	back(w, r, "/accounts/"+acct.Name, msg)
 }
 
-// oauthFlow is an OAuth link waiting for Zoom's redirect.
-type oauthFlow struct {
-	flow    *app.OAuthWebFlow
-	org     int64
-	expires time.Time
-}
-
-// flowTTL is how long an OAuth link waits: Zoom's codes live 5 minutes.
-const flowTTL = 10 * time.Minute
-
 type oauthData struct {
 	Name, AuthorizeURL, State, Callback string
 }
 
+// owner is the session as the owner of an OAuth link.
+func owner(s *store.Session) app.OAuthWebOwner {
+	return app.OAuthWebOwner{Session: s.Hash, OrgID: s.OrgID, Org: s.Org, Who: s.Who}
+}
+
 // linkOAuth begins an OAuth link: the dashboard's own callback is the
-// redirect URL, the flow (with the client secret) stays on the server
-// under its state, and the admin goes to Zoom's authorize page.
+// redirect URL, the pending link (with the client secret, sealed) is
+// stored in the database under its state's hash, so any serve process on
+// it may take Zoom's answer, and the admin goes to Zoom's authorize page.
 func (h *Handler) linkOAuth(w http.ResponseWriter, r *http.Request) {
 	f := readLinkForm(r, "oauth")
 	iv, err := parseInterval(f.Interval)
@@ -227,59 +276,70 @@ func (h *Handler) linkOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	in := app.LinkOAuthApp{Name: f.Name, ClientID: f.ClientID, ClientSecret: secret.String(r.PostFormValue("client_secret")),
 		APIURL: f.APIURL, OAuthURL: f.OAuthURL, Interval: iv, Org: session(r).Org}
-	cb := callbackURL(r)
-	flow, err := h.app.BeginOAuthWeb(r.Context(), in, cb)
+	cb := h.callbackURL(r)
+	flow, err := h.app.BeginOAuthWeb(r.Context(), in, cb, owner(session(r)))
 	if err != nil {
 		h.linkFailed(w, r, f, linkError(f.Name, err))
 		return
 	}
-	now := h.opts.Now()
-	h.mu.Lock()
-	for k, fl := range h.flows {
-		if now.After(fl.expires) {
-			delete(h.flows, k)
-		}
-	}
-	h.flows[flow.State] = &oauthFlow{flow: flow, org: session(r).OrgID, expires: now.Add(flowTTL)}
-	h.mu.Unlock()
 	h.render(w, r, http.StatusOK, "oauth", "Approve the app in Zoom", oauthData{Name: f.Name, AuthorizeURL: flow.AuthorizeURL, State: flow.State, Callback: cb})
 }
 
-// callbackURL is the dashboard's OAuth callback as the browser reaches it.
-func callbackURL(r *http.Request) string {
+// callbackPath is the dashboard's OAuth callback.
+const callbackPath = "/accounts/oauth/callback"
+
+// callbackURL is the dashboard's OAuth callback as the browser reaches
+// it: under the public URL when one is set (behind a TLS-terminating
+// proxy), else as this request came. X-Forwarded-* headers are not read:
+// any client may send them.
+func (h *Handler) callbackURL(r *http.Request) string {
+	if h.opts.PublicURL != nil {
+		return strings.TrimSuffix(h.opts.PublicURL.String(), "/") + callbackPath
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + "/accounts/oauth/callback"
+	return scheme + "://" + r.Host + callbackPath
 }
 
-// takeFlow removes and returns the pending flow of a state.
-func (h *Handler) takeFlow(state string) *oauthFlow {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f := h.flows[state]
-	delete(h.flows, state)
-	if f == nil || h.opts.Now().After(f.expires) {
-		return nil
+// noLink says why an OAuth answer finished nothing.
+func noLink(err error) string {
+	if errors.Is(err, app.ErrNoPendingLink) {
+		return "This answer from Zoom belongs to no link begun by this sign-in in this org, was used already, or waited more than 10 minutes: start the link again from Accounts."
 	}
-	return f
+	return err.Error()
 }
 
-// oauthCallback is where Zoom sends the admin back. Zoom's redirect is a
-// navigation from another site, which carries no SameSite=Strict cookie:
-// the flow is found by its state, an unguessable value only this flow's
-// browser and Zoom know, used once.
+// oauthCallback is where Zoom sends the admin back. Only the session that
+// began the link may finish it. Zoom's redirect is a navigation from
+// another site, which carries no SameSite=Strict cookie: so a callback
+// without one is answered by a page that reloads the same address from
+// this site (meta refresh, no script), which does carry it.
 func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
-	f := h.takeFlow(r.URL.Query().Get("state"))
-	if f == nil {
-		h.render(w, r, http.StatusBadRequest, "callback", "Link not finished",
-			callbackData{Error: "This answer from Zoom belongs to no link begun here, or the link waited more than 10 minutes: start the link again from Accounts."})
+	q := r.URL.Query()
+	s, err := h.session(r)
+	if errors.Is(err, store.ErrNotFound) && q.Get("bounce") == "" {
+		q.Set("bounce", "1")
+		h.render(w, r, http.StatusOK, "callback", "Finishing the link", callbackData{Bounce: callbackPath + "?" + q.Encode()})
 		return
 	}
-	acct, err := h.app.FinishOAuthWeb(r.Context(), f.flow, r.URL.String())
+	if errors.Is(err, store.ErrNotFound) {
+		h.render(w, r, http.StatusUnauthorized, "callback", "Link not finished",
+			callbackData{Error: "This browser is not signed in to the dashboard, or the sign-in expired: sign in and start the link again from Accounts."})
+		return
+	}
 	if err != nil {
-		h.render(w, r, http.StatusBadRequest, "callback", "Link not finished", callbackData{Error: linkError(f.flow.Name(), err)})
+		h.render(w, r, http.StatusServiceUnavailable, "callback", "Link not finished", callbackData{Error: "Cannot check the sign-in: the database does not answer."})
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
+	q.Del("bounce")
+	landed := *r.URL
+	landed.RawQuery = q.Encode()
+	acct, err := h.app.FinishOAuthWeb(r.Context(), owner(s), q.Get("state"), landed.String())
+	if err != nil {
+		h.render(w, r, http.StatusBadRequest, "callback", "Link not finished", callbackData{Error: noLink(err)})
 		return
 	}
 	if h.opts.SyncNow != nil {
@@ -288,19 +348,14 @@ func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "callback", "Account linked", callbackData{Name: acct.Name, By: acct.LinkedByName, Email: acct.LinkedByEmail})
 }
 
-type callbackData struct{ Name, By, Email, Error string }
+type callbackData struct{ Name, By, Email, Error, Bounce string }
 
 // oauthPaste finishes a link with the URL the browser landed on, for a
 // dashboard the redirect cannot reach.
 func (h *Handler) oauthPaste(w http.ResponseWriter, r *http.Request) {
-	f := h.takeFlow(r.PostFormValue("state"))
-	if f == nil || f.org != session(r).OrgID {
-		h.fail(w, r, http.StatusBadRequest, "That link was not begun here, was finished already, or waited more than 10 minutes: start it again from Accounts.")
-		return
-	}
-	acct, err := h.app.FinishOAuthWeb(r.Context(), f.flow, r.PostFormValue("landed"))
+	acct, err := h.app.FinishOAuthWeb(r.Context(), owner(session(r)), r.PostFormValue("state"), r.PostFormValue("landed"))
 	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, linkError(f.flow.Name(), err))
+		h.fail(w, r, http.StatusBadRequest, noLink(err))
 		return
 	}
 	h.linked(w, r, acct)

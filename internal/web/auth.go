@@ -17,9 +17,13 @@ import (
 // cannot sign a browser in to an account of its choosing.
 const preCookie = "zs_presignin"
 
+// cookie is one of the dashboard's cookies: Secure when the request came
+// over TLS or the public URL is https (TLS ends at a proxy in front).
+// X-Forwarded-Proto is not read: any client may send it.
 func (h *Handler) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	secure := r.TLS != nil || (h.opts.PublicURL != nil && h.opts.PublicURL.Scheme == "https")
 	return &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil, MaxAge: maxAge}
+		Secure: secure, MaxAge: maxAge}
 }
 
 type signInData struct {

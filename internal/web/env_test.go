@@ -51,6 +51,8 @@ type env struct {
 	creds []zoomsim.Credentials
 	app   *app.App
 	srv   *httptest.Server
+	dsn   string
+	key   string // the credential key file, for a second process
 
 	adminA, readA, adminB string // API tokens
 
@@ -61,13 +63,20 @@ type env struct {
 
 func newEnv(t *testing.T, dsn string) *env {
 	t.Helper()
+	return newEnvWith(t, dsn, 40, nil)
+}
+
+// newEnvWith is newEnv with users per simulated account, and client (nil:
+// the default) as the app's HTTP client to Zoom.
+func newEnvWith(t *testing.T, dsn string, users int, client *http.Client) *env {
+	t.Helper()
 	ctx := t.Context()
-	sim, err := zoomsim.New(zoomsim.Options{Seed: 77, Users: 40, Accounts: 3, Plan: zoom.PlanBusiness, Days: 3, NoRateLimits: true})
+	sim, err := zoomsim.New(zoomsim.Options{Seed: 77, Users: users, Accounts: 3, Plan: zoom.PlanBusiness, Days: 3, NoRateLimits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
-	e := &env{t: t, sim: sim, creds: sim.Credentials(), synced: map[string]chan struct{}{}}
+	e := &env{t: t, sim: sim, creds: sim.Credentials(), synced: map[string]chan struct{}{}, dsn: dsn, key: filepath.Join(t.TempDir(), "key")}
 	// Hostile text where Zoom lets people type: a user's name and every
 	// meeting topic of the first account.
 	if _, err := sim.AddUser(e.creds[0].AccountID, zoomsim.NewUser{Email: "mallory@" + sim.Tenant(e.creds[0].AccountID).Domain,
@@ -77,7 +86,7 @@ func newEnv(t *testing.T, dsn string) *env {
 	if err := sim.PlantTopic(e.creds[0].AccountID, " "+xss); err != nil {
 		t.Fatal(err)
 	}
-	e.app, err = app.Open(ctx, app.Config{DB: dsn, KeyFile: filepath.Join(t.TempDir(), "key"),
+	e.app, err = app.Open(ctx, app.Config{DB: dsn, KeyFile: e.key, HTTPClient: client,
 		Meetings: app.MeetingConfig{MeetingOptions: ingest.MeetingOptions{Backfill: 2 * 24 * time.Hour}}})
 	if err != nil {
 		t.Fatal(err)

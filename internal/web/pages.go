@@ -396,6 +396,9 @@ type licencesData struct {
 	Leavers                    int
 	Problems                   []string
 	Currency                   string
+	// NoRoster is set when the org has imported no HR roster: the page
+	// says so instead of listing every user as one with no employee.
+	NoRoster bool
 }
 
 // rosterMode is how much of the roster findings licenceData reads.
@@ -423,6 +426,15 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 		d.Days = n
 	}
 	d.Report.InactiveDays = d.Days
+	if roster != rosterNone {
+		imported, err := insight.RosterImported(r.Context(), h.app.Store, session(r).Org)
+		if err != nil {
+			return nil, err
+		}
+		if !imported {
+			d.NoRoster, roster = true, rosterNone
+		}
+	}
 	for _, a := range accts {
 		rep, err := insight.Licences(r.Context(), h.app.Store, insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices})
 		if err != nil {
@@ -504,6 +516,7 @@ func (h *Handler) licencesCSV(w http.ResponseWriter, r *http.Request) {
 				strconv.FormatFloat(f.MonthlyCost, 'f', 2, 64), f.Detail})
 		}
 	case "roster":
+		// With no roster imported the table has its header and no rows.
 		rows = append(rows, []string{"account", "finding", "email", "zoom_status", "license", "employee_id", "employee_status", "termination_date", "detail"})
 		for _, f := range d.Roster {
 			rows = append(rows, []string{f.Account, f.Finding, f.Email, f.ZoomStatus, f.License, f.EmployeeID, f.EmployeeStatus, f.TerminationDate, f.Detail})
@@ -513,8 +526,14 @@ func (h *Handler) licencesCSV(w http.ResponseWriter, r *http.Request) {
 		for _, s := range d.Report.Seats {
 			rows = append(rows, []string{s.Account, s.Plan, strconv.Itoa(s.Bought), strconv.Itoa(s.Licensed), strconv.Itoa(s.Pending), strconv.Itoa(s.Active), strconv.Itoa(s.Unassigned)})
 		}
+	case "addons":
+		rows = append(rows, []string{"account", "add_on", "type", "capacity", "bought", "assigned", "held_by_deactivated", "held_by_inactive", "unassigned"})
+		for _, a := range d.Report.AddOns {
+			rows = append(rows, []string{a.Account, a.Plan, a.Type, strconv.Itoa(a.Capacity), strconv.Itoa(a.Bought), strconv.Itoa(a.Assigned),
+				strconv.Itoa(a.Deactivated), strconv.Itoa(a.Idle), strconv.Itoa(a.Unassigned)})
+		}
 	default:
-		h.fail(w, r, http.StatusBadRequest, "table: want reclaimable, roster or seats")
+		h.fail(w, r, http.StatusBadRequest, "table: want reclaimable, roster, seats or addons")
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

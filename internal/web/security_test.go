@@ -27,7 +27,7 @@ func orgPages(t *testing.T, e *env) []string {
 	ctx := t.Context()
 	pages := []string{"/", "/accounts", "/accounts/a1", "/accounts/a1/unlink", "/users", "/users?q=mallory&status=active", "/groups",
 		"/network", "/network?days=30", "/licences", "/licences?days=90", "/runs", "/runs/live",
-		"/licences.csv?table=reclaimable", "/licences.csv?table=roster", "/licences.csv?table=seats"}
+		"/licences.csv?table=reclaimable", "/licences.csv?table=roster", "/licences.csv?table=seats", "/licences.csv?table=addons"}
 	rows, _, err := insight.UserList(ctx, e.app.Store, insight.UserFilter{Accounts: []string{"a1"}, Search: "mallory"})
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("mallory: %v %v", rows, err)

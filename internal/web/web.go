@@ -22,7 +22,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/app"
@@ -44,6 +43,12 @@ type Options struct {
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// PublicURL is the dashboard's address as browsers reach it, when a
+	// proxy stands in front (https://zoomsight.example.com): an https one
+	// makes every cookie Secure though the proxy speaks plain HTTP to us,
+	// and Zoom's OAuth redirect goes to its callback. Without it the
+	// request itself decides; X-Forwarded-* headers are never read.
+	PublicURL *url.URL
 }
 
 // Handler serves the dashboard.
@@ -52,9 +57,6 @@ type Handler struct {
 	opts  Options
 	mux   *http.ServeMux
 	pages map[string]*template.Template
-
-	mu    sync.Mutex
-	flows map[string]*oauthFlow // pending OAuth links, by state
 
 	// postRoutes lists every form target, so a test can walk them all.
 	// Sign-in is not among them: it checks its own CSRF token before a
@@ -75,7 +77,7 @@ func New(a *app.App, opts Options) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Handler{app: a, opts: opts, mux: http.NewServeMux(), pages: parsePages(), flows: map[string]*oauthFlow{}}
+	h := &Handler{app: a, opts: opts, mux: http.NewServeMux(), pages: parsePages()}
 	h.routes()
 	return h
 }
@@ -184,16 +186,13 @@ const sessionCookie = "zs_session"
 
 // signedIn returns the request's session, or sends the browser to sign in.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (*store.Session, bool) {
-	c, err := r.Cookie(sessionCookie)
-	if err == nil && c.Value != "" && len(c.Value) < 100 {
-		s, err := h.app.Store.Session(r.Context(), hashID(c.Value), h.opts.Now())
-		if err == nil {
-			return s, true
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			http.Error(w, "cannot check the sign-in: the database does not answer", http.StatusServiceUnavailable)
-			return nil, false
-		}
+	s, err := h.session(r)
+	if err == nil {
+		return s, true
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "cannot check the sign-in: the database does not answer", http.StatusServiceUnavailable)
+		return nil, false
 	}
 	if r.Method == http.MethodGet {
 		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -201,6 +200,16 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (*store.Sessi
 		http.Error(w, "not signed in, or the sign-in expired: sign in again", http.StatusUnauthorized)
 	}
 	return nil, false
+}
+
+// session returns the live session of the request's cookie, or
+// store.ErrNotFound.
+func (h *Handler) session(r *http.Request) (*store.Session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) >= 100 {
+		return nil, store.ErrNotFound
+	}
+	return h.app.Store.Session(r.Context(), hashID(c.Value), h.opts.Now())
 }
 
 func hashID(id string) string {

@@ -148,3 +148,47 @@ func (db *DB) DeleteSession(ctx context.Context, hash string, now time.Time) err
 	}
 	return nil
 }
+
+// CreateOAuthLink stores a pending OAuth link and drops expired ones.
+func (db *DB) CreateOAuthLink(ctx context.Context, l *store.OAuthLink) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("storing a pending OAuth link: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "DELETE FROM web_oauth_links WHERE expires_at <= $1", ts(l.Created)); err != nil {
+		return fmt.Errorf("dropping expired OAuth links: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO web_oauth_links (state_hash, session_hash, org_id, started_by, name, client_id, sealed_secret,
+		api_url, oauth_url, interval_seconds, redirect_url, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		l.StateHash, l.SessionHash, l.OrgID, l.StartedBy, l.Name, l.ClientID, l.SealedSecret, l.APIURL, l.OAuthURL,
+		int64(l.Interval/time.Second), l.RedirectURL, ts(l.Created), ts(l.Expires))
+	if err != nil {
+		return fmt.Errorf("storing a pending OAuth link: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("storing a pending OAuth link: %w", err)
+	}
+	return nil
+}
+
+// TakeOAuthLink deletes and returns a pending link of its owner.
+func (db *DB) TakeOAuthLink(ctx context.Context, stateHash, sessionHash string, orgID int64, now time.Time) (*store.OAuthLink, error) {
+	l := &store.OAuthLink{StateHash: stateHash, SessionHash: sessionHash, OrgID: orgID}
+	var iv int64
+	var created, expires pgtype.Timestamptz
+	err := db.pool.QueryRow(ctx, `DELETE FROM web_oauth_links
+		WHERE state_hash = $1 AND session_hash = $2 AND org_id = $3 AND expires_at > $4
+		RETURNING started_by, name, client_id, sealed_secret, api_url, oauth_url, interval_seconds, redirect_url, created_at, expires_at`,
+		stateHash, sessionHash, orgID, ts(now)).Scan(&l.StartedBy, &l.Name, &l.ClientID, &l.SealedSecret, &l.APIURL, &l.OAuthURL, &iv,
+		&l.RedirectURL, &created, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("pending OAuth link: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("taking a pending OAuth link: %w", err)
+	}
+	l.Interval = time.Duration(iv) * time.Second
+	l.Created, l.Expires = fromTS(created), fromTS(expires)
+	return l, nil
+}

@@ -149,3 +149,52 @@ func (db *DB) DeleteSession(ctx context.Context, hash string, now time.Time) err
 	}
 	return nil
 }
+
+// CreateOAuthLink stores a pending OAuth link and drops expired ones.
+func (db *DB) CreateOAuthLink(ctx context.Context, l *store.OAuthLink) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storing a pending OAuth link: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM web_oauth_links WHERE expires_at <= ?", timeValue(l.Created)); err != nil {
+		return fmt.Errorf("dropping expired OAuth links: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO web_oauth_links (state_hash, session_hash, org_id, started_by, name, client_id, sealed_secret,
+		api_url, oauth_url, interval_seconds, redirect_url, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.StateHash, l.SessionHash, l.OrgID, l.StartedBy, l.Name, l.ClientID, l.SealedSecret, l.APIURL, l.OAuthURL,
+		int64(l.Interval/time.Second), l.RedirectURL, timeValue(l.Created), timeValue(l.Expires))
+	if err != nil {
+		return fmt.Errorf("storing a pending OAuth link: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storing a pending OAuth link: %w", err)
+	}
+	return nil
+}
+
+// TakeOAuthLink deletes and returns a pending link of its owner.
+func (db *DB) TakeOAuthLink(ctx context.Context, stateHash, sessionHash string, orgID int64, now time.Time) (*store.OAuthLink, error) {
+	l := &store.OAuthLink{StateHash: stateHash, SessionHash: sessionHash, OrgID: orgID}
+	var iv int64
+	var created, expires sql.NullString
+	err := db.w.QueryRowContext(ctx, `DELETE FROM web_oauth_links
+		WHERE state_hash = ? AND session_hash = ? AND org_id = ? AND expires_at > ?
+		RETURNING started_by, name, client_id, sealed_secret, api_url, oauth_url, interval_seconds, redirect_url, created_at, expires_at`,
+		stateHash, sessionHash, orgID, timeValue(now)).Scan(&l.StartedBy, &l.Name, &l.ClientID, &l.SealedSecret, &l.APIURL, &l.OAuthURL, &iv,
+		&l.RedirectURL, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("pending OAuth link: %w", store.ErrNotFound)
+	}
+	if err == nil {
+		l.Interval = time.Duration(iv) * time.Second
+		l.Created, err = parseTime(created)
+	}
+	if err == nil {
+		l.Expires, err = parseTime(expires)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("taking a pending OAuth link: %w", err)
+	}
+	return l, nil
+}

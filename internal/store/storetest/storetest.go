@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Shared", testShared},                 // shared.go
 		{"OrgData", testOrgData},               // orgdata.go
 		{"Web", testWeb},                       // web.go
+		{"OAuthLinks", testOAuthLinks},         // web.go
 		{"Alerting", testAlerting},             // alerts.go
 		{"AlertOrgs", testAlertOrgs},           // alertorg.go
 		{"WebhookPrune", testWebhookPrune},     // alertorg.go

@@ -82,3 +82,69 @@ func testWeb(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("an expired session was kept after DeleteSession: %v", err)
 	}
 }
+
+// testOAuthLinks: a pending OAuth link comes back whole once, to the
+// session and org that began it only and before it expires; expired links
+// are dropped when another is stored; a link goes with its session.
+func testOAuthLinks(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	ctx := t.Context()
+	orgA, err := st.EnsureOrg(ctx, "A")
+	must(t, err)
+	orgB, err := st.EnsureOrg(ctx, "B")
+	must(t, err)
+	u := &store.WebUser{Name: "ada", PasswordHash: "$argon2id$x"}
+	must(t, st.CreateWebUser(ctx, u))
+	must(t, st.AddWebUserOrg(ctx, u.ID, orgA.ID))
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, h := range []string{"s1", "s2"} {
+		must(t, st.CreateSession(ctx, &store.Session{Hash: h, UserID: u.ID, OrgID: orgA.ID, CSRF: "c", Created: now, Expires: now.Add(time.Hour)}))
+	}
+	link := func(state, session string, created time.Time) *store.OAuthLink {
+		return &store.OAuthLink{StateHash: state, SessionHash: session, OrgID: orgA.ID, StartedBy: "ada", Name: "z1", ClientID: "cid",
+			SealedSecret: []byte{1, 2, 3}, APIURL: "https://api.example", OAuthURL: "https://oauth.example", Interval: 6 * time.Hour,
+			RedirectURL: "https://zs.example/accounts/oauth/callback", Created: created, Expires: created.Add(10 * time.Minute)}
+	}
+	want := link("st1", "s1", now)
+	must(t, st.CreateOAuthLink(ctx, want))
+	for _, c := range []struct {
+		what, session string
+		org           int64
+		at            time.Time
+	}{
+		{"another session", "s2", orgA.ID, now},
+		{"another org", "s1", orgB.ID, now},
+		{"after expiry", "s1", orgA.ID, now.Add(10 * time.Minute)},
+	} {
+		if _, err := st.TakeOAuthLink(ctx, "st1", c.session, c.org, c.at); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("taken by %s: %v, want ErrNotFound", c.what, err)
+		}
+	}
+	got, err := st.TakeOAuthLink(ctx, "st1", "s1", orgA.ID, now.Add(time.Minute))
+	must(t, err)
+	if got.StartedBy != "ada" || got.Name != "z1" || got.ClientID != "cid" || string(got.SealedSecret) != "\x01\x02\x03" ||
+		got.APIURL != want.APIURL || got.OAuthURL != want.OAuthURL || got.Interval != want.Interval || got.RedirectURL != want.RedirectURL ||
+		!got.Created.Equal(now) || !got.Expires.Equal(want.Expires) {
+		t.Errorf("TakeOAuthLink = %+v, want %+v", got, want)
+	}
+	if _, err := st.TakeOAuthLink(ctx, "st1", "s1", orgA.ID, now.Add(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("taken twice: %v, want ErrNotFound", err)
+	}
+
+	// Storing a link drops the expired ones.
+	must(t, st.CreateOAuthLink(ctx, link("old", "s1", now.Add(-time.Hour))))
+	must(t, st.CreateOAuthLink(ctx, link("st2", "s2", now)))
+	n := -1
+	must(t, st.Query(ctx, "SELECT count(*) FROM web_oauth_links WHERE state_hash = 'old'", func(_ []string, r []any) error {
+		n = int(r[0].(int64))
+		return nil
+	}))
+	if n != 0 {
+		t.Errorf("%d expired links kept after storing another", n)
+	}
+	// Ending the session ends its links.
+	must(t, st.DeleteSession(ctx, "s2", now))
+	if _, err := st.TakeOAuthLink(ctx, "st2", "s2", orgA.ID, now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the link of an ended session: %v, want ErrNotFound", err)
+	}
+}

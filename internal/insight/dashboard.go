@@ -1,8 +1,13 @@
 package insight
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,43 +55,78 @@ type UserRow struct {
 
 // UserList returns a page of the users matching f, ordered by e-mail, and
 // how many match in all.
+//
+// It reads zoom_users rather than the zoom_user view, one account at a
+// time: each account's first Offset+Limit matches come in e-mail order from
+// the zoom_users_account_email index (no sort of the whole tenant, which
+// cost 0.4 s at 100,000 users on PostgreSQL), and only the page's rows are
+// joined to their account's name and role. The filters mean what they mean
+// on the view.
 func UserList(ctx context.Context, st store.Store, f UserFilter) ([]UserRow, int, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	w := []string{inAccounts("account", f.Accounts)}
-	if s := strings.ToLower(strings.TrimSpace(f.Search)); s != "" {
-		p := quote("%" + s + "%")
-		w = append(w, "(lower(email) LIKE "+p+" OR lower(display_name) LIKE "+p+" OR lower(first_name || ' ' || last_name) LIKE "+p+")")
-	}
-	for col, v := range map[string]string{"status": f.Status, "license": f.License, "role_name": f.Role, "dept": f.Dept} {
-		if v != "" {
-			w = append(w, col+" = "+quote(v))
-		}
-	}
-	if f.Group != "" {
-		w = append(w, "group_ids LIKE "+quote(`%"`+strings.ReplaceAll(f.Group, `"`, "")+`"%`))
-	}
-	if !f.SignedInBefore.IsZero() {
-		w = append(w, "(last_login_time IS NULL OR last_login_time < "+quote(f.SignedInBefore.UTC().Format(time.RFC3339))+")")
-	}
-	where := " WHERE " + strings.Join(w, " AND ")
-	total := 0
-	count := "SELECT count(*) FROM zoom_user" + where
-	if len(w) == 1 {
-		// No filter: count the base table by its account index, not the
-		// view's joined rows.
-		count = "SELECT count(*) FROM zoom_users WHERE deleted_run IS NULL AND account_id IN (SELECT id FROM accounts WHERE " +
-			inAccounts("name", f.Accounts) + ")"
-	}
-	if err := st.Query(ctx, count, func(_ []string, r []any) error { total = num(r[0]); return nil }); err != nil {
+	f.Offset = max(f.Offset, 0)
+	ids, err := accountIDs(ctx, st, f.Accounts)
+	if err != nil || len(ids) == 0 {
 		return nil, 0, err
 	}
+	var w []string
+	if s := strings.ToLower(strings.TrimSpace(f.Search)); s != "" {
+		p := quote("%" + s + "%")
+		w = append(w, "(lower(u.email) LIKE "+p+" OR lower(u.display_name) LIKE "+p+" OR lower(u.first_name || ' ' || u.last_name) LIKE "+p+")")
+	}
+	if f.Status != "" {
+		w = append(w, "u.status = "+quote(f.Status))
+	}
+	if f.License != "" {
+		// The view's license is a name of the type; any other name
+		// matches no user, as it does there.
+		t, ok := map[string]int{"basic": 1, "licensed": 2, "unassigned": 4, "none": 99}[f.License]
+		if !ok {
+			return nil, 0, nil
+		}
+		w = append(w, fmt.Sprintf("u.type = %d", t))
+	}
+	if f.Role != "" {
+		w = append(w, "u.role_id IN (SELECT ro.zoom_id FROM zoom_roles ro WHERE ro.account_id = u.account_id AND ro.deleted_run IS NULL AND ro.name = "+quote(f.Role)+")")
+	}
+	if f.Dept != "" {
+		w = append(w, "u.dept = "+quote(f.Dept))
+	}
+	if f.Group != "" {
+		w = append(w, "u.group_ids LIKE "+quote(`%"`+strings.ReplaceAll(f.Group, `"`, "")+`"%`))
+	}
+	if !f.SignedInBefore.IsZero() {
+		w = append(w, "(u.last_login_time IS NULL OR u.last_login_time < "+quote(f.SignedInBefore.UTC().Format(time.RFC3339))+")")
+	}
+	cond := ""
+	if len(w) > 0 {
+		cond = " AND " + strings.Join(w, " AND ")
+	}
+	in := make([]string, 0, len(ids))
+	for _, a := range ids {
+		in = append(in, strconv.FormatInt(a.id, 10))
+	}
+	total := 0
+	err = st.Query(ctx, "SELECT count(*) FROM zoom_users u WHERE u.account_id IN ("+strings.Join(in, ", ")+") AND u.deleted_run IS NULL"+cond,
+		func(_ []string, r []any) error { total = num(r[0]); return nil })
+	if err != nil || total <= f.Offset {
+		return nil, total, err
+	}
+	parts := make([]string, 0, len(ids))
+	for _, a := range ids {
+		parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s AS account, u.account_id, u.key, u.email, u.display_name, u.first_name, u.last_name,
+			u.status, u.type, u.role_id, u.dept, u.last_login_time, u.last_client_version FROM zoom_users u
+			WHERE u.account_id = %d AND u.deleted_run IS NULL%s ORDER BY u.email, u.key LIMIT %d) a%d`, quote(a.name), a.id, cond, f.Offset+f.Limit, a.id))
+	}
 	var out []UserRow
-	err := st.Query(ctx, `SELECT account, key, email, display_name, first_name, last_name, status, license, role_name, dept,
-		last_login_time, last_client_version FROM zoom_user`+where+fmt.Sprintf(" ORDER BY email, account, key LIMIT %d OFFSET %d", f.Limit, f.Offset),
+	err = st.Query(ctx, `SELECT x.account, x.key, x.email, x.display_name, x.first_name, x.last_name, x.status, x.type, ro.name, x.dept,
+		x.last_login_time, x.last_client_version FROM (`+strings.Join(parts, " UNION ALL ")+`) x
+		LEFT JOIN zoom_roles ro ON ro.account_id = x.account_id AND ro.zoom_id = x.role_id AND ro.deleted_run IS NULL`+
+		fmt.Sprintf(" ORDER BY x.email, x.account, x.key LIMIT %d OFFSET %d", f.Limit, f.Offset),
 		func(_ []string, r []any) error {
-			u := UserRow{Account: str(r[0]), Key: str(r[1]), Email: str(r[2]), Name: str(r[3]), Status: str(r[6]), License: str(r[7]),
+			u := UserRow{Account: str(r[0]), Key: str(r[1]), Email: str(r[2]), Name: str(r[3]), Status: str(r[6]), License: licenceOf(num(r[7])),
 				Role: str(r[8]), Dept: str(r[9]), LastSignIn: normTime(r[10]), ClientVersion: str(r[11])}
 			if u.Name == "" {
 				u.Name = strings.TrimSpace(str(r[4]) + " " + str(r[5]))
@@ -95,6 +135,38 @@ func UserList(ctx context.Context, st store.Store, f UserFilter) ([]UserRow, int
 			return nil
 		})
 	return out, total, err
+}
+
+// licenceOf is the zoom_user view's license of a user type ("" for a type
+// it does not name).
+func licenceOf(typ int) string {
+	switch typ {
+	case 1:
+		return "basic"
+	case 2:
+		return "licensed"
+	case 4:
+		return "unassigned"
+	case 99:
+		return "none"
+	}
+	return ""
+}
+
+type accountID struct {
+	id   int64
+	name string
+}
+
+// accountIDs resolves account names to their ids, in name order; names
+// that are no account are left out.
+func accountIDs(ctx context.Context, st store.Store, names []string) ([]accountID, error) {
+	var out []accountID
+	err := st.Query(ctx, "SELECT id, name FROM accounts WHERE "+inAccounts("name", names)+" ORDER BY name", func(_ []string, r []any) error {
+		out = append(out, accountID{int64(num(r[0])), str(r[1])})
+		return nil
+	})
+	return out, err
 }
 
 // UserDetail is one user with what the user page shows.
@@ -208,6 +280,9 @@ type Edge struct{ From, To, Type, Class string }
 // Neighbourhood returns an entity of accounts and the entities one
 // relationship away, at most limit of them, with the relationships.
 func Neighbourhood(ctx context.Context, st store.Store, accounts []string, key string, limit int) (*Entity, []Entity, []Edge, error) {
+	if strings.HasPrefix(key, "zoom_group:") {
+		return groupNeighbourhood(ctx, st, accounts, key, limit)
+	}
 	var center *Entity
 	acc := inAccounts("account", accounts)
 	err := st.Query(ctx, "SELECT _key, _type, _class, account, display_name FROM entities WHERE "+acc+" AND _key = "+quote(key),
@@ -372,4 +447,76 @@ func UserNeighbourhood(ctx context.Context, st store.Store, account, zid, key st
 		edges = append(edges, Edge{From: c.Key, To: ro.Key, Type: "zoom_user_assigned_role", Class: "ASSIGNED"})
 	}
 	return c, nodes, edges, err
+}
+
+// errEnough stops a Query callback once it has what it needs.
+var errEnough = errors.New("enough rows")
+
+// groupNeighbourhood is Neighbourhood for a group, read from the group's row
+// and its members' rows: the entities and relationships views compute their
+// keys, so a lookup by key there decodes every user's group_ids (0.15 s on
+// SQLite, 0.8 s on PostgreSQL at 100,000 users). The edges are the views'
+// (the group's members, then the account's HAS), at most limit of them.
+func groupNeighbourhood(ctx context.Context, st store.Store, accounts []string, key string, limit int) (*Entity, []Entity, []Edge, error) {
+	type ref struct {
+		id                  int64
+		account, zid, gname string
+		gid                 string
+	}
+	var g *ref
+	err := st.Query(ctx, `SELECT r.account_id, r.account, r.zoom_account_id, g.zoom_id, g.name FROM _account_ref r
+		JOIN zoom_groups g ON g.account_id = r.account_id AND g.deleted_run IS NULL
+		WHERE `+inAccounts("r.account", accounts)+` AND r.zoom_account_id <> '' AND 'zoom_group:' || r.zoom_account_id || ':' || g.zoom_id = `+quote(key),
+		func(_ []string, r []any) error {
+			g = &ref{id: int64(num(r[0])), account: str(r[1]), zid: str(r[2]), gid: str(r[3]), gname: str(r[4])}
+			return errEnough
+		})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, nil, nil, err
+	}
+	if g == nil {
+		return nil, nil, nil, store.ErrNotFound
+	}
+	center := &Entity{Key: key, Type: "zoom_group", Class: "Group", Account: g.account, Name: g.gname}
+	var nodes []Entity
+	var edges []Edge
+	// Members: group_ids is a JSON array of ids; LIKE finds the rows that
+	// may hold the id and the decoded array decides, as json_each does. An
+	// id JSON may escape (quotes, <, non-ASCII…) is looked for in every row.
+	like := ""
+	if !strings.ContainsFunc(g.gid, func(r rune) bool { return r < ' ' || r > '~' || strings.ContainsRune(`"\<>&`, r) }) {
+		like = " AND group_ids LIKE " + quote(`%"`+g.gid+`"%`)
+	}
+	if limit > 0 {
+		err = st.Query(ctx, fmt.Sprintf(`SELECT key, group_ids, COALESCE(NULLIF(display_name, ''), NULLIF(trim(first_name || ' ' || last_name), ''), email)
+			FROM zoom_users WHERE account_id = %d AND deleted_run IS NULL%s`, g.id, like),
+			func(_ []string, r []any) error {
+				var ids []string
+				if json.Unmarshal([]byte(str(r[1])), &ids) != nil || !slices.Contains(ids, g.gid) {
+					return nil
+				}
+				u := Entity{Key: "zoom_user:" + g.zid + ":" + str(r[0]), Type: "zoom_user", Class: "User", Account: g.account, Name: str(r[2])}
+				nodes = append(nodes, u)
+				edges = append(edges, Edge{From: key, To: u.Key, Type: "zoom_group_has_user", Class: "HAS"})
+				if len(edges) >= limit {
+					return errEnough
+				}
+				return nil
+			})
+		if err != nil && !errors.Is(err, errEnough) {
+			return nil, nil, nil, err
+		}
+	}
+	if len(edges) < limit {
+		acct := Entity{Key: "zoom_account:" + g.zid, Type: "zoom_account", Class: "Account", Account: g.account}
+		err = st.Query(ctx, "SELECT COALESCE(NULLIF(i.name, ''), a.name) FROM accounts a LEFT JOIN zoom_account_info i ON i.account_id = a.id WHERE a.id = "+
+			strconv.FormatInt(g.id, 10), func(_ []string, r []any) error { acct.Name = str(r[0]); return nil })
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		nodes = append(nodes, acct)
+		edges = append(edges, Edge{From: acct.Key, To: key, Type: "zoom_account_has_group", Class: "HAS"})
+	}
+	slices.SortStableFunc(nodes, func(a, b Entity) int { return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Name, b.Name)) })
+	return center, nodes, edges, nil
 }

@@ -1,0 +1,307 @@
+package insight_test
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoomsight/zoomsight/internal/insight"
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// addAccount stores an account of users (and its roles and groups) as a
+// complete sync does.
+func addAccount(t *testing.T, st store.Store, name, zid string, users []store.User, roles []store.Role, groups []store.Group) *store.Account {
+	t.Helper()
+	ctx := t.Context()
+	acct := &store.Account{Name: name, Kind: "s2s", ZoomAccountID: zid}
+	if err := st.InsertAccount(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := st.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "insight-test"}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _, err := st.BeginRun(ctx, lock, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range users {
+		users[i].Raw = []byte("{}")
+	}
+	if err := st.UpsertRoles(ctx, run.ID, acct.ID, roles); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertGroups(ctx, run.ID, acct.ID, groups); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertUsers(ctx, run.ID, acct.ID, users); err != nil {
+		t.Fatal(err)
+	}
+	run.Status, run.FinishedAt = store.RunOK, now
+	if err := st.EndRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReleaseSyncLock(ctx, lock); err != nil {
+		t.Fatal(err)
+	}
+	return acct
+}
+
+// identityFixture is two accounts whose users differ in every column the
+// dashboard filters on, with e-mails shared between the accounts (the
+// order's tie-break).
+func identityFixture(t *testing.T, st store.Store) {
+	t.Helper()
+	roles := []store.Role{{ZoomID: "0", Name: "Owner"}, {ZoomID: "1", Name: "Admin"}, {ZoomID: "2", Name: "Member"}}
+	// gAx's id holds gA's: a membership is a whole id, not a substring.
+	groups := []store.Group{{ZoomID: "gA", Name: "Alpha"}, {ZoomID: "gB", Name: "Beta"}, {ZoomID: "gAx", Name: "Alpha X"}}
+	mk := func(prefix string, n int) []store.User {
+		var us []store.User
+		for i := range n {
+			u := store.User{Key: fmt.Sprintf("%s%03d", prefix, i), ZoomID: fmt.Sprintf("%s%03d", prefix, i),
+				Email: fmt.Sprintf("user%02d@Example.com", i%40), FirstName: []string{"Ann", "Bob", "Çem", ""}[i%4],
+				LastName: fmt.Sprintf("Smith%d", i%7), DisplayName: []string{"", "Dr Who", "ANN SMITH"}[i%3],
+				Type: []int{1, 2, 4, 99, 3}[i%5], Status: []string{"active", "inactive", "pending"}[i%3],
+				RoleID: []string{"0", "1", "2", "9"}[i%4], Dept: []string{"Sales", "IT", ""}[i%3]}
+			if i%6 != 0 {
+				u.LastLoginTime = now.AddDate(0, 0, -i)
+			}
+			switch i % 4 {
+			case 1:
+				u.GroupIDs = []string{"gA"}
+			case 2:
+				u.GroupIDs = []string{"gA", "gB"}
+			case 3:
+				u.GroupIDs = []string{"gB"}
+			case 0:
+				u.GroupIDs = []string{"gAx"}
+			}
+			us = append(us, u)
+		}
+		return us
+	}
+	addAccount(t, st, "acme", "ZA1", mk("a", 90), roles, groups)
+	addAccount(t, st, "beta", "ZB1", mk("b", 70), roles[:2], groups[:1])
+	addAccount(t, st, "other", "ZO1", mk("o", 20), roles, groups)
+}
+
+// viewUserList is UserList as it read the zoom_user view before it read
+// zoom_users by its index: the reference the faster query must equal.
+func viewUserList(t *testing.T, st store.Store, f insight.UserFilter) ([]insight.UserRow, int) {
+	t.Helper()
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	var acc []string
+	for _, a := range f.Accounts {
+		acc = append(acc, q(a))
+	}
+	w := []string{"1 = 0"}
+	if len(acc) > 0 {
+		w = []string{"account IN (" + strings.Join(acc, ", ") + ")"}
+	}
+	if s := strings.ToLower(strings.TrimSpace(f.Search)); s != "" {
+		p := q("%" + s + "%")
+		w = append(w, "(lower(email) LIKE "+p+" OR lower(display_name) LIKE "+p+" OR lower(first_name || ' ' || last_name) LIKE "+p+")")
+	}
+	for col, v := range map[string]string{"status": f.Status, "license": f.License, "role_name": f.Role, "dept": f.Dept} {
+		if v != "" {
+			w = append(w, col+" = "+q(v))
+		}
+	}
+	if f.Group != "" {
+		w = append(w, "group_ids LIKE "+q(`%"`+f.Group+`"%`))
+	}
+	if !f.SignedInBefore.IsZero() {
+		w = append(w, "(last_login_time IS NULL OR last_login_time < "+q(f.SignedInBefore.UTC().Format(time.RFC3339))+")")
+	}
+	where := " WHERE " + strings.Join(w, " AND ")
+	total := 0
+	if err := st.Query(t.Context(), "SELECT count(*) FROM zoom_user"+where, func(_ []string, r []any) error {
+		total = int(r[0].(int64))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var out []insight.UserRow
+	s := func(v any) string {
+		switch x := v.(type) {
+		case nil:
+			return ""
+		case string:
+			return x
+		case time.Time:
+			return x.UTC().Format(time.RFC3339)
+		}
+		return fmt.Sprint(v)
+	}
+	err := st.Query(t.Context(), `SELECT account, key, email, display_name, first_name, last_name, status, license, role_name, dept,
+		last_login_time, last_client_version FROM zoom_user`+where+fmt.Sprintf(" ORDER BY email, account, key LIMIT %d OFFSET %d", f.Limit, f.Offset),
+		func(_ []string, r []any) error {
+			u := insight.UserRow{Account: s(r[0]), Key: s(r[1]), Email: s(r[2]), Name: s(r[3]), Status: s(r[6]), License: s(r[7]),
+				Role: s(r[8]), Dept: s(r[9]), LastSignIn: s(r[10]), ClientVersion: s(r[11])}
+			if t, err := time.Parse(time.RFC3339Nano, u.LastSignIn); err == nil {
+				u.LastSignIn = t.UTC().Format(time.RFC3339)
+			}
+			if u.Name == "" {
+				u.Name = strings.TrimSpace(s(r[4]) + " " + s(r[5]))
+			}
+			out = append(out, u)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, total
+}
+
+// TestUserList checks the users page's query against the zoom_user view
+// for every filter, alone and together, on several pages.
+func TestUserList(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		identityFixture(t, st)
+		both := []string{"acme", "beta"}
+		filters := []insight.UserFilter{
+			{Accounts: both},
+			{Accounts: []string{"beta"}},
+			{Accounts: []string{}},
+			{Accounts: []string{"nosuch"}},
+			{Accounts: both, Search: "ann"},
+			{Accounts: both, Search: " SMITH3 "},
+			{Accounts: both, Search: "user1"},
+			{Accounts: both, Search: "çem"},
+			{Accounts: both, Search: "Dr W"},
+			{Accounts: both, Status: "inactive"},
+			{Accounts: both, License: "licensed"},
+			{Accounts: both, License: "none"},
+			{Accounts: both, License: "bogus"},
+			{Accounts: both, Role: "Member"},
+			{Accounts: both, Role: "Admin", Status: "active"},
+			{Accounts: both, Group: "gB"},
+			{Accounts: both, Dept: "IT"},
+			{Accounts: both, SignedInBefore: now.AddDate(0, 0, -30)},
+			{Accounts: both, Search: "user", License: "basic", Group: "gA", SignedInBefore: now.AddDate(0, 0, -10)},
+		}
+		for _, f := range filters {
+			for _, page := range [][2]int{{50, 0}, {7, 0}, {7, 14}, {10, 95}, {5, 200}} {
+				f.Limit, f.Offset = page[0], page[1]
+				got, gotTotal, err := insight.UserList(t.Context(), st, f)
+				if err != nil {
+					t.Fatalf("%+v: %v", f, err)
+				}
+				want, wantTotal := viewUserList(t, st, f)
+				if gotTotal != wantTotal || !reflect.DeepEqual(got, want) {
+					t.Errorf("UserList(%+v) = %d users of %d:\n%v\nwant %d of %d:\n%v", f, len(got), gotTotal, got, len(want), wantTotal, want)
+				}
+			}
+		}
+	})
+}
+
+// viewNeighbourhood is the graph around key as the entities and
+// relationships views have it, every relationship: the reference of
+// Neighbourhood's faster reads.
+func viewNeighbourhood(t *testing.T, st store.Store, accounts []string, key string) (*insight.Entity, []insight.Entity, []insight.Edge) {
+	t.Helper()
+	acc := "account IN ('" + strings.Join(accounts, "', '") + "')"
+	k := "'" + key + "'"
+	var c *insight.Entity
+	var nodes []insight.Entity
+	var edges []insight.Edge
+	s := func(v any) string {
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprint(v)
+	}
+	ent := func(dst *[]insight.Entity) func([]string, []any) error {
+		return func(_ []string, r []any) error {
+			*dst = append(*dst, insight.Entity{Key: s(r[0]), Type: s(r[1]), Class: s(r[2]), Account: s(r[3]), Name: s(r[4])})
+			return nil
+		}
+	}
+	var cs []insight.Entity
+	if err := st.Query(t.Context(), "SELECT _key, _type, _class, account, display_name FROM entities WHERE "+acc+" AND _key = "+k, ent(&cs)); err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) == 0 {
+		return nil, nil, nil
+	}
+	c = &cs[0]
+	err := st.Query(t.Context(), "SELECT _from_entity_key, _to_entity_key, _type, _class FROM relationships WHERE "+acc+" AND (_from_entity_key = "+k+" OR _to_entity_key = "+k+")",
+		func(_ []string, r []any) error {
+			edges = append(edges, insight.Edge{From: s(r[0]), To: s(r[1]), Type: s(r[2]), Class: s(r[3])})
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Query(t.Context(), "SELECT _key, _type, _class, account, display_name FROM entities WHERE "+acc+" AND _key IN (SELECT _to_entity_key FROM relationships WHERE _from_entity_key = "+k+
+		" UNION SELECT _from_entity_key FROM relationships WHERE _to_entity_key = "+k+")", ent(&nodes)); err != nil {
+		t.Fatal(err)
+	}
+	return c, nodes, edges
+}
+
+// TestGroupNeighbourhood checks a group's graph against the views: every
+// member and the account when the limit allows, limit members otherwise,
+// and nothing of a group another org's account holds.
+func TestGroupNeighbourhood(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		identityFixture(t, st)
+		both := []string{"acme", "beta"}
+		byKey := func(a, b insight.Entity) int { return strings.Compare(a.Key, b.Key) }
+		byEdge := func(a, b insight.Edge) int { return strings.Compare(a.From+a.To, b.From+b.To) }
+		for _, key := range []string{"zoom_group:ZA1:gA", "zoom_group:ZA1:gB", "zoom_group:ZA1:gAx", "zoom_group:ZB1:gA", "zoom_group:ZB1:gB", "zoom_group:ZO1:gA", "zoom_group:ZA1:g"} {
+			wc, wn, we := viewNeighbourhood(t, st, both, key)
+			for _, limit := range []int{1000, 10} {
+				c, nodes, edges, err := insight.Neighbourhood(t.Context(), st, both, key, limit)
+				if wc == nil {
+					if !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("%s: got %v, %v; want not found", key, c, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", key, err)
+				}
+				if *c != *wc {
+					t.Errorf("%s: centre %+v, want %+v", key, *c, *wc)
+				}
+				if !slices.IsSortedFunc(nodes, func(a, b insight.Entity) int {
+					return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Name, b.Name))
+				}) {
+					t.Errorf("%s: nodes not by type and name: %v", key, nodes)
+				}
+				if limit >= len(we) {
+					nodes, edges = slices.Clone(nodes), slices.Clone(edges)
+					slices.SortFunc(nodes, byKey)
+					slices.SortFunc(edges, byEdge)
+					slices.SortFunc(wn, byKey)
+					slices.SortFunc(we, byEdge)
+					if !reflect.DeepEqual(nodes, wn) || !reflect.DeepEqual(edges, we) {
+						t.Errorf("%s: got\n%v\n%v\nwant\n%v\n%v", key, nodes, edges, wn, we)
+					}
+					continue
+				}
+				if len(edges) != limit || len(nodes) != limit {
+					t.Errorf("%s limit %d: %d edges, %d nodes", key, limit, len(edges), len(nodes))
+				}
+				for _, e := range edges {
+					if !slices.Contains(we, e) {
+						t.Errorf("%s: edge %v is not the views'", key, e)
+					}
+				}
+				for _, n := range nodes {
+					if !slices.Contains(wn, n) {
+						t.Errorf("%s: node %v is not the views'", key, n)
+					}
+				}
+			}
+		}
+	})
+}

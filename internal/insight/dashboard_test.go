@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -301,6 +302,217 @@ func TestGroupNeighbourhood(t *testing.T) {
 						t.Errorf("%s: node %v is not the views'", key, n)
 					}
 				}
+			}
+		}
+	})
+}
+
+// TestLicenceSummary checks that a summary counts what the full report
+// lists, for every threshold, one account or all: the same seats, add-ons
+// and saving, and as many findings of each kind.
+func TestLicenceSummary(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		ctx := t.Context()
+		for ai, name := range []string{"acme", "beta"} {
+			var users []store.User
+			var feats []store.UserFeatures
+			var hosts []store.HostUsage
+			for i := range 150 {
+				u := store.User{Key: fmt.Sprintf("%s%03d", name, i), ZoomID: fmt.Sprintf("%s%03d", name, i), Email: fmt.Sprintf("u%d@%s.test", i, name),
+					Type: []int{1, 2, 2, 4, 99}[i%5], Status: []string{"active", "active", "inactive", "pending"}[i%4]}
+				if i%7 != 0 {
+					u.CreatedAt = days(i * 3 % 200)
+				}
+				if i%3 != 0 {
+					u.LastLoginTime = days(i * 7 % 150)
+				}
+				if u.Status == "pending" {
+					u.Key, u.ZoomID = "pending:"+u.Email, ""
+				}
+				users = append(users, u)
+				if i%4 == 1 || i%6 == 2 {
+					feats = append(feats, store.UserFeatures{UserKey: u.Key, LargeMeeting: i%2 == 1, LargeMeetingCapacity: []int{500, 1000}[i%3%2],
+						Webinar: i%3 == 2, WebinarCapacity: 500, Source: store.FeaturesFromAPI, UserType: u.Type, UserStatus: u.Status, CheckedAt: now})
+				}
+				if i%5 == 2 && u.ZoomID != "" {
+					hosts = append(hosts, store.HostUsage{UserID: u.ZoomID, Email: u.Email, Meetings: 1})
+				}
+			}
+			acct := addAccount(t, st, name, fmt.Sprintf("Z%d", ai), users, nil, nil)
+			lock, err := st.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "insight-test"}, time.Hour, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, _, err := st.BeginRun(ctx, lock, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutAccountInfo(ctx, run.ID, acct.ID, &store.AccountInfo{ZoomAccountID: acct.ZoomAccountID, AccountType: "Business", Seats: 200, Raw: []byte("{}")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutUserFeatures(ctx, run.ID, acct.ID, feats); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutHostUsage(ctx, run.ID, acct.ID, days(20+ai*30), hosts); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutPlan(ctx, run.ID, acct.ID, store.PlanSourceUsage, []store.PlanItem{{Plan: "base", Type: "monthly", Hosts: 120, Usage: 70},
+				{Plan: "large_meeting", Type: "large500_monthly", Capacity: 500, Hosts: 30, Usage: 10}, {Plan: "webinar", Capacity: 500, Hosts: 5, Usage: 5}}); err != nil {
+				t.Fatal(err)
+			}
+			run.Status, run.FinishedAt = store.RunOK, now
+			if err := st.EndRun(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.ReleaseSyncLock(ctx, lock); err != nil {
+				t.Fatal(err)
+			}
+		}
+		prices := insight.DefaultConfig().Prices
+		for _, d := range insight.InactiveDays {
+			for _, o := range []insight.LicenceOptions{{}, {Account: "beta"}, {Accounts: []string{"acme", "beta"}}} {
+				o.InactiveDays, o.Now, o.Prices = d, now, prices
+				full, err := insight.Licences(ctx, st, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.Summary = true
+				sum, err := insight.Licences(ctx, st, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				counts, users := map[string]int{}, 0
+				for _, f := range full.Findings {
+					counts[f.Finding]++
+					if f.Email != "" {
+						users++
+					}
+				}
+				if len(full.Findings) < 20 {
+					t.Fatalf("%d days: only %d findings: the fixture tests little", d, len(full.Findings))
+				}
+				if len(sum.Findings) != 0 || !reflect.DeepEqual(sum.Counts, counts) || sum.Users != users {
+					t.Errorf("%d days %+v: summary has %d findings, counts %v of %d users; want none, %v of %d", d, o, len(sum.Findings), sum.Counts, sum.Users, counts, users)
+				}
+				if sum.MonthlySaving != full.MonthlySaving || !reflect.DeepEqual(sum.Seats, full.Seats) || !reflect.DeepEqual(sum.AddOns, full.AddOns) {
+					t.Errorf("%d days %+v: summary saving %v, seats %+v, add-ons %+v;\nwant %v, %+v, %+v", d, o, sum.MonthlySaving, sum.Seats, sum.AddOns,
+						full.MonthlySaving, full.Seats, full.AddOns)
+				}
+			}
+		}
+	})
+}
+
+// TestMeetingMinutes checks the meeting page's per-minute series, decoded
+// in Go, against the zoom_qos_sample view it used to read: the worst of
+// each value over the minute's streams, minutes with no stream left out,
+// and nothing of another account's meeting.
+func TestMeetingMinutes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		ctx := t.Context()
+		start := days(2)
+		const uuid = "minutes=="
+		for ai, name := range []string{"acme", "beta"} {
+			acct := addAccount(t, st, name, fmt.Sprintf("Z%d", ai), nil, nil, nil)
+			lock, err := st.AcquireSyncLock(ctx, acct.ID, store.LockHolder{PID: 1, Host: "insight-test"}, time.Hour, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, _, err := st.BeginRun(ctx, lock, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.UpsertMeetings(ctx, run.ID, acct.ID, []store.Meeting{{UUID: uuid + name, MeetingID: 1, Topic: "Minutes", StartTime: start,
+				EndTime: start.Add(time.Hour), Duration: 3600, Participants: 3, Source: "dashboard", Raw: []byte("{}")}}); err != nil {
+				t.Fatal(err)
+			}
+			var ps []store.QoSParticipant
+			for pi := range 3 + ai {
+				p := store.Participant{MeetingUUID: uuid + name, UserID: fmt.Sprint(pi + 1), Name: fmt.Sprint("P", pi), JoinTime: start.Add(time.Duration(pi) * time.Minute),
+					LeaveTime: start.Add(time.Hour)}
+				p.Key = store.ParticipantKey(p.UserID, "", p.Name, p.JoinTime)
+				var ss []store.QoSSample
+				for m := range 20 {
+					s := store.QoSSample{Time: p.JoinTime.Add(time.Duration(m) * time.Minute)}
+					for si := range store.NumStreams {
+						if (m+si+pi)%3 == 0 {
+							continue
+						}
+						x := &s.Streams[si]
+						x.Present = true
+						if (m+si)%4 != 0 {
+							x.Has |= store.HasLatency
+							x.Latency = float64(10*si + m + pi)
+						}
+						if (m*si)%5 != 1 {
+							x.Has |= store.HasJitter
+							x.Jitter = float64(si*m%17) + 0.5
+						}
+						if (m+pi)%2 == 0 {
+							x.Has |= store.HasAvgLoss
+							x.AvgLoss = float64((si+m)%7) / 4
+						}
+					}
+					if m%6 == 5 { // CPU alone: no stream
+						s.Streams = [store.NumStreams]store.Metric{}
+						s.SystemCPUMax, s.HasSystemCPUMax = 95, true
+					}
+					ss = append(ss, s)
+				}
+				ps = append(ps, store.QoSParticipant{Participant: p, Samples: ss})
+			}
+			if _, err := st.UpsertQoS(ctx, run.ID, acct.ID, ps); err != nil {
+				t.Fatal(err)
+			}
+			run.Status, run.FinishedAt = store.RunOK, now
+			if err := st.EndRun(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.ReleaseSyncLock(ctx, lock); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range [][2]string{{"acme", uuid + "acme"}, {"beta", uuid + "beta"}, {"acme", uuid + "beta"}, {"acme", "nosuch"}} {
+			got, err := insight.MeetingMinutes(ctx, st, c[0], c[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][]insight.Minute{}
+			f := func(v any) (float64, bool) {
+				switch x := v.(type) {
+				case float64:
+					return x, true
+				case int64:
+					return float64(x), true
+				case string:
+					var n float64
+					_, err := fmt.Sscan(x, &n)
+					return n, err == nil
+				}
+				return 0, false
+			}
+			err = st.Query(ctx, `SELECT participant_key, time, max(latency_ms), max(jitter_ms), max(avg_loss_pct) FROM zoom_qos_sample
+				WHERE account = '`+c[0]+`' AND meeting_uuid = '`+c[1]+`' GROUP BY participant_key, time ORDER BY participant_key, time`,
+				func(_ []string, r []any) error {
+					m := insight.Minute{Time: fmt.Sprint(r[1])}
+					if tm, err := time.Parse(time.RFC3339Nano, m.Time); err == nil {
+						m.Time = tm.UTC().Format(time.RFC3339)
+					}
+					m.Latency, m.HasLatency = f(r[2])
+					m.Jitter, m.HasJitter = f(r[3])
+					m.Loss, m.HasLoss = f(r[4])
+					k := fmt.Sprint(r[0])
+					want[k] = append(want[k], m)
+					return nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c[0] == "acme" && c[1] == uuid+"acme" && (len(want) != 3 || len(want[slices.Sorted(maps.Keys(want))[0]]) < 10) {
+				t.Fatalf("the view has %d participants: the fixture tests little", len(want))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%v: got\n%v\nwant\n%v", c, got, want)
 			}
 		}
 	})

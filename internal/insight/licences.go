@@ -77,6 +77,11 @@ type LicenceReport struct {
 	Seats         []SeatSummary    `json:"seats"`
 	AddOns        []AddOnSummary   `json:"add_ons"`
 	Findings      []LicenceFinding `json:"findings"`
+	// Counts is how many findings of each kind there are, and Users how
+	// many of them name a user: with LicenceOptions.Summary, Findings is
+	// left empty and these say what it would hold.
+	Counts map[string]int `json:"-"`
+	Users  int            `json:"-"`
 }
 
 // LicenceOptions select the report.
@@ -86,6 +91,10 @@ type LicenceOptions struct {
 	Accounts     []string  // only these accounts (an org's); nil for every account
 	Now          time.Time // default time.Now
 	Prices       Prices
+	// Summary leaves out the findings themselves (the report's Counts and
+	// Users count them): the users are counted in groups by what decides
+	// a finding, in one scan, instead of read one by one.
+	Summary bool
 }
 
 // Cutoff is the first day counted as "within days days" of now: today
@@ -99,6 +108,12 @@ type licenceUser struct {
 	typ                                                               int
 	large, webinar                                                    bool
 	largeCap, webCap                                                  int
+	// What decides a finding, against the cutoff: never signed in, created
+	// before the cutoff, signed in or hosted a meeting since it.
+	never, createdBefore, recent bool
+	// n is how many users this row stands for: 1, or a group's count in a
+	// summary.
+	n int
 }
 
 // heldAddOn is an add-on plan and capacity a user holds.
@@ -183,35 +198,71 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		return s
 	}
 	recentCond := "(last_sign_in >= " + quote(cut) + " OR last_hosted_date >= " + quote(cutDay) + ")"
-	err = st.Query(ctx, "SELECT account,"+
-		" SUM(CASE WHEN type = 2 AND status = 'active' THEN 1 ELSE 0 END),"+
-		" SUM(CASE WHEN type = 2 AND status = 'active' AND "+recentCond+" THEN 1 ELSE 0 END),"+
-		" SUM(CASE WHEN type = 2 AND status = 'pending' THEN 1 ELSE 0 END)"+
-		" FROM licence_insight"+where+" GROUP BY account", func(_ []string, r []any) error {
-		s := seat(str(r[0]))
-		s.Licensed, s.Active, s.Pending = num(r[1]), num(r[2]), num(r[3])
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	var users []licenceUser
-	err = st.Query(ctx, "SELECT account, email, status, type, license, created_at, last_sign_in, last_hosted_date,"+
-		" large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM licence_insight"+
-		andWhere(where, "((status = 'active' AND last_sign_in IS NULL)"+
-			" OR (status = 'active' AND type = 2 AND last_sign_in < "+quote(cut)+" AND COALESCE(last_hosted_date, '') < "+quote(cutDay)+")"+
-			" OR (status = 'pending' AND created_at < "+quote(cut)+")"+
-			" OR (status = 'inactive' AND (large_meeting = 1 OR webinar = 1)))"), func(_ []string, r []any) error {
-		u := licenceUser{account: str(r[0]), email: str(r[1]), status: str(r[2]), typ: num(r[3]), license: str(r[4]),
-			created: str(r[5]), lastSignIn: str(r[6]), lastMeeting: str(r[7])}
-		if num(r[8]) != 0 || num(r[10]) != 0 {
-			u.large, u.largeCap, u.webinar, u.webCap = num(r[8]) != 0, num(r[9]), num(r[10]) != 0, num(r[11])
+	if o.Summary {
+		// One scan: every user counted by what decides its seat and its
+		// findings; Go then decides as it does user by user below.
+		err = st.Query(ctx, "SELECT account, status, type, CASE WHEN last_sign_in IS NULL THEN 1 ELSE 0 END,"+
+			" CASE WHEN created_at < "+quote(cut)+" THEN 1 ELSE 0 END, CASE WHEN "+recentCond+" THEN 1 ELSE 0 END,"+
+			" COALESCE(large_meeting, 0), COALESCE(large_meeting_capacity, 0), COALESCE(webinar, 0), COALESCE(webinar_capacity, 0), count(*)"+
+			" FROM licence_insight"+where+" GROUP BY account, status, type, 4, 5, 6, 7, 8, 9, 10", func(_ []string, r []any) error {
+			u := licenceUser{account: str(r[0]), status: str(r[1]), typ: num(r[2]), never: num(r[3]) == 1, createdBefore: num(r[4]) == 1,
+				recent: num(r[5]) == 1, n: num(r[10])}
+			if num(r[6]) != 0 || num(r[8]) != 0 {
+				u.large, u.largeCap, u.webinar, u.webCap = num(r[6]) != 0, num(r[7]), num(r[8]) != 0, num(r[9])
+			}
+			if u.typ == 2 {
+				s := seat(u.account)
+				switch {
+				case u.status == "active":
+					s.Licensed += u.n
+					if u.recent {
+						s.Active += u.n
+					}
+				case u.status == "pending":
+					s.Pending += u.n
+				}
+			}
+			users = append(users, u)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		users = append(users, u)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		rep.Counts = map[string]int{}
+	} else {
+		err = st.Query(ctx, "SELECT account,"+
+			" SUM(CASE WHEN type = 2 AND status = 'active' THEN 1 ELSE 0 END),"+
+			" SUM(CASE WHEN type = 2 AND status = 'active' AND "+recentCond+" THEN 1 ELSE 0 END),"+
+			" SUM(CASE WHEN type = 2 AND status = 'pending' THEN 1 ELSE 0 END)"+
+			" FROM licence_insight"+where+" GROUP BY account", func(_ []string, r []any) error {
+			s := seat(str(r[0]))
+			s.Licensed, s.Active, s.Pending = num(r[1]), num(r[2]), num(r[3])
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = st.Query(ctx, "SELECT account, email, status, type, license, created_at, last_sign_in, last_hosted_date,"+
+			" large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM licence_insight"+
+			andWhere(where, "((status = 'active' AND last_sign_in IS NULL)"+
+				" OR (status = 'active' AND type = 2 AND last_sign_in < "+quote(cut)+" AND COALESCE(last_hosted_date, '') < "+quote(cutDay)+")"+
+				" OR (status = 'pending' AND created_at < "+quote(cut)+")"+
+				" OR (status = 'inactive' AND (large_meeting = 1 OR webinar = 1)))"), func(_ []string, r []any) error {
+			u := licenceUser{account: str(r[0]), email: str(r[1]), status: str(r[2]), typ: num(r[3]), license: str(r[4]),
+				created: str(r[5]), lastSignIn: str(r[6]), lastMeeting: str(r[7]), n: 1}
+			if num(r[8]) != 0 || num(r[10]) != 0 {
+				u.large, u.largeCap, u.webinar, u.webCap = num(r[8]) != 0, num(r[9]), num(r[10]) != 0, num(r[11])
+			}
+			u.never = u.lastSignIn == ""
+			u.createdBefore = u.created != "" && u.created < cut
+			u.recent = u.lastSignIn >= cut || u.lastMeeting >= cutDay
+			users = append(users, u)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	price := func(account string) float64 { return o.Prices.License[acctType[account]] }
@@ -227,17 +278,29 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		capacity      int
 	}
 	deact, idle := map[addKey]int{}, map[addKey]int{}
-	add := func(f LicenceFinding) { rep.Findings = append(rep.Findings, f) }
+	n := 1 // the users the finding stands for
+	add := func(f LicenceFinding) {
+		if rep.Counts == nil {
+			rep.Findings = append(rep.Findings, f)
+			return
+		}
+		rep.Counts[f.Finding] += n
+		rep.MonthlySaving += f.MonthlyCost * float64(n)
+		if f.Finding != FindingUnassignedSeats && f.Finding != FindingUnassignedAddOn {
+			rep.Users += n
+		}
+	}
 	for _, u := range users {
+		n = u.n
 		licensed := u.typ == 2
-		recent := u.lastSignIn >= cut || u.lastMeeting >= cutDay
+		recent := u.recent
 		base := LicenceFinding{Account: u.account, Email: u.email, License: u.license, Status: u.status, CreatedAt: u.created,
 			LastSignIn: u.lastSignIn, LastMeeting: u.lastMeeting, Quantity: 1}
 		switch u.status {
 		case "active":
 			switch {
-			case u.lastSignIn == "":
-				if u.created != "" && u.created < cut {
+			case u.never:
+				if u.createdBefore {
 					f := base
 					f.Finding = FindingNeverActive
 					f.Detail = "created " + day(u.created) + ", never signed in"
@@ -253,14 +316,14 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 				f.MonthlyCost = price(u.account)
 				add(f)
 				for _, a := range u.addOns() {
-					idle[addKey{u.account, a.plan, a.cap}]++
+					idle[addKey{u.account, a.plan, a.cap}] += u.n
 					g := base
 					g.Finding, g.Detail, g.MonthlyCost = FindingIdleAddOn, fmt.Sprintf("%s %d held by an inactive user", a.plan, a.cap), addOnPrice(a.plan, a.cap)
 					add(g)
 				}
 			}
 		case "pending":
-			if u.created != "" && u.created < cut {
+			if u.createdBefore {
 				f := base
 				f.Finding = FindingStaleInvitation
 				f.Detail = "invited " + day(u.created)
@@ -271,13 +334,14 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 			}
 		case "inactive":
 			for _, a := range u.addOns() {
-				deact[addKey{u.account, a.plan, a.cap}]++
+				deact[addKey{u.account, a.plan, a.cap}] += u.n
 				f := base
 				f.Finding, f.Detail, f.MonthlyCost = FindingDeactivatedAddOn, fmt.Sprintf("deactivated, still holds %s %d", a.plan, a.cap), addOnPrice(a.plan, a.cap)
 				add(f)
 			}
 		}
 	}
+	n = 1
 	for account, rows := range plans {
 		s := seat(account)
 		for _, p := range rows {

@@ -108,34 +108,68 @@ func UserList(ctx context.Context, st store.Store, f UserFilter) ([]UserRow, int
 	for _, a := range ids {
 		in = append(in, strconv.FormatInt(a.id, 10))
 	}
+	// page reads each account's first n matches in e-mail order (by the
+	// zoom_users_account_email index), or with n < 0 its first -n in the
+	// table's order, and returns the rows of all in e-mail order, from
+	// offset on, at most limit.
+	page := func(n, offset, limit int) ([]UserRow, error) {
+		order := " ORDER BY u.email, u.key"
+		if n < 0 {
+			order, n = "", -n
+		}
+		parts := make([]string, 0, len(ids))
+		for _, a := range ids {
+			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s AS account, u.account_id, u.key, u.email, u.display_name, u.first_name, u.last_name,
+				u.status, u.type, u.role_id, u.dept, u.last_login_time, u.last_client_version FROM zoom_users u
+				WHERE u.account_id = %d AND u.deleted_run IS NULL%s%s LIMIT %d) a%d`, quote(a.name), a.id, cond, order, n, a.id))
+		}
+		var out []UserRow
+		err := st.Query(ctx, `SELECT x.account, x.key, x.email, x.display_name, x.first_name, x.last_name, x.status, x.type, ro.name, x.dept,
+			x.last_login_time, x.last_client_version FROM (`+strings.Join(parts, " UNION ALL ")+`) x
+			LEFT JOIN zoom_roles ro ON ro.account_id = x.account_id AND ro.zoom_id = x.role_id AND ro.deleted_run IS NULL`+
+			fmt.Sprintf(" ORDER BY x.email, x.account, x.key LIMIT %d OFFSET %d", limit, offset),
+			func(_ []string, r []any) error {
+				u := UserRow{Account: str(r[0]), Key: str(r[1]), Email: str(r[2]), Name: str(r[3]), Status: str(r[6]), License: licenceOf(num(r[7])),
+					Role: str(r[8]), Dept: str(r[9]), LastSignIn: normTime(r[10]), ClientVersion: str(r[11])}
+				if u.Name == "" {
+					u.Name = strings.TrimSpace(str(r[4]) + " " + str(r[5]))
+				}
+				out = append(out, u)
+				return nil
+			})
+		return out, err
+	}
+	// A search matches few: read them all at once, in the table's order,
+	// and count them here. Reading the e-mail index in order would look
+	// up every row to find them (0.4 s instead of 0.1 at 100,000 users
+	// on SQLite), and counting apart would scan the table twice.
+	few, err := page(-(sortMatches + 1), 0, len(ids)*(sortMatches+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	perAccount := map[string]int{}
+	for _, u := range few {
+		perAccount[u.Account]++
+	}
+	if !slices.ContainsFunc(ids, func(a accountID) bool { return perAccount[a.name] > sortMatches }) {
+		if f.Offset >= len(few) {
+			return nil, len(few), nil
+		}
+		return few[f.Offset:min(f.Offset+f.Limit, len(few))], len(few), nil
+	}
 	total := 0
 	err = st.Query(ctx, "SELECT count(*) FROM zoom_users u WHERE u.account_id IN ("+strings.Join(in, ", ")+") AND u.deleted_run IS NULL"+cond,
 		func(_ []string, r []any) error { total = num(r[0]); return nil })
 	if err != nil || total <= f.Offset {
 		return nil, total, err
 	}
-	parts := make([]string, 0, len(ids))
-	for _, a := range ids {
-		parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s AS account, u.account_id, u.key, u.email, u.display_name, u.first_name, u.last_name,
-			u.status, u.type, u.role_id, u.dept, u.last_login_time, u.last_client_version FROM zoom_users u
-			WHERE u.account_id = %d AND u.deleted_run IS NULL%s ORDER BY u.email, u.key LIMIT %d) a%d`, quote(a.name), a.id, cond, f.Offset+f.Limit, a.id))
-	}
-	var out []UserRow
-	err = st.Query(ctx, `SELECT x.account, x.key, x.email, x.display_name, x.first_name, x.last_name, x.status, x.type, ro.name, x.dept,
-		x.last_login_time, x.last_client_version FROM (`+strings.Join(parts, " UNION ALL ")+`) x
-		LEFT JOIN zoom_roles ro ON ro.account_id = x.account_id AND ro.zoom_id = x.role_id AND ro.deleted_run IS NULL`+
-		fmt.Sprintf(" ORDER BY x.email, x.account, x.key LIMIT %d OFFSET %d", f.Limit, f.Offset),
-		func(_ []string, r []any) error {
-			u := UserRow{Account: str(r[0]), Key: str(r[1]), Email: str(r[2]), Name: str(r[3]), Status: str(r[6]), License: licenceOf(num(r[7])),
-				Role: str(r[8]), Dept: str(r[9]), LastSignIn: normTime(r[10]), ClientVersion: str(r[11])}
-			if u.Name == "" {
-				u.Name = strings.TrimSpace(str(r[4]) + " " + str(r[5]))
-			}
-			out = append(out, u)
-			return nil
-		})
+	out, err := page(f.Offset+f.Limit, f.Offset, f.Limit)
 	return out, total, err
 }
+
+// sortMatches is the most matches of an account UserList reads at once
+// and sorts, rather than count them and read a page in e-mail order.
+const sortMatches = 2000
 
 // licenceOf is the zoom_user view's license of a user type ("" for a type
 // it does not name).

@@ -57,7 +57,7 @@ func addAccount(t *testing.T, st store.Store, name, zid string, users []store.Us
 // identityFixture is two accounts whose users differ in every column the
 // dashboard filters on, with e-mails shared between the accounts (the
 // order's tie-break).
-func identityFixture(t *testing.T, st store.Store) {
+func identityFixture(t *testing.T, st store.Store, acmeUsers int) {
 	t.Helper()
 	roles := []store.Role{{ZoomID: "0", Name: "Owner"}, {ZoomID: "1", Name: "Admin"}, {ZoomID: "2", Name: "Member"}}
 	// gAx's id holds gA's: a membership is a whole id, not a substring.
@@ -66,7 +66,7 @@ func identityFixture(t *testing.T, st store.Store) {
 		var us []store.User
 		for i := range n {
 			u := store.User{Key: fmt.Sprintf("%s%03d", prefix, i), ZoomID: fmt.Sprintf("%s%03d", prefix, i),
-				Email: fmt.Sprintf("user%02d@Example.com", i%40), FirstName: []string{"Ann", "Bob", "Çem", ""}[i%4],
+				Email: fmt.Sprintf("user%02d@Example.com", i%40+i/1000), FirstName: []string{"Ann", "Bob", "Çem", ""}[i%4],
 				LastName: fmt.Sprintf("Smith%d", i%7), DisplayName: []string{"", "Dr Who", "ANN SMITH"}[i%3],
 				Type: []int{1, 2, 4, 99, 3}[i%5], Status: []string{"active", "inactive", "pending"}[i%3],
 				RoleID: []string{"0", "1", "2", "9"}[i%4], Dept: []string{"Sales", "IT", ""}[i%3]}
@@ -87,7 +87,7 @@ func identityFixture(t *testing.T, st store.Store) {
 		}
 		return us
 	}
-	addAccount(t, st, "acme", "ZA1", mk("a", 90), roles, groups)
+	addAccount(t, st, "acme", "ZA1", mk("a", acmeUsers), roles, groups)
 	addAccount(t, st, "beta", "ZB1", mk("b", 70), roles[:2], groups[:1])
 	addAccount(t, st, "other", "ZO1", mk("o", 20), roles, groups)
 }
@@ -164,7 +164,9 @@ func viewUserList(t *testing.T, st store.Store, f insight.UserFilter) ([]insight
 // for every filter, alone and together, on several pages.
 func TestUserList(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st store.Store) {
-		identityFixture(t, st)
+		// acme has more users than UserList reads at once (2,000), beta
+		// fewer: both ways of reading a page are tested.
+		identityFixture(t, st, 2100)
 		both := []string{"acme", "beta"}
 		filters := []insight.UserFilter{
 			{Accounts: both},
@@ -188,7 +190,7 @@ func TestUserList(t *testing.T) {
 			{Accounts: both, Search: "user", License: "basic", Group: "gA", SignedInBefore: now.AddDate(0, 0, -10)},
 		}
 		for _, f := range filters {
-			for _, page := range [][2]int{{50, 0}, {7, 0}, {7, 14}, {10, 95}, {5, 200}} {
+			for _, page := range [][2]int{{50, 0}, {7, 0}, {7, 14}, {10, 95}, {5, 200}, {50, 2150}} {
 				f.Limit, f.Offset = page[0], page[1]
 				got, gotTotal, err := insight.UserList(t.Context(), st, f)
 				if err != nil {
@@ -253,7 +255,7 @@ func viewNeighbourhood(t *testing.T, st store.Store, accounts []string, key stri
 // and nothing of a group another org's account holds.
 func TestGroupNeighbourhood(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st store.Store) {
-		identityFixture(t, st)
+		identityFixture(t, st, 90)
 		both := []string{"acme", "beta"}
 		byKey := func(a, b insight.Entity) int { return strings.Compare(a.Key, b.Key) }
 		byEdge := func(a, b insight.Edge) int { return strings.Compare(a.From+a.To, b.From+b.To) }
@@ -397,6 +399,23 @@ func TestLicenceSummary(t *testing.T) {
 				if sum.MonthlySaving != full.MonthlySaving || !reflect.DeepEqual(sum.Seats, full.Seats) || !reflect.DeepEqual(sum.AddOns, full.AddOns) {
 					t.Errorf("%d days %+v: summary saving %v, seats %+v, add-ons %+v;\nwant %v, %+v, %+v", d, o, sum.MonthlySaving, sum.Seats, sum.AddOns,
 						full.MonthlySaving, full.Seats, full.AddOns)
+				}
+				// A page: the first findings, and the same totals.
+				o.Summary = false
+				for _, limit := range []int{1, 7, 30, 45, 60, 1000} {
+					o.Limit = limit
+					page, err := insight.Licences(ctx, st, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := full.Findings[:min(limit, len(full.Findings))]
+					if !reflect.DeepEqual(page.Findings, want) {
+						t.Errorf("%d days %+v: first findings\n%v\nwant\n%v", d, o, page.Findings, want)
+					}
+					if !reflect.DeepEqual(page.Counts, counts) || page.Users != users || page.MonthlySaving != full.MonthlySaving ||
+						!reflect.DeepEqual(page.Seats, full.Seats) || !reflect.DeepEqual(page.AddOns, full.AddOns) {
+						t.Errorf("%d days %+v: page totals %v %d %v %+v %+v", d, o, page.Counts, page.Users, page.MonthlySaving, page.Seats, page.AddOns)
+					}
 				}
 			}
 		}

@@ -95,6 +95,9 @@ type LicenceOptions struct {
 	// Users count them): the users are counted in groups by what decides
 	// a finding, in one scan, instead of read one by one.
 	Summary bool
+	// Limit, when above 0, makes a summary whose Findings are the report's
+	// first Limit findings: what a page shows, read without the rest.
+	Limit int
 }
 
 // Cutoff is the first day counted as "within days days" of now: today
@@ -199,7 +202,7 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 	}
 	recentCond := "(last_sign_in >= " + quote(cut) + " OR last_hosted_date >= " + quote(cutDay) + ")"
 	var users []licenceUser
-	if o.Summary {
+	if o.Summary || o.Limit > 0 {
 		// One aggregate scan counts the seats and, of the users holding no
 		// add-on, those of each finding (licensed or not, for its cost):
 		// they come back as groups that the loop below decides as it
@@ -294,10 +297,16 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		capacity      int
 	}
 	deact, idle := map[addKey]int{}, map[addKey]int{}
+	// A user (or group) is decided once to be counted (a summary) or
+	// listed (the full report), or both; with a Limit, the groups are
+	// counted, then the users of the first findings listed.
+	counting, listing := rep.Counts != nil, rep.Counts == nil
 	n := 1 // the users the finding stands for
 	add := func(f LicenceFinding) {
-		if rep.Counts == nil {
+		if listing {
 			rep.Findings = append(rep.Findings, f)
+		}
+		if !counting {
 			return
 		}
 		rep.Counts[f.Finding] += n
@@ -306,7 +315,7 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 			rep.Users += n
 		}
 	}
-	for _, u := range users {
+	decide := func(u licenceUser) {
 		n = u.n
 		licensed := u.typ == 2
 		recent := u.recent
@@ -332,7 +341,9 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 				f.MonthlyCost = price(u.account)
 				add(f)
 				for _, a := range u.addOns() {
-					idle[addKey{u.account, a.plan, a.cap}] += u.n
+					if counting || rep.Counts == nil {
+						idle[addKey{u.account, a.plan, a.cap}] += u.n
+					}
 					g := base
 					g.Finding, g.Detail, g.MonthlyCost = FindingIdleAddOn, fmt.Sprintf("%s %d held by an inactive user", a.plan, a.cap), addOnPrice(a.plan, a.cap)
 					add(g)
@@ -350,12 +361,28 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 			}
 		case "inactive":
 			for _, a := range u.addOns() {
-				deact[addKey{u.account, a.plan, a.cap}] += u.n
+				if counting || rep.Counts == nil {
+					deact[addKey{u.account, a.plan, a.cap}] += u.n
+				}
 				f := base
 				f.Finding, f.Detail, f.MonthlyCost = FindingDeactivatedAddOn, fmt.Sprintf("deactivated, still holds %s %d", a.plan, a.cap), addOnPrice(a.plan, a.cap)
 				add(f)
 			}
 		}
+	}
+	for _, u := range users {
+		decide(u)
+	}
+	if o.Limit > 0 {
+		first, err := firstLicenceUsers(ctx, st, sortedKeys(seats), cut, cutDay, recentCond, o.Limit)
+		if err != nil {
+			return nil, err
+		}
+		counting, listing = false, true
+		for _, u := range first {
+			decide(u)
+		}
+		counting = true
 	}
 	n = 1
 	for account, rows := range plans {
@@ -404,8 +431,12 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		}
 		return strings.Compare(a.Email, b.Email)
 	})
-	for _, f := range rep.Findings {
-		rep.MonthlySaving += f.MonthlyCost
+	if rep.Counts == nil {
+		for _, f := range rep.Findings {
+			rep.MonthlySaving += f.MonthlyCost
+		}
+	} else {
+		rep.Findings = rep.Findings[:min(len(rep.Findings), o.Limit)]
 	}
 	rep.MonthlySaving = math.Round(rep.MonthlySaving*100) / 100
 	return rep, nil
@@ -423,4 +454,41 @@ func orNever(d string) string {
 		return "(none recorded)"
 	}
 	return d
+}
+
+// firstLicenceUsers reads, of each account, the users of its first limit
+// findings in report order (by finding, then e-mail): the first limit users
+// with a finding of the kinds before the idle add-ons, each making at least
+// one. Should there be fewer, they are all, and so are the inactive users
+// whose add-ons are idle. The findings are decided in Go as for every
+// user; the SQL order only picks the users.
+func firstLicenceUsers(ctx context.Context, st store.Store, accounts []string, cut, cutDay, recentCond string, limit int) ([]licenceUser, error) {
+	inactive := "status = 'active' AND type = 2 AND last_sign_in IS NOT NULL AND (CASE WHEN " + recentCond + " THEN 1 ELSE 0 END) = 0"
+	rank := "CASE WHEN " + inactive + " THEN 0" +
+		" WHEN status = 'active' AND last_sign_in IS NULL AND created_at < " + quote(cut) + " THEN 1" +
+		" WHEN status = 'pending' AND created_at < " + quote(cut) + " THEN 2" +
+		" WHEN status = 'inactive' AND (large_meeting = 1 OR webinar = 1) THEN 3 END"
+	var out []licenceUser
+	read := func(sql string) error {
+		return st.Query(ctx, sql, func(_ []string, r []any) error {
+			u := licenceUser{account: str(r[0]), email: str(r[1]), status: str(r[2]), typ: num(r[3]), license: str(r[4]),
+				created: str(r[5]), lastSignIn: str(r[6]), lastMeeting: str(r[7]), n: 1}
+			if num(r[8]) != 0 || num(r[10]) != 0 {
+				u.large, u.largeCap, u.webinar, u.webCap = num(r[8]) != 0, num(r[9]), num(r[10]) != 0, num(r[11])
+			}
+			u.never = u.lastSignIn == ""
+			u.createdBefore = u.created != "" && u.created < cut
+			u.recent = u.lastSignIn >= cut || u.lastMeeting >= cutDay
+			out = append(out, u)
+			return nil
+		})
+	}
+	cols := "SELECT account, email, status, type, license, created_at, last_sign_in, last_hosted_date," +
+		" large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM licence_insight WHERE account = "
+	for _, a := range accounts {
+		if err := read(cols + quote(a) + " AND " + rank + fmt.Sprintf(" IS NOT NULL ORDER BY %s, email LIMIT %d", rank, limit)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

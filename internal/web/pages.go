@@ -393,7 +393,7 @@ func (h *Handler) meeting(w http.ResponseWriter, r *http.Request) {
 
 type licencesData struct {
 	// FindingsTotal and RosterTotal count the rows before the page's cut
-	// (maxRows); the CSV has them all.
+	// (maxRows; Licences and RosterPage count them); the CSV has them all.
 	FindingsTotal, RosterTotal int
 	Days                       int
 	AllDays                    []int
@@ -430,9 +430,17 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 	}
 	d.Report.InactiveDays = d.Days
 	for _, a := range accts {
-		rep, err := insight.Licences(r.Context(), h.app.Store, insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices})
+		o := insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices}
+		if roster == rosterPage {
+			// The page shows maxRows findings: count the rest.
+			o.Limit = maxRows
+		}
+		rep, err := insight.Licences(r.Context(), h.app.Store, o)
 		if err != nil {
 			return nil, err
+		}
+		for _, n := range rep.Counts {
+			d.FindingsTotal += n
 		}
 		d.Report.MonthlySaving += rep.MonthlySaving
 		d.Report.Seats = append(d.Report.Seats, rep.Seats...)
@@ -483,7 +491,7 @@ func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
 
 // cut keeps the first maxRows rows of each table.
 func (d *licencesData) cut() {
-	d.FindingsTotal = len(d.Report.Findings)
+	d.FindingsTotal = max(d.FindingsTotal, len(d.Report.Findings)) // counted by Licences
 	d.RosterTotal = max(d.RosterTotal, len(d.Roster)) // counted by RosterPage
 	d.Report.Findings = d.Report.Findings[:min(len(d.Report.Findings), maxRows)]
 	d.Roster = d.Roster[:min(len(d.Roster), maxRows)]

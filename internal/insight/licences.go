@@ -208,10 +208,8 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		// they come back as groups that the loop below decides as it
 		// decides single users. A GROUP BY on every deciding column would
 		// sort the tenant, 2–3 times slower than reading its findings.
-		never := "status = 'active' AND last_sign_in IS NULL AND created_at < " + quote(cut)
-		// recentCond is NULL, not false, for a user with no hosting day.
-		inactive := "status = 'active' AND type = 2 AND last_sign_in IS NOT NULL AND (CASE WHEN " + recentCond + " THEN 1 ELSE 0 END) = 0"
-		stale := "status = 'pending' AND created_at < " + quote(cut)
+		conds := findingConds(cut, recentCond)
+		inactive, never, stale := conds[0][1], conds[1][1], conds[2][1]
 		plain := " AND COALESCE(large_meeting, 0) = 0 AND COALESCE(webinar, 0) = 0"
 		sum := func(cond string) string { return " SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
 		err = st.Query(ctx, "SELECT account,"+sum("type = 2 AND status = 'active'")+","+sum("type = 2 AND status = 'active' AND "+recentCond)+","+
@@ -374,7 +372,7 @@ func Licences(ctx context.Context, st store.Store, o LicenceOptions) (*LicenceRe
 		decide(u)
 	}
 	if o.Limit > 0 {
-		first, err := firstLicenceUsers(ctx, st, sortedKeys(seats), cut, cutDay, recentCond, o.Limit)
+		first, err := firstLicenceUsers(ctx, st, sortedKeys(seats), cut, cutDay, recentCond, rep.Counts, o.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -456,21 +454,34 @@ func orNever(d string) string {
 	return d
 }
 
+// findingConds are the SQL conditions on licence_insight of the users of
+// each kind of finding before the idle add-ons, in report order, for the
+// cutoff cut and recentCond (signed in or hosted since it). Go decides the
+// findings; these pick the users to decide.
+func findingConds(cut, recentCond string) [][2]string {
+	return [][2]string{
+		// recentCond is NULL, not false, for a user with no hosting day.
+		{FindingInactiveLicensed, "status = 'active' AND type = 2 AND last_sign_in IS NOT NULL AND (CASE WHEN " + recentCond + " THEN 1 ELSE 0 END) = 0"},
+		{FindingNeverActive, "status = 'active' AND last_sign_in IS NULL AND created_at < " + quote(cut)},
+		{FindingStaleInvitation, "status = 'pending' AND created_at < " + quote(cut)},
+		{FindingDeactivatedAddOn, "status = 'inactive' AND (large_meeting = 1 OR webinar = 1) AND key IN" +
+			" (SELECT user_key FROM zoom_user_features WHERE large_meeting = 1 OR webinar = 1)"},
+	}
+}
+
 // firstLicenceUsers reads, of each account, the users of its first limit
-// findings in report order (by finding, then e-mail): the first limit users
-// with a finding of the kinds before the idle add-ons, each making at least
-// one. Should there be fewer, they are all, and so are the inactive users
-// whose add-ons are idle. The findings are decided in Go as for every
-// user; the SQL order only picks the users.
-func firstLicenceUsers(ctx context.Context, st store.Store, accounts []string, cut, cutDay, recentCond string, limit int) ([]licenceUser, error) {
-	inactive := "status = 'active' AND type = 2 AND last_sign_in IS NOT NULL AND (CASE WHEN " + recentCond + " THEN 1 ELSE 0 END) = 0"
-	rank := "CASE WHEN " + inactive + " THEN 0" +
-		" WHEN status = 'active' AND last_sign_in IS NULL AND created_at < " + quote(cut) + " THEN 1" +
-		" WHEN status = 'pending' AND created_at < " + quote(cut) + " THEN 2" +
-		" WHEN status = 'inactive' AND (large_meeting = 1 OR webinar = 1) THEN 3 END"
+// findings in report order (by kind, then e-mail): the first limit users
+// with a finding of the kinds before the idle add-ons, kind by kind in
+// e-mail order, each user making at least one finding. Should there be
+// fewer, they are all, and so are the inactive users whose add-ons are
+// idle. counts (of the findings of each kind, every account) skips the
+// kinds with none. One query per kind lets each use its own index (status
+// and type, or e-mail order) rather than sort every candidate.
+func firstLicenceUsers(ctx context.Context, st store.Store, accounts []string, cut, cutDay, recentCond string, counts map[string]int, limit int) ([]licenceUser, error) {
 	var out []licenceUser
-	read := func(sql string) error {
-		return st.Query(ctx, sql, func(_ []string, r []any) error {
+	read := func(sql string) (int, error) {
+		n := 0
+		err := st.Query(ctx, sql, func(_ []string, r []any) error {
 			u := licenceUser{account: str(r[0]), email: str(r[1]), status: str(r[2]), typ: num(r[3]), license: str(r[4]),
 				created: str(r[5]), lastSignIn: str(r[6]), lastMeeting: str(r[7]), n: 1}
 			if num(r[8]) != 0 || num(r[10]) != 0 {
@@ -480,14 +491,26 @@ func firstLicenceUsers(ctx context.Context, st store.Store, accounts []string, c
 			u.createdBefore = u.created != "" && u.created < cut
 			u.recent = u.lastSignIn >= cut || u.lastMeeting >= cutDay
 			out = append(out, u)
+			n++
 			return nil
 		})
+		return n, err
 	}
 	cols := "SELECT account, email, status, type, license, created_at, last_sign_in, last_hosted_date," +
 		" large_meeting, large_meeting_capacity, webinar, webinar_capacity FROM licence_insight WHERE account = "
 	for _, a := range accounts {
-		if err := read(cols + quote(a) + " AND " + rank + fmt.Sprintf(" IS NOT NULL ORDER BY %s, email LIMIT %d", rank, limit)); err != nil {
-			return nil, err
+		left := limit
+		for _, c := range findingConds(cut, recentCond) {
+			if counts[c[0]] == 0 {
+				continue
+			}
+			n, err := read(cols + quote(a) + " AND " + c[1] + fmt.Sprintf(" ORDER BY email LIMIT %d", left))
+			if err != nil {
+				return nil, err
+			}
+			if left -= n; left <= 0 {
+				break
+			}
 		}
 	}
 	return out, nil

@@ -492,7 +492,7 @@ func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
 // cut keeps the first maxRows rows of each table.
 func (d *licencesData) cut() {
 	d.FindingsTotal = max(d.FindingsTotal, len(d.Report.Findings)) // counted by Licences
-	d.RosterTotal = max(d.RosterTotal, len(d.Roster)) // counted by RosterPage
+	d.RosterTotal = max(d.RosterTotal, len(d.Roster))              // counted by RosterPage
 	d.Report.Findings = d.Report.Findings[:min(len(d.Report.Findings), maxRows)]
 	d.Roster = d.Roster[:min(len(d.Roster), maxRows)]
 }

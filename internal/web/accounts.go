@@ -439,15 +439,13 @@ func (h *Handler) unlinkPage(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, err)
 		return
 	}
-	ic, err := h.app.Store.IdentityCounts(r.Context(), a.ID)
-	if err != nil {
-		h.failErr(w, r, err)
-		return
-	}
-	d.Groups, d.Roles = ic.Groups, ic.Roles
+	// Groups and roles counted here, not by IdentityCounts, which also
+	// counts memberships by decoding every user's group_ids.
 	err = h.app.Store.Query(r.Context(), fmt.Sprintf(`SELECT (SELECT count(*) FROM sync_runs WHERE account_id = %[1]d),
-		(SELECT count(*) FROM zoom_meetings WHERE account_id = %[1]d)`, a.ID), func(_ []string, row []any) error {
-		d.Runs, d.Meetings = toInt(row[0]), toInt(row[1])
+		(SELECT count(*) FROM zoom_meetings WHERE account_id = %[1]d),
+		(SELECT count(*) FROM zoom_groups WHERE account_id = %[1]d AND deleted_run IS NULL),
+		(SELECT count(*) FROM zoom_roles WHERE account_id = %[1]d AND deleted_run IS NULL)`, a.ID), func(_ []string, row []any) error {
+		d.Runs, d.Meetings, d.Groups, d.Roles = toInt(row[0]), toInt(row[1]), toInt(row[2]), toInt(row[3])
 		return nil
 	})
 	if err != nil {

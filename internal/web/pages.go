@@ -71,6 +71,14 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	d := overviewData{Accounts: len(accts), Currency: cfg.Prices.Currency}
 	byKey := map[[2]string]int{}
 	now := h.opts.Now()
+	// The licence numbers of every account from one grouped scan: the
+	// overview shows totals, not the findings.
+	rep, err := insight.Licences(ctx, h.app.Store, insight.LicenceOptions{InactiveDays: 30, Accounts: names(accts), Now: now, Prices: cfg.Prices, Summary: true})
+	if err != nil {
+		h.failErr(w, r, err)
+		return
+	}
+	d.Seats, d.MonthlySaving, d.Reclaimable = rep.Seats, rep.MonthlySaving, rep.Users
 	for _, a := range accts {
 		counts, err := h.app.Store.UserCounts(ctx, a.ID)
 		if err != nil {
@@ -81,18 +89,6 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 			byKey[[2]string{c.Status, licenceName(c.Type)}] += c.Users
 			d.Users += c.Users
 		}
-		rep, err := insight.Licences(ctx, h.app.Store, insight.LicenceOptions{InactiveDays: 30, Account: a.Name, Now: now, Prices: cfg.Prices})
-		if err != nil {
-			h.failErr(w, r, err)
-			return
-		}
-		d.Seats = append(d.Seats, rep.Seats...)
-		d.MonthlySaving += rep.MonthlySaving
-		for _, f := range rep.Findings {
-			if f.Email != "" {
-				d.Reclaimable++
-			}
-		}
 		q, err := insight.QoS(ctx, h.app.Store, insight.QoSOptions{Account: a.Name, From: qosFrom(now, 7), Users: 1})
 		if err != nil {
 			h.failErr(w, r, err)
@@ -100,6 +96,16 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, s := range q.Degraded {
 			d.Degraded = append(d.Degraded, siteRow{a.Name, s})
+		}
+		// Only a failing account needs its whole row (which counts its
+		// users again).
+		runs, err := h.app.Store.Runs(ctx, a.ID, 1)
+		if err != nil {
+			h.failErr(w, r, err)
+			return
+		}
+		if len(runs) == 0 || (runs[0].Status != store.RunFailed && runs[0].Status != store.RunPartial) {
+			continue
 		}
 		row, err := h.accountRow(ctx, a)
 		if err != nil {
@@ -387,7 +393,7 @@ func (h *Handler) meeting(w http.ResponseWriter, r *http.Request) {
 
 type licencesData struct {
 	// FindingsTotal and RosterTotal count the rows before the page's cut
-	// (maxRows); the CSV has them all.
+	// (maxRows; Licences and RosterPage count them); the CSV has them all.
 	FindingsTotal, RosterTotal int
 	Days                       int
 	AllDays                    []int
@@ -436,9 +442,17 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 		}
 	}
 	for _, a := range accts {
-		rep, err := insight.Licences(r.Context(), h.app.Store, insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices})
+		o := insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices}
+		if roster == rosterPage {
+			// The page shows maxRows findings: count the rest.
+			o.Limit = maxRows
+		}
+		rep, err := insight.Licences(r.Context(), h.app.Store, o)
 		if err != nil {
 			return nil, err
+		}
+		for _, n := range rep.Counts {
+			d.FindingsTotal += n
 		}
 		d.Report.MonthlySaving += rep.MonthlySaving
 		d.Report.Seats = append(d.Report.Seats, rep.Seats...)
@@ -489,8 +503,8 @@ func (h *Handler) licences(w http.ResponseWriter, r *http.Request) {
 
 // cut keeps the first maxRows rows of each table.
 func (d *licencesData) cut() {
-	d.FindingsTotal = len(d.Report.Findings)
-	d.RosterTotal = max(d.RosterTotal, len(d.Roster)) // counted by RosterPage
+	d.FindingsTotal = max(d.FindingsTotal, len(d.Report.Findings)) // counted by Licences
+	d.RosterTotal = max(d.RosterTotal, len(d.Roster))              // counted by RosterPage
 	d.Report.Findings = d.Report.Findings[:min(len(d.Report.Findings), maxRows)]
 	d.Roster = d.Roster[:min(len(d.Roster), maxRows)]
 }

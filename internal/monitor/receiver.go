@@ -51,10 +51,17 @@ type Receiver struct {
 	Store store.Store
 	// Lookup finds the account named in the URL, with its secret token.
 	Lookup func(ctx context.Context, account string) (Target, error)
-	// QoS, if set, ingests a meeting.participant_qos event (QSS) that is
-	// already stored in the inbox; without it such events are stored and
-	// left unapplied.
-	QoS func(ctx context.Context, accountID int64, body []byte) error
+	// QoS, if set, ingests meeting.participant_qos events (QSS) of one
+	// account, already stored in the inbox, in one go: the outcome must be
+	// that of ingesting them one by one in the order given. Without it such
+	// events are stored and left unapplied.
+	QoS func(ctx context.Context, accountID int64, bodies [][]byte) error
+	// QoSBatch bounds the QSS events ingested together (default 500).
+	QoSBatch int
+	// QoSWait bounds how long a QSS delivery's answer waits for its
+	// ingest (default 2 s; Zoom wants an answer within 3 s). The delivery
+	// is stored before: its ingest goes on after the answer.
+	QoSWait time.Duration
 	// CheckQoS, if set, vets a meeting.participant_qos body before it is
 	// stored: an error refuses it (400 malformed), so that no stored event
 	// is one QoS can never apply.
@@ -76,6 +83,7 @@ type Receiver struct {
 	mu    sync.Mutex
 	cache map[string]cachedTarget
 	roles map[int64]cachedDiffer
+	qss   qssQueue
 }
 
 type cachedTarget struct {
@@ -251,38 +259,33 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) (event, reason
 		// Not stored: a 5xx makes Zoom retry it later.
 		return env.Event, RejectStore, http.StatusServiceUnavailable, reject(RejectStore, "storing the event failed; Zoom retries it")
 	}
-	if !apply {
+	if !apply && rc.QoS != nil {
 		// Stored: acknowledged whatever happens next; Recover applies it if
-		// this process dies first.
-		_ = rc.applyStored(context.WithoutCancel(ctx), d)
+		// this process dies first or its ingest fails.
+		_ = rc.qss.apply(rc, d)
 	}
 	return env.Event, "", http.StatusOK, nil
 }
 
-// applyStored ingests a stored QSS event and marks it applied.
-func (rc *Receiver) applyStored(ctx context.Context, d *store.WebhookDelivery) error {
-	if rc.QoS == nil || d.Event != "meeting.participant_qos" {
-		return nil
-	}
-	if err := rc.QoS(ctx, d.AccountID, d.Body); err != nil {
-		return err
-	}
-	return rc.Store.MarkWebhookApplied(ctx, d.ID, rc.now())
-}
-
 // Recover applies stored deliveries left unapplied (a crash between storing
-// and applying), oldest first. QoS ingest is idempotent, so one applied
-// but not yet marked is applied again harmlessly.
+// and applying, or an ingest that failed), oldest first, many at once. QoS
+// ingest is idempotent, so one applied but not yet marked is applied again
+// harmlessly.
 func (rc *Receiver) Recover(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		pending, err := rc.Store.PendingWebhooks(ctx, 500)
+		pending, err := rc.Store.PendingWebhooks(ctx, rc.qosBatch())
 		if err != nil || len(pending) == 0 || rc.QoS == nil {
 			return n, err
 		}
+		ds := make([]*store.WebhookDelivery, len(pending))
 		for i := range pending {
-			if err := rc.applyStored(ctx, &pending[i]); err != nil {
-				return n, fmt.Errorf("applying stored webhook %d (%s): %w", pending[i].ID, pending[i].Event, err)
+			ds[i] = &pending[i]
+		}
+		errs := rc.applyStored(ctx, ds)
+		for i, err := range errs {
+			if err != nil {
+				return n, fmt.Errorf("applying stored webhook %d (%s): %w", ds[i].ID, ds[i].Event, err)
 			}
 			n++
 		}

@@ -47,6 +47,9 @@ type Changes interface {
 	PendingWebhooks(ctx context.Context, limit int) ([]WebhookDelivery, error)
 	// MarkWebhookApplied records that a stored delivery was applied.
 	MarkWebhookApplied(ctx context.Context, id int64, at time.Time) error
+	// MarkWebhooksApplied records that stored deliveries were applied, in
+	// one statement (webhookbatch.go in the drivers).
+	MarkWebhooksApplied(ctx context.Context, ids []int64, at time.Time) error
 }
 
 // Change sources.

@@ -35,7 +35,7 @@ func qssReceiver(st store.Store, target monitor.Target, now func() time.Time) *m
 			_, err := ingest.ParseQSS(body)
 			return err
 		},
-		QoS: func(ctx context.Context, accountID int64, bodies [][]byte) error {
+		QoSAll: func(ctx context.Context, accountID int64, bodies [][]byte) error {
 			_, err := ingest.PutQSS(ctx, st, accountID, bodies)
 			return err
 		}}

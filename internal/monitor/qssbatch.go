@@ -34,6 +34,23 @@ type qssJob struct {
 	done chan struct{} // closed once ingested (or failed)
 }
 
+// ingests reports whether the receiver ingests QSS events.
+func (rc *Receiver) ingests() bool { return rc.QoS != nil || rc.QoSAll != nil }
+
+// ingest ingests stored QSS bodies of one account: with QoSAll in one go,
+// else one by one with QoS, stopping at the first error.
+func (rc *Receiver) ingest(ctx context.Context, accountID int64, bodies [][]byte) error {
+	if rc.QoSAll != nil {
+		return rc.QoSAll(ctx, accountID, bodies)
+	}
+	for _, b := range bodies {
+		if err := rc.QoS(ctx, accountID, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (rc *Receiver) qosBatch() int {
 	if rc.QoSBatch > 0 {
 		return rc.QoSBatch
@@ -127,7 +144,7 @@ func (rc *Receiver) WaitApplied(ctx context.Context) error {
 // alone.
 func (rc *Receiver) applyStored(ctx context.Context, ds []*store.WebhookDelivery) []error {
 	errs := make([]error, len(ds))
-	if rc.QoS == nil {
+	if !rc.ingests() {
 		return errs
 	}
 	// Accounts in order of first delivery; each account's in arrival order.
@@ -149,7 +166,7 @@ func (rc *Receiver) applyStored(ctx context.Context, ds []*store.WebhookDelivery
 		for k, i := range idx {
 			bodies[k], ids[k] = ds[i].Body, ds[i].ID
 		}
-		err := rc.QoS(ctx, acct, bodies)
+		err := rc.ingest(ctx, acct, bodies)
 		if err == nil {
 			err = rc.Store.MarkWebhooksApplied(ctx, ids, rc.now())
 			for _, i := range idx {
@@ -162,7 +179,7 @@ func (rc *Receiver) applyStored(ctx context.Context, ds []*store.WebhookDelivery
 			continue
 		}
 		for _, i := range idx {
-			if errs[i] = rc.QoS(ctx, acct, [][]byte{ds[i].Body}); errs[i] == nil {
+			if errs[i] = rc.ingest(ctx, acct, [][]byte{ds[i].Body}); errs[i] == nil {
 				errs[i] = rc.Store.MarkWebhooksApplied(ctx, []int64{ds[i].ID}, rc.now())
 			}
 		}

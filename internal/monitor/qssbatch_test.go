@@ -62,7 +62,7 @@ func TestQSSBatchFailsAlone(t *testing.T) {
 	// Now ingest, refusing any batch with the bad event in it.
 	bad := errors.New("this event cannot be ingested")
 	calls := 0
-	rc.QoS = func(ctx context.Context, accountID int64, bodies [][]byte) error {
+	rc.QoSAll = func(ctx context.Context, accountID int64, bodies [][]byte) error {
 		calls++
 		for _, b := range bodies {
 			if bytes.Contains(b, []byte(`"user_id":"bad"`)) {
@@ -96,5 +96,33 @@ func TestQSSBatchFailsAlone(t *testing.T) {
 	}
 	if minutes != int64(len(users)-1) {
 		t.Errorf("qos_site_hour holds %d participant-minutes, want the %d good events'", minutes, len(users)-1)
+	}
+}
+
+// TestRecoverLeavesOtherEvents has Recover meet a pending delivery that is
+// no QSS event (none is ever left so, but a database may hold one): it is
+// not applied, and Recover ends rather than list it forever.
+func TestRecoverLeavesOtherEvents(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "z.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	acct := &store.Account{Name: "acme", Kind: "s2s", ZoomAccountID: "zacct"}
+	if err := st.InsertAccount(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	d := &store.WebhookDelivery{AccountID: acct.ID, Key: "k1", Event: "user.updated", ReceivedAt: time.Now(), Body: []byte(`{}`)}
+	if _, err := st.StoreWebhook(ctx, d, false, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	rc := &monitor.Receiver{Store: st, QoSAll: func(context.Context, int64, [][]byte) error {
+		t.Error("QoS ingest called for a user.updated delivery")
+		return nil
+	}}
+	if n, err := rc.Recover(ctx); n != 0 || err != nil {
+		t.Errorf("Recover = %d, %v; want 0, nil", n, err)
 	}
 }

@@ -51,11 +51,14 @@ type Receiver struct {
 	Store store.Store
 	// Lookup finds the account named in the URL, with its secret token.
 	Lookup func(ctx context.Context, account string) (Target, error)
-	// QoS, if set, ingests meeting.participant_qos events (QSS) of one
-	// account, already stored in the inbox, in one go: the outcome must be
-	// that of ingesting them one by one in the order given. Without it such
-	// events are stored and left unapplied.
-	QoS func(ctx context.Context, accountID int64, bodies [][]byte) error
+	// QoS, if set, ingests a meeting.participant_qos event (QSS) that is
+	// already stored in the inbox; without it (and QoSAll) such events are
+	// stored and left unapplied.
+	QoS func(ctx context.Context, accountID int64, body []byte) error
+	// QoSAll, if set, is used instead of QoS: it ingests many stored QSS
+	// events of one account in one go, with the outcome of ingesting them
+	// one by one in the order given (ingest.PutQSS).
+	QoSAll func(ctx context.Context, accountID int64, bodies [][]byte) error
 	// QoSBatch bounds the QSS events ingested together (default 500).
 	QoSBatch int
 	// QoSWait bounds how long a QSS delivery's answer waits for its
@@ -259,7 +262,7 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) (event, reason
 		// Not stored: a 5xx makes Zoom retry it later.
 		return env.Event, RejectStore, http.StatusServiceUnavailable, reject(RejectStore, "storing the event failed; Zoom retries it")
 	}
-	if !apply && rc.QoS != nil {
+	if !apply && rc.ingests() {
 		// Stored: acknowledged whatever happens next; Recover applies it if
 		// this process dies first or its ingest fails.
 		_ = rc.qss.apply(rc, d)
@@ -275,12 +278,19 @@ func (rc *Receiver) Recover(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		pending, err := rc.Store.PendingWebhooks(ctx, rc.qosBatch())
-		if err != nil || len(pending) == 0 || rc.QoS == nil {
+		if err != nil || len(pending) == 0 || !rc.ingests() {
 			return n, err
 		}
-		ds := make([]*store.WebhookDelivery, len(pending))
+		var ds []*store.WebhookDelivery
 		for i := range pending {
-			ds[i] = &pending[i]
+			// Only QSS is applied after storing: any other event pending
+			// is not Recover's to apply, and would be listed forever.
+			if pending[i].Event == "meeting.participant_qos" {
+				ds = append(ds, &pending[i])
+			}
+		}
+		if len(ds) == 0 {
+			return n, nil
 		}
 		errs := rc.applyStored(ctx, ds)
 		for i, err := range errs {

@@ -67,7 +67,7 @@ func (s *Server) changesRoutes() {
 		_, err := ingest.ParseQSS(body)
 		return err
 	}
-	rc.QoS = func(ctx context.Context, accountID int64, bodies [][]byte) error {
+	rc.QoSAll = func(ctx context.Context, accountID int64, bodies [][]byte) error {
 		_, err := ingest.PutQSS(ctx, s.app.Store, accountID, bodies)
 		return err
 	}

@@ -1,9 +1,11 @@
 package zoomsim
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -74,10 +76,64 @@ func (s *Server) EmitQSS(accountID string, from, to time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, e := range evs {
-		s.emit(accountID, "meeting.participant_qos", e)
-	}
+	s.emitQSS(accountID, evs)
 	return len(evs), nil
+}
+
+// qssSenders is how many QSS events the simulator has in flight at once.
+const qssSenders = 8
+
+// emitQSS sends QSS events from qssSenders goroutines, not through the
+// emitter's one ordered queue: Zoom sends each participant's events on
+// their own, so a receiver gets them concurrently and interleaved. They
+// count in WebhookStats and WaitWebhooks like the emitter's.
+func (s *Server) emitQSS(accountID string, payloads []map[string]any) {
+	t, ok := s.hookTarget(accountID)
+	if !ok || len(payloads) == 0 {
+		return
+	}
+	h := &s.hooks
+	h.idle.Add(len(payloads))
+	work := make(chan WebhookEvent, len(payloads))
+	for _, p := range payloads {
+		p["account_id"] = accountID
+		p["operator"] = "admin@zoomsim.example"
+		p["time_stamp"] = s.opts.Now().UnixMilli()
+		work <- WebhookEvent{Event: "meeting.participant_qos", Payload: p}
+	}
+	close(work)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range min(qssSenders, len(payloads)) {
+		wg.Go(func() {
+			for ev := range work {
+				res, err := s.SendWebhook(ctx, t.url, t.secret, ev)
+				if err == nil && res.StatusCode/100 == 2 {
+					h.sent.Add(1)
+				} else {
+					h.failed.Add(1)
+				}
+				h.idle.Done()
+			}
+		})
+	}
+	go func() {
+		select {
+		case <-s.closing:
+		case <-waitDone(&wg):
+		}
+		cancel()
+	}()
+}
+
+// waitDone is closed when wg's goroutines are done.
+func waitDone(wg *sync.WaitGroup) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	return done
 }
 
 // registerQSSAdmin serves

@@ -11,7 +11,6 @@ import (
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/ingest"
 	"github.com/zoomsight/zoomsight/internal/monitor"
-	"github.com/zoomsight/zoomsight/internal/store"
 )
 
 // addWebhookRetention adds serve's --webhook-retention to f.
@@ -42,13 +41,10 @@ func webhookRetention(s scheduleFlags) (time.Duration, error) {
 // start, and serve starts all the same: refusing to start would stop
 // every other delivery and sync too.
 func recoverWebhooks(ctx context.Context, a *app.App, log *slog.Logger) {
-	// The same ingest as the receiver's (internal/server/changes.go).
-	rc := &monitor.Receiver{Store: a.Store, QoS: func(ctx context.Context, accountID int64, body []byte) error {
-		p, err := ingest.ParseQSS(body)
-		if err != nil {
-			return err
-		}
-		_, err = a.Store.PutQSS(ctx, accountID, []store.QSSParticipant{p})
+	// The same ingest as the receiver's (internal/server/changes.go), in
+	// batches.
+	rc := &monitor.Receiver{Store: a.Store, QoSAll: func(ctx context.Context, accountID int64, bodies [][]byte) error {
+		_, err := ingest.PutQSS(ctx, a.Store, accountID, bodies)
 		return err
 	}}
 	n, err := rc.Recover(ctx)

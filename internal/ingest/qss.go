@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,4 +92,21 @@ func idText(raw json.RawMessage) string {
 		return n.String()
 	}
 	return ""
+}
+
+// PutQSS parses meeting.participant_qos bodies of one account and writes
+// their minutes in one store.QSS.PutQSS call (one transaction, rollups
+// updated once), which stores what writing them one by one in this order
+// would. It returns the minutes newly stored; a body that does not parse
+// fails the whole call, and nothing is written.
+func PutQSS(ctx context.Context, st store.QSS, accountID int64, bodies [][]byte) (int, error) {
+	qs := make([]store.QSSParticipant, 0, len(bodies))
+	for i, b := range bodies {
+		p, err := ParseQSS(b)
+		if err != nil {
+			return 0, fmt.Errorf("QSS event %d of %d: %w", i+1, len(bodies), err)
+		}
+		qs = append(qs, p)
+	}
+	return st.PutQSS(ctx, accountID, qs)
 }

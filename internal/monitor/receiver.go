@@ -52,9 +52,19 @@ type Receiver struct {
 	// Lookup finds the account named in the URL, with its secret token.
 	Lookup func(ctx context.Context, account string) (Target, error)
 	// QoS, if set, ingests a meeting.participant_qos event (QSS) that is
-	// already stored in the inbox; without it such events are stored and
-	// left unapplied.
+	// already stored in the inbox; without it (and QoSAll) such events are
+	// stored and left unapplied.
 	QoS func(ctx context.Context, accountID int64, body []byte) error
+	// QoSAll, if set, is used instead of QoS: it ingests many stored QSS
+	// events of one account in one go, with the outcome of ingesting them
+	// one by one in the order given (ingest.PutQSS).
+	QoSAll func(ctx context.Context, accountID int64, bodies [][]byte) error
+	// QoSBatch bounds the QSS events ingested together (default 500).
+	QoSBatch int
+	// QoSWait bounds how long a QSS delivery's answer waits for its
+	// ingest (default 2 s; Zoom wants an answer within 3 s). The delivery
+	// is stored before: its ingest goes on after the answer.
+	QoSWait time.Duration
 	// CheckQoS, if set, vets a meeting.participant_qos body before it is
 	// stored: an error refuses it (400 malformed), so that no stored event
 	// is one QoS can never apply.
@@ -76,6 +86,7 @@ type Receiver struct {
 	mu    sync.Mutex
 	cache map[string]cachedTarget
 	roles map[int64]cachedDiffer
+	qss   qssQueue
 }
 
 type cachedTarget struct {
@@ -251,47 +262,42 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) (event, reason
 		// Not stored: a 5xx makes Zoom retry it later.
 		return env.Event, RejectStore, http.StatusServiceUnavailable, reject(RejectStore, "storing the event failed; Zoom retries it")
 	}
-	if !apply {
+	if !apply && rc.ingests() {
 		// Stored: acknowledged whatever happens next; Recover applies it if
-		// this process dies first.
-		_ = rc.applyStored(context.WithoutCancel(ctx), d)
+		// this process dies first or its ingest fails.
+		_ = rc.qss.apply(rc, d)
 	}
 	return env.Event, "", http.StatusOK, nil
 }
 
-// applyStored ingests a stored QSS event and marks it applied.
-func (rc *Receiver) applyStored(ctx context.Context, d *store.WebhookDelivery) error {
-	if rc.QoS == nil || d.Event != "meeting.participant_qos" {
-		return nil
-	}
-	if err := rc.QoS(ctx, d.AccountID, d.Body); err != nil {
-		return err
-	}
-	return rc.Store.MarkWebhookApplied(ctx, d.ID, rc.now())
-}
-
 // Recover applies stored deliveries left unapplied (a crash between storing
-// and applying), oldest first. QoS ingest is idempotent, so one applied
-// but not yet marked is applied again harmlessly.
+// and applying, or an ingest that failed), oldest first, many at once. QoS
+// ingest is idempotent, so one applied but not yet marked is applied again
+// harmlessly.
 func (rc *Receiver) Recover(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		pending, err := rc.Store.PendingWebhooks(ctx, 500)
-		if err != nil || len(pending) == 0 || rc.QoS == nil {
+		pending, err := rc.Store.PendingWebhooks(ctx, rc.qosBatch())
+		if err != nil || len(pending) == 0 || !rc.ingests() {
 			return n, err
 		}
-		before := n
+		var ds []*store.WebhookDelivery
 		for i := range pending {
-			if pending[i].Event != "meeting.participant_qos" {
-				continue // not Recover's to apply: it would be listed again forever
+			// Only QSS is applied after storing: any other event pending
+			// is not Recover's to apply, and would be listed forever.
+			if pending[i].Event == "meeting.participant_qos" {
+				ds = append(ds, &pending[i])
 			}
-			if err := rc.applyStored(ctx, &pending[i]); err != nil {
-				return n, fmt.Errorf("applying stored webhook %d (%s): %w", pending[i].ID, pending[i].Event, err)
+		}
+		if len(ds) == 0 {
+			return n, nil
+		}
+		errs := rc.applyStored(ctx, ds)
+		for i, err := range errs {
+			if err != nil {
+				return n, fmt.Errorf("applying stored webhook %d (%s): %w", ds[i].ID, ds[i].Event, err)
 			}
 			n++
-		}
-		if n == before {
-			return n, nil
 		}
 	}
 }

@@ -67,12 +67,8 @@ func (s *Server) changesRoutes() {
 		_, err := ingest.ParseQSS(body)
 		return err
 	}
-	rc.QoS = func(ctx context.Context, accountID int64, body []byte) error {
-		p, err := ingest.ParseQSS(body)
-		if err != nil {
-			return err
-		}
-		_, err = s.app.Store.PutQSS(ctx, accountID, []store.QSSParticipant{p})
+	rc.QoSAll = func(ctx context.Context, accountID int64, bodies [][]byte) error {
+		_, err := ingest.PutQSS(ctx, s.app.Store, accountID, bodies)
 		return err
 	}
 	s.handle("POST /webhooks/zoom/{account}", false, rc.ServeHTTP)

@@ -52,6 +52,9 @@ type Changes interface {
 	// unapplied one is never deleted. Called until it returns fewer than
 	// limit, it is a prune that resumes where it stopped.
 	PruneWebhooks(ctx context.Context, before time.Time, limit int) (int, error)
+	// MarkWebhooksApplied records that stored deliveries were applied, in
+	// one statement (webhookbatch.go in the drivers).
+	MarkWebhooksApplied(ctx context.Context, ids []int64, at time.Time) error
 }
 
 // Change sources.

@@ -146,6 +146,10 @@ func PutQSS(ctx context.Context, tx QoSRollupTx, accountID int64, qs []QSSPartic
 	if err != nil {
 		return 0, err
 	}
+	templates, err := qssTemplates(ctx, tx, accountID, qs)
+	if err != nil {
+		return 0, err
+	}
 	incoming := map[int64][]QoSSample{}
 	provisional := map[[2]string][]QoSSample{}
 	var newProv []Participant
@@ -166,11 +170,7 @@ func PutQSS(ctx context.Context, tx QoSRollupTx, accountID int64, qs []QSSPartic
 			}
 			k := [2]string{q.MeetingUUID, QSSKeyPrefix + q.UserID}
 			if _, ok := provisional[k]; !ok {
-				p, err := qssTemplate(ctx, tx, accountID, q)
-				if err != nil {
-					return 0, err
-				}
-				newProv = append(newProv, p)
+				newProv = append(newProv, templates.of(q))
 			}
 			provisional[k] = append(provisional[k], s)
 		}
@@ -190,17 +190,22 @@ func PutQSS(ctx context.Context, tx QoSRollupTx, accountID int64, qs []QSSPartic
 		return 0, err
 	}
 	// A minute already stored, from either source, is not stored again:
-	// the dashboard's stays, and a replayed event changes nothing.
+	// the dashboard's stays, and a replayed event changes nothing. Within
+	// qs too the first event to give a minute wins, so that one call with
+	// many events stores what calls with one event each, in order, would.
 	fresh := map[int64][]QoSSample{}
 	n := 0
 	for _, id := range pids {
 		have := minuteSet(stored[id])
-		for _, s := range SortQoSSamples(incoming[id]) {
+		for _, s := range incoming[id] {
 			if !have[s.Time.Unix()] {
 				have[s.Time.Unix()] = true
 				fresh[id] = append(fresh[id], s)
 				n++
 			}
+		}
+		if l := fresh[id]; len(l) > 0 {
+			fresh[id] = SortQoSSamples(l)
 		}
 	}
 	if n == 0 {
@@ -224,27 +229,6 @@ func mapKeys[V any](m map[int64]V) func(func(int64) bool) {
 			}
 		}
 	}
-}
-
-// qssTemplate is the provisional session of q. QSS carries no address, so
-// the session is filed under the site (and network) where the same user
-// was last seen by a sync; the dashboard's session later replaces it.
-func qssTemplate(ctx context.Context, tx QoSRollupTx, accountID int64, q *QSSParticipant) (Participant, error) {
-	p := Participant{MeetingUUID: q.MeetingUUID, Key: QSSKeyPrefix + q.UserID, UserID: q.UserID, ZoomUserID: q.ZoomUserID,
-		Email: q.Email, Name: q.Email, Source: "qss"}
-	if q.ZoomUserID == "" && q.Email == "" {
-		return p, nil
-	}
-	err := tx.Query(ctx, `SELECT name, site, site_match, site_prefix, access_point, switch_port, network_type, device
-		FROM zoom_participants WHERE account_id = ? AND site_match <> '' AND join_time IS NOT NULL
-		AND ((zoom_user_id <> '' AND zoom_user_id = ?) OR (email <> '' AND lower(email) = lower(?)))
-		ORDER BY join_time DESC LIMIT 1`, []any{accountID, q.ZoomUserID, q.Email}, func(scan func(...any) error) error {
-		return scan(&p.Name, &p.Site.Site, &p.Site.By, &p.Site.Prefix, &p.Site.AccessPoint, &p.Site.SwitchPort, &p.NetworkType, &p.Device)
-	})
-	if err != nil {
-		return p, fmt.Errorf("reading where QSS participant %s was last seen: %w", q.UserID, err)
-	}
-	return p, nil
 }
 
 // AdoptQSS moves provisional QSS minutes into the dashboard sessions just

@@ -332,8 +332,11 @@ var (
 // whBatch commits concurrent webhook deliveries together: the first
 // caller to find no commit under way leads, taking every delivery queued
 // meanwhile into one transaction (each in a savepoint of its own, so one
-// delivery's failure or replay touches no other), and leads again while
-// more arrive. No goroutine of its own: followers wait for their answer.
+// delivery's failure or replay touches no other). It then hands the lead
+// to the first caller queued meanwhile, rather than leading again: a
+// leader that kept leading while deliveries arrive would answer its own
+// sender last of all. No goroutine of its own: followers wait for their
+// answer, or for the lead.
 type whBatch struct {
 	mu      sync.Mutex
 	leading bool
@@ -349,6 +352,7 @@ type whJob struct {
 	id      int64
 	err     error
 	done    chan struct{}
+	lead    chan struct{} // receives when this job's caller is to lead
 }
 
 // whBatchMax bounds the deliveries of one transaction.
@@ -356,36 +360,40 @@ const whBatchMax = 256
 
 // StoreWebhook stores a delivery and applies it (see store.Changes).
 func (db *DB) StoreWebhook(ctx context.Context, d *store.WebhookDelivery, apply bool, updates []store.ModelUpdate, events []store.ChangeEvent) (int64, error) {
-	j := &whJob{ctx: ctx, d: d, apply: apply, updates: updates, events: events, done: make(chan struct{})}
+	j := &whJob{ctx: ctx, d: d, apply: apply, updates: updates, events: events, done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	b := &db.wh
 	b.mu.Lock()
 	b.queue = append(b.queue, j)
-	lead := !b.leading
-	if lead {
+	if !b.leading {
 		b.leading = true
+		j.lead <- struct{}{}
 	}
 	b.mu.Unlock()
-	if lead {
-		for {
+	// The caller waits even if ctx ends: it may be handed the lead, and
+	// its delivery may be committed by then anyway (the caller's sender
+	// then gets no answer, and its retry is refused as a replay). A batch
+	// is bounded (whBatchMax, busy_timeout), so the wait is too.
+	for waiting := true; waiting; {
+		select {
+		case <-j.done:
+			waiting = false
+		case <-j.lead:
+			// j heads the queue (queued to an idle queue, or the head
+			// when the lead was handed on), so it is in this batch.
 			b.mu.Lock()
 			n := min(len(b.queue), whBatchMax)
 			batch := b.queue[:n:n]
 			b.queue = b.queue[n:]
-			if n == 0 {
-				b.leading = false
-				b.mu.Unlock()
-				break
-			}
 			b.mu.Unlock()
 			db.storeWebhooks(batch)
+			b.mu.Lock()
+			if len(b.queue) > 0 {
+				b.queue[0].lead <- struct{}{}
+			} else {
+				b.leading = false
+			}
+			b.mu.Unlock()
 		}
-	}
-	select {
-	case <-j.done:
-	case <-ctx.Done():
-		// The delivery may still be committed: the caller does not
-		// acknowledge it, and Zoom's retry is then refused as a replay.
-		return 0, ctx.Err()
 	}
 	if j.err != nil {
 		if errors.Is(j.err, store.ErrDuplicate) {

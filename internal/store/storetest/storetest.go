@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Meetings", testMeetings},             // meetings.go
 		{"QoSRoundTrip", testQoSRoundTrip},     // qosseries.go
 		{"QSS", testQSS},                       // qss.go
+		{"QSSBatch", testQSSBatch},             // qssbatch.go
 		{"ViewsCatalog", testViewsCatalog},     // schema.go
 		{"Access", testAccess},                 // access.go
 		{"Shared", testShared},                 // shared.go

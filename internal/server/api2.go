@@ -355,7 +355,7 @@ func (s *Server) unlinkAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	others := slices.DeleteFunc(orgs, func(o *store.Org) bool { return o.ID == caller(r).OrgID })
 	if len(others) > 0 {
-		if err := s.app.Store.UnlinkAccount(r.Context(), caller(r).OrgID, a.ID); err != nil {
+		if err := s.app.UnlinkOrg(r.Context(), caller(r).OrgID, a); err != nil {
 			writeError(w, http.StatusServiceUnavailable, "unavailable", "unlinking the account failed")
 			return
 		}

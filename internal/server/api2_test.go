@@ -144,7 +144,7 @@ func setupTenancy(t *testing.T, dsn string) *tenancyEnv {
 		t.Fatal(err)
 	}
 	// The network file is global this release (it feeds the QoS rollups).
-	if _, err := a.ImportNetwork(ctx, "sites.yaml", e.sharedTenant.NetworkFile()); err != nil {
+	if _, err := a.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sharedTenant.NetworkFile()); err != nil {
 		t.Fatal(err)
 	}
 	// Org A's roster is the shared tenant's HR roster (with its planted

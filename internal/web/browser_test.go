@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/secret"
 )
 
@@ -188,7 +189,7 @@ func TestBrowser(t *testing.T) {
 		b.click("#continue", ".facts")
 		e.waitSync("a2")
 		for _, cr := range e.creds[:2] {
-			if _, err := e.app.ImportNetwork(ctx, "sites.yaml", e.sim.Tenant(cr.AccountID).NetworkFile()); err != nil {
+			if _, err := e.app.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sim.Tenant(cr.AccountID).NetworkFile()); err != nil {
 				t.Fatal(err)
 			}
 		}

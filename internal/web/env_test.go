@@ -153,7 +153,7 @@ func (e *env) linkS2S(i int, name, org string) *store.Account {
 	}
 	e.syncNow(name)
 	e.waitSync(name)
-	if _, err := e.app.ImportNetwork(e.t.Context(), "sites.yaml", e.sim.Tenant(c.AccountID).NetworkFile()); err != nil {
+	if _, err := e.app.ImportNetwork(e.t.Context(), app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sim.Tenant(c.AccountID).NetworkFile()); err != nil {
 		e.t.Fatal(err)
 	}
 	return acct

@@ -651,7 +651,9 @@ func (s *Server) insightQoS(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rep, err := insight.QoS(r.Context(), s.app.Store, insight.QoSOptions{Accounts: accounts, From: from, To: to, Site: r.URL.Query().Get("site")})
+	// The org's sites only: a shared account's sites that another org's
+	// network decides are one "unassigned" site (network.go).
+	rep, err := insight.OrgQoS(r.Context(), s.app.Store, caller(r).OrgID, insight.QoSOptions{Accounts: accounts, From: from, To: to, Site: r.URL.Query().Get("site")})
 	if err != nil {
 		s.insightFailed(w, r, "qos", err)
 		return
@@ -678,6 +680,10 @@ func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
 	}
 	accounts, _, ok := s.orgScope(w, r)
 	if !ok {
+		return
+	}
+	if accounts, err = s.ownSiteAccounts(r, accounts); err != nil { // network.go
+		s.insightFailed(w, r, "qos site hours", err)
 		return
 	}
 	hours, err := insight.SiteHours(r.Context(), s.app.Store, insight.SiteHoursOptions{Site: r.PathValue("site"), Accounts: accounts, From: from, To: to})

@@ -316,7 +316,7 @@ func TestBrowser(t *testing.T) {
 		}
 		b.open("/network", "#network")
 		b.do(chromedp.SetUploadFiles(chromedp.CSS("#network"), []string{bad}))
-		b.click(`form[action="/network"] button`, "#network-problems")
+		b.click(`form[action="/network"][method="post"] button`, "#network-problems")
 		if got := b.text("#network-problems"); !strings.Contains(got, "line 3") || !strings.Contains(got, "host bits") {
 			t.Errorf("network problems: %q, want line 3 named", got)
 		}
@@ -331,7 +331,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.do(chromedp.SetUploadFiles(chromedp.CSS("#network"), []string{good}))
-		b.click(`form[action="/network"] button`, ".flash")
+		b.click(`form[action="/network"][method="post"] button`, ".flash")
 		if got := b.text(".flash"); !strings.Contains(got, "Imported sites.yaml") || !strings.Contains(got, "Site rollups recomputed") {
 			t.Errorf("after a good network file: %q", got)
 		}

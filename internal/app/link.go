@@ -128,7 +128,17 @@ func (a *App) save(ctx context.Context, old, acct *store.Account, org string) er
 	if err != nil {
 		return err
 	}
-	return a.Store.LinkAccount(ctx, o.ID, acct.ID)
+	before, err := a.Store.AccountNetworkOrg(ctx, acct.ID)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.LinkAccount(ctx, o.ID, acct.ID); err != nil {
+		return err
+	}
+	// An account linked to its first org with a network moves to that
+	// network's sites (one more org for a shared account changes nothing).
+	_, err = a.RematchIfMoved(ctx, acct, before)
+	return err
 }
 
 // identity is whom a token speaks for, from GET /users/me, or from GET

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/ingest"
-	"github.com/zoomsight/zoomsight/internal/network"
 	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/zoom"
 )
@@ -84,80 +83,6 @@ func (a *App) MeetingStatus(ctx context.Context, acct *store.Account) (*ingest.M
 		return nil, fmt.Errorf("reading the last meeting sync report: %w", err)
 	}
 	return &r, nil
-}
-
-// NetworkImport is what ImportNetwork did.
-type NetworkImport struct {
-	Sites, Prefixes, MACs int
-	Thresholds            *store.QoSThresholds // set when the file had them
-	// Participants is how many synced participants were matched again;
-	// BySite counts them per site ("off-network" for none).
-	Participants int
-	BySite       map[string]int
-	// QoSSessions is how many sessions' QoS rollups were filed again under
-	// their site: all of them, pruned raw minutes or not, since each keeps
-	// its share of the rollups.
-	QoSSessions int
-	// NotReclassified counts sessions that new thresholds could not be
-	// applied to, because their raw minutes were pruned, and the period
-	// they span (UTC); their bad minutes stay as counted before.
-	NotReclassified       int
-	NotReclassifiedPeriod [2]string
-}
-
-// ImportNetwork parses a network file (YAML or CSV, see package network),
-// replaces the stored network description with it and matches every
-// synced participant again. A file with any problem is refused whole
-// (*network.FileError lists every bad line) and nothing changes.
-func (a *App) ImportNetwork(ctx context.Context, name string, data []byte) (*NetworkImport, error) {
-	f, err := network.Parse(ctx, name, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.Store.PutNetwork(ctx, &f.Network); err != nil {
-		return nil, err
-	}
-	changed := false
-	if f.Thresholds != nil {
-		before, err := a.Store.QoSThresholds(ctx)
-		if err != nil {
-			return nil, err
-		}
-		changed = before != *f.Thresholds
-		if err := a.Store.PutQoSThresholds(ctx, *f.Thresholds); err != nil {
-			return nil, err
-		}
-	}
-	m := network.NewMatcher(&f.Network)
-	out := &NetworkImport{Sites: len(f.Network.Sites), MACs: len(f.Network.MACs), Thresholds: f.Thresholds, BySite: map[string]int{}}
-	for _, s := range f.Network.Sites {
-		out.Prefixes += len(s.Egress) + len(s.Internal)
-	}
-	out.Participants, err = a.Store.MatchParticipants(ctx, func(p *store.ParticipantAddr) store.SiteMatch {
-		sm := m.Match(p)
-		site := sm.Site
-		if site == "" {
-			site = "off-network"
-		}
-		out.BySite[site]++
-		return sm
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = a.Store.Query(ctx, "SELECT count(*), COALESCE(sum(raw_pruned), 0), min(CASE WHEN raw_pruned = 1 THEN first_minute END), "+
-		"max(CASE WHEN raw_pruned = 1 THEN last_minute END) FROM qos_sessions WHERE stale = 0", func(_ []string, r []any) error {
-		out.QoSSessions = int(toInt(r[0]))
-		if changed {
-			out.NotReclassified = int(toInt(r[1]))
-			out.NotReclassifiedPeriod = [2]string{fmt.Sprint(r[2]), fmt.Sprint(r[3])}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func toInt(v any) int64 {

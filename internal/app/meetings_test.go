@@ -100,7 +100,7 @@ func TestMeetingSync(t *testing.T) {
 			app.MeetingConfig{MeetingOptions: ingest.MeetingOptions{Backfill: backfill}}, zoom.Unlimited())
 		ctx := t.Context()
 		tn := e.sim.Tenant(e.cred.AccountID)
-		if _, err := e.app.ImportNetwork(ctx, "sites.yaml", tn.NetworkFile()); err != nil {
+		if _, err := e.app.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", tn.NetworkFile()); err != nil {
 			t.Fatal(err)
 		}
 		run, err := e.app.Sync(ctx, e.acct, nil)

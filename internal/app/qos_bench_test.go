@@ -71,7 +71,7 @@ func benchQoSOnce(b *testing.B, driver, dsn string, users int) {
 	a.SetLimits(acct, zoom.Unlimited())
 	a.Activity.Off = true
 	tn := sim.Tenant(cred.AccountID)
-	if _, err := a.ImportNetwork(ctx, "sites.yaml", tn.NetworkFile()); err != nil {
+	if _, err := a.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", tn.NetworkFile()); err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()

@@ -66,7 +66,7 @@ func TestKillMidQoSKeepsRollups(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.ImportNetwork(t.Context(), "sites.yaml", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
+		if _, err := a.ImportNetwork(t.Context(), app.NetworkOptions{Thresholds: true}, "sites.yaml", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
 			t.Fatal(err)
 		}
 		e := &meetingEnv{sim: sim, cred: cred, app: a, acct: acct}

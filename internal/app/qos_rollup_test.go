@@ -25,7 +25,7 @@ func qosEnv(t *testing.T, dsn string) *meetingEnv {
 	if err != nil || run.Status != store.RunOK {
 		t.Fatalf("sync: %v, status %s", err, run.Status)
 	}
-	if _, err := e.app.ImportNetwork(t.Context(), "sites.yaml", e.sim.Tenant(e.cred.AccountID).NetworkFile()); err != nil {
+	if _, err := e.app.ImportNetwork(t.Context(), app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sim.Tenant(e.cred.AccountID).NetworkFile()); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -203,7 +203,7 @@ func TestPruneKeepsRollups(t *testing.T) {
 			t.Fatalf("second prune: %+v, %v", p, err)
 		}
 		// A network import again (same file) must not disturb anything.
-		if _, err := e.app.ImportNetwork(ctx, "sites.yaml", e.sim.Tenant(e.cred.AccountID).NetworkFile()); err != nil {
+		if _, err := e.app.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sim.Tenant(e.cred.AccountID).NetworkFile()); err != nil {
 			t.Fatal(err)
 		}
 		if got := qosReport(t, e.app.Store, false); js(got) != js(before) {
@@ -214,7 +214,7 @@ func TestPruneKeepsRollups(t *testing.T) {
 		// the import says so.
 		pruned := e.rows(t, "SELECT participant_id, minutes, bad_minutes FROM qos_sessions WHERE raw_pruned = 1 ORDER BY 1")
 		file := append(e.sim.Tenant(e.cred.AccountID).NetworkFile(), "thresholds:\n  latency_ms: 100\n  jitter_ms: 20\n  loss_pct: 1\n  cpu_pct: 80\n  rssi_dbm: -70\n  label: fair\n"...)
-		imp, err := e.app.ImportNetwork(ctx, "sites.yaml", file)
+		imp, err := e.app.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", file)
 		if err != nil {
 			t.Fatal(err)
 		}

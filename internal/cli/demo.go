@@ -82,7 +82,11 @@ prints what each resync found changed.`,
 			}
 			a.SetLimits(acct, zoom.DefaultLimits(zoom.PlanBusiness))
 			// The simulated offices, as the customer would describe them.
-			if _, err := a.ImportNetwork(ctx, "simulated sites", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
+			demoOrg, err := a.Store.EnsureOrg(ctx, "demo")
+			if err != nil {
+				return err
+			}
+			if _, err := a.ImportNetwork(ctx, app.NetworkOptions{OrgID: demoOrg.ID, Thresholds: true}, "simulated sites", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
 				return err
 			}
 			// And its HR system's roster, for insights roster.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/network"
+	"github.com/zoomsight/zoomsight/internal/store"
 )
 
 func newNetworkCommand(g *globals) *cobra.Command {
@@ -17,9 +20,11 @@ func newNetworkCommand(g *globals) *cobra.Command {
 		Use:   "network",
 		Short: "Describe your network (sites, subnets, access points) to correlate call quality with it",
 	}
-	cmd.AddCommand(&cobra.Command{
+	var org string
+	var operator bool
+	imp := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Replace the network description with a YAML or CSV file and match every participant again",
+		Short: "Replace an org's network description with a YAML or CSV file and match its accounts' participants again",
 		Long: `Import the customer's network: sites with their public egress IPs/CIDRs and
 internal CIDRs, and optionally a MAC table exported from a NAC, DHCP server
 or wireless controller (MAC or MAC prefix → site, access point, switch port),
@@ -44,8 +49,15 @@ CSV (header required; kind is egress, internal, mac or threshold):
 Participants match by longest prefix on internal IPs first, then the public
 IP, then the MAC; those that match nothing are off-network. A file with any
 bad line is refused whole, with the first 100 bad lines listed and the rest
-counted.`,
+counted.
+
+The network belongs to an org (--org, default: the only org). An account is
+matched against the network of the first org linked to it that has one, else
+the operator default (--operator-default: for accounts linked to no org and
+orgs that have imported none); importing one org's network re-matches only
+the accounts it decides. QoS thresholds are database-wide.`,
 		Example: `  zoomsight network import sites.yaml
+  zoomsight network import --org acme sites.csv
   zoomsight sim network --seed 1 | zoomsight network import -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -66,7 +78,11 @@ counted.`,
 				return err
 			}
 			defer a.Close()
-			res, err := a.ImportNetwork(cmd.Context(), name, data)
+			id, err := networkOrg(cmd.Context(), a.Store, org, operator)
+			if err != nil {
+				return err
+			}
+			res, err := a.ImportNetwork(cmd.Context(), app.NetworkOptions{OrgID: id, Thresholds: true}, name, data)
 			if err != nil {
 				if fe := (*network.FileError)(nil); errors.As(err, &fe) {
 					// The first bad lines on stderr; the command's one-line error last.
@@ -90,7 +106,7 @@ counted.`,
 				fmt.Fprintf(out, "  %-20s %d\n", s, res.BySite[s])
 			}
 			if res.QoSSessions > 0 {
-				fmt.Fprintf(out, "QoS rollups of %d sessions filed under their site again, pruned days included\n", res.QoSSessions)
+				fmt.Fprintf(out, "QoS rollups of %d sessions from %s to %s filed under their site again, pruned days included\n", res.QoSSessions, res.Period[0], res.Period[1])
 			}
 			if res.NotReclassified > 0 {
 				fmt.Fprintf(out, "the new thresholds could not be applied to %d sessions from %s to %s: their raw minutes were pruned, so their bad minutes stay as counted before\n",
@@ -98,18 +114,28 @@ counted.`,
 			}
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "show",
-		Short: "Print the stored network description as a network file",
-		Args:  cobra.NoArgs,
+	}
+	networkOrgFlags(imp, &org, &operator)
+	cmd.AddCommand(imp)
+	var showOrg string
+	var showOperator bool
+	show := &cobra.Command{
+		Use:     "show",
+		Aliases: []string{"export"},
+		Short:   "Print an org's stored network description as a network file (with the database-wide QoS thresholds)",
+		Example: `  zoomsight network show --org acme > sites.yaml`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			n, err := a.Store.Network(cmd.Context())
+			id, err := networkOrg(cmd.Context(), a.Store, showOrg, showOperator)
+			if err != nil {
+				return err
+			}
+			n, err := a.Store.Network(cmd.Context(), id)
 			if err != nil {
 				return err
 			}
@@ -120,6 +146,30 @@ counted.`,
 			_, err = cmd.OutOrStdout().Write(network.YAML(n, &t))
 			return err
 		},
-	})
+	}
+	networkOrgFlags(show, &showOrg, &showOperator)
+	cmd.AddCommand(show)
 	return cmd
+}
+
+func networkOrgFlags(cmd *cobra.Command, org *string, operator *bool) {
+	orgFlag(cmd, org)
+	cmd.Flags().BoolVar(operator, "operator-default", false, "the operator default network: for accounts linked to no org and orgs without a network of their own")
+}
+
+// networkOrg is the org whose network a command works on: --org, the
+// only org, or with --operator-default (or no org at all) the operator
+// default, 0.
+func networkOrg(ctx context.Context, st store.Store, org string, operator bool) (int64, error) {
+	if operator {
+		if org != "" {
+			return 0, errors.New("--org and --operator-default: choose one")
+		}
+		return 0, nil
+	}
+	o, err := resolveOrg(ctx, st, org)
+	if err != nil {
+		return 0, fmt.Errorf("%w (or --operator-default for the network of accounts linked to no org)", err)
+	}
+	return orgID(o), nil
 }

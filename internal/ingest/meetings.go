@@ -177,7 +177,12 @@ func (m *Meetings) Run(ctx context.Context) (*MeetingReport, error) {
 	if c.sync, err = m.Store.MeetingSync(ctx, m.Account.ID); err != nil {
 		return c.rep, err
 	}
-	n, err := m.Store.Network(ctx)
+	// The network of the account's org (see store.AccountNetworkOrgSQL).
+	org, err := m.Store.AccountNetworkOrg(ctx, m.Account.ID)
+	if err != nil {
+		return c.rep, err
+	}
+	n, err := m.Store.Network(ctx, org)
 	if err != nil {
 		return c.rep, err
 	}

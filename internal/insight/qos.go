@@ -136,11 +136,10 @@ func QoS(ctx context.Context, st store.Store, o QoSOptions) (*QoSReport, error) 
 		}
 		r.Thresholds = t
 	}
-	n, err := st.Network(ctx)
-	if err != nil {
+	var err error
+	if r.NoNetwork, err = noNetwork(ctx, st, o); err != nil { // qos_org.go: each account's own network
 		return nil, err
 	}
-	r.NoNetwork = len(n.Sites) == 0 && len(n.MACs) == 0
 	q := &qosQuery{st: st, o: o, t: r.Thresholds}
 	if q.rollups, err = q.fromRollups(ctx); err != nil {
 		return nil, err

@@ -355,7 +355,7 @@ func (s *Server) unlinkAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	others := slices.DeleteFunc(orgs, func(o *store.Org) bool { return o.ID == caller(r).OrgID })
 	if len(others) > 0 {
-		if err := s.app.Store.UnlinkAccount(r.Context(), caller(r).OrgID, a.ID); err != nil {
+		if err := s.app.UnlinkOrg(r.Context(), caller(r).OrgID, a); err != nil {
 			writeError(w, http.StatusServiceUnavailable, "unavailable", "unlinking the account failed")
 			return
 		}
@@ -662,7 +662,9 @@ func (s *Server) insightQoS(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rep, err := insight.QoS(r.Context(), s.app.Store, insight.QoSOptions{Accounts: accounts, From: from, To: to, Site: r.URL.Query().Get("site")})
+	// The org's sites only: a shared account's sites that another org's
+	// network decides are one "unassigned" site (network.go).
+	rep, err := insight.OrgQoS(r.Context(), s.app.Store, caller(r).OrgID, insight.QoSOptions{Accounts: accounts, From: from, To: to, Site: r.URL.Query().Get("site")})
 	if err != nil {
 		s.insightFailed(w, r, "qos", err)
 		return
@@ -689,6 +691,10 @@ func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
 	}
 	accounts, _, ok := s.orgScope(w, r)
 	if !ok {
+		return
+	}
+	if accounts, err = s.ownSiteAccounts(r, accounts); err != nil { // network.go
+		s.insightFailed(w, r, "qos site hours", err)
 		return
 	}
 	hours, err := insight.SiteHours(r.Context(), s.app.Store, insight.SiteHoursOptions{Site: r.PathValue("site"), Accounts: accounts, From: from, To: to})

@@ -143,8 +143,9 @@ func setupTenancy(t *testing.T, dsn string) *tenancyEnv {
 	if err := a.Store.LinkAccount(ctx, e.orgA.ID, shared.ID); err != nil {
 		t.Fatal(err)
 	}
-	// The network file is global this release (it feeds the QoS rollups).
-	if _, err := a.ImportNetwork(ctx, "sites.yaml", e.sharedTenant.NetworkFile()); err != nil {
+	// The operator default network: every org's accounts are matched
+	// against it until the org imports its own (network_test.go).
+	if _, err := a.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sharedTenant.NetworkFile()); err != nil {
 		t.Fatal(err)
 	}
 	// Org A's roster is the shared tenant's HR roster (with its planted
@@ -528,6 +529,30 @@ func testTenancyEveryEndpoint(t *testing.T, dsn string) {
 				if site == insight.OffNetwork && n["A:a1"]+n["A:a2"] == 0 {
 					t.Errorf("hours of site %s: %v; want org A's own accounts too", site, n)
 				}
+			}
+		},
+		"GET /api/v1/network": func() {
+			// Each org's own network: none yet (the operator default that
+			// matches their accounts is not theirs to see).
+			for org, tok := range tokens {
+				_, body := e.expect("GET", "/api/v1/network", "/api/v1/network", tok, "", 200, "")
+				if body["org"] != org || len(body["sites"].([]any)) != 0 {
+					t.Errorf("network of org %s before its import: %v", org, body)
+				}
+			}
+			e.expect("GET", "/api/v1/network", "/api/v1/network?org=B", e.readA, "", 400, "org: unknown parameter")
+		},
+		"PUT /api/v1/network": func() {
+			good := "sites:\n  - name: A-Lab\n    internal: [10.99.0.0/16]\n"
+			e.expect("PUT", "/api/v1/network", "/api/v1/network", e.readA, good, 403, "admin token")
+			e.expect("PUT", "/api/v1/network", "/api/v1/network", e.admA, "sites:\n  - name: X\n    internal: [10.1.2.3/8]\n", 400, "line 3")
+			e.expect("PUT", "/api/v1/network", "/api/v1/network", e.admA, good, 200, "sites:1")
+			if _, body := e.expect("GET", "/api/v1/network", "/api/v1/network", e.readA, "", 200, ""); !strings.Contains(fmt.Sprint(body), "A-Lab") {
+				t.Errorf("A's network after its PUT: %v", body)
+			}
+			// B never sees A's network.
+			if _, body := e.expect("GET", "/api/v1/network", "/api/v1/network", e.readB, "", 200, ""); len(body["sites"].([]any)) != 0 {
+				t.Errorf("B's network after A's PUT: %v", body)
 			}
 		},
 		"PATCH /api/v1/accounts/{account}": func() {

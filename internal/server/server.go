@@ -79,6 +79,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/"+path, true, s.listView(v))
 	}
 	s.api2Routes()
+	s.networkRoutes() // network.go
 	s.webRoutes()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+"; see /api/v1/openapi.json")

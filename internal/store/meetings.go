@@ -40,13 +40,21 @@ type Meetings interface {
 	MeetingSync(ctx context.Context, accountID int64) (*MeetingSync, error)
 	SaveMeetingSync(ctx context.Context, s *MeetingSync) error
 
-	// PutNetwork replaces the customer's network description.
-	PutNetwork(ctx context.Context, n *Network) error
-	// Network returns the stored network description (empty if none).
-	Network(ctx context.Context) (*Network, error)
-	// MatchParticipants recomputes every participant's site with match,
-	// streaming participants in batches, and returns how many it visited.
-	MatchParticipants(ctx context.Context, match func(*ParticipantAddr) SiteMatch) (int, error)
+	// PutNetwork replaces an org's network description (orgID 0: the
+	// operator default, see AccountNetwork).
+	PutNetwork(ctx context.Context, orgID int64, n *Network) error
+	// Network returns an org's own stored network description (empty if
+	// it has none; no fallback to the operator default).
+	Network(ctx context.Context, orgID int64) (*Network, error)
+	// AccountNetworkOrg returns the org whose network an account's
+	// participants are matched against: the first (lowest id) org the
+	// account is linked to that has a network of its own, else 0, the
+	// operator default (see AccountNetworkOrgSQL).
+	AccountNetworkOrg(ctx context.Context, accountID int64) (int64, error)
+	// MatchParticipants recomputes the site of every participant of an
+	// account with match, streaming participants in batches, and returns
+	// how many it visited.
+	MatchParticipants(ctx context.Context, accountID int64, match func(*ParticipantAddr) SiteMatch) (int, error)
 	// PutQoSThresholds replaces the thresholds the QoS views use and, when
 	// they changed, recomputes the rollups of sessions still kept raw.
 	PutQoSThresholds(ctx context.Context, t QoSThresholds) error

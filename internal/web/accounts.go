@@ -486,7 +486,7 @@ func (h *Handler) unlink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if others > 0 {
-		if err := h.app.Store.UnlinkAccount(r.Context(), session(r).OrgID, a.ID); err != nil {
+		if err := h.app.UnlinkOrg(r.Context(), session(r).OrgID, a); err != nil {
 			h.failErr(w, r, err)
 			return
 		}

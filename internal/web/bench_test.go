@@ -130,7 +130,7 @@ func benchPages(b *testing.B, dsn string, users, qosUsers int) {
 		b.Fatal(err)
 	}
 	a.SetLimits(acct, zoom.Unlimited())
-	if _, err := a.ImportNetwork(ctx, "sites.yaml", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
+	if _, err := a.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", sim.Tenant(cred.AccountID).NetworkFile()); err != nil {
 		b.Fatal(err)
 	}
 	syncStart := time.Now()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/secret"
 )
 
@@ -188,7 +189,7 @@ func TestBrowser(t *testing.T) {
 		b.click("#continue", ".facts")
 		e.waitSync("a2")
 		for _, cr := range e.creds[:2] {
-			if _, err := e.app.ImportNetwork(ctx, "sites.yaml", e.sim.Tenant(cr.AccountID).NetworkFile()); err != nil {
+			if _, err := e.app.ImportNetwork(ctx, app.NetworkOptions{Thresholds: true}, "sites.yaml", e.sim.Tenant(cr.AccountID).NetworkFile()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -306,6 +307,39 @@ func TestBrowser(t *testing.T) {
 		}
 		b.shot("licences-roster")
 
+		// The org's network file: a bad one is refused with its line
+		// named and changes nothing; a good one replaces it, says what was
+		// recomputed, and its new site is on the network page.
+		bad := filepath.Join(t.TempDir(), "bad.csv")
+		if err := os.WriteFile(bad, []byte("site,kind,value,access_point,switch_port\nLab-42,internal,10.250.0.0/16,,\nLab-42,internal,10.251.3.4/16,,\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.open("/network", "#network")
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#network"), []string{bad}))
+		b.click(`form[action="/network"][method="post"] button`, "#network-problems")
+		if got := b.text("#network-problems"); !strings.Contains(got, "line 3") || !strings.Contains(got, "host bits") {
+			t.Errorf("network problems: %q, want line 3 named", got)
+		}
+		if got := b.text("#netfile"); strings.Contains(got, "Lab-42") {
+			t.Errorf("a refused network file changed the org's network: %q", got)
+		}
+		b.shot("network-bad-file")
+		good := filepath.Join(t.TempDir(), "sites.yaml")
+		file := strings.Replace(string(e.sim.Tenant(c2.AccountID).NetworkFile()), "sites:\n", "sites:\n  - name: \"Lab-42\"\n    internal: [10.250.0.0/16]\n", 1) +
+			"  - {mac: \"02:42:42\", site: \"Lab-42\", access_point: \"Lab-AP\"}\n"
+		if err := os.WriteFile(good, []byte(file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#network"), []string{good}))
+		b.click(`form[action="/network"][method="post"] button`, ".flash")
+		if got := b.text(".flash"); !strings.Contains(got, "Imported sites.yaml") || !strings.Contains(got, "Site rollups recomputed") {
+			t.Errorf("after a good network file: %q", got)
+		}
+		if got := b.text("#netfile"); !strings.Contains(got, "Lab-42") || !strings.Contains(got, "10.250.0.0/16") {
+			t.Errorf("the new site is not on the network page: %q", got)
+		}
+		b.shot("network-uploaded")
+
 		b.open("/runs", "#runs")
 		if n := b.eval(`document.querySelectorAll('#runs tbody tr').length`); n < 2 {
 			t.Errorf("%d runs listed", n)
@@ -355,6 +389,10 @@ func TestBrowser(t *testing.T) {
 		b.open("/accounts/a2", "main")
 		if got := b.text("main"); !strings.Contains(got, "not found") {
 			t.Errorf("org B opened a2: %q", got)
+		}
+		b.open("/network", "#netfile")
+		if got := b.text("main"); strings.Contains(got, "Lab-42") {
+			t.Errorf("org B's network page shows org A's site: %q", got)
 		}
 		b.shot("other-org")
 	})

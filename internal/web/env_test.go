@@ -162,7 +162,12 @@ func (e *env) linkS2S(i int, name, org string) *store.Account {
 	}
 	e.syncNow(name)
 	e.waitSync(name)
-	if _, err := e.app.ImportNetwork(e.t.Context(), "sites.yaml", e.sim.Tenant(c.AccountID).NetworkFile()); err != nil {
+	// The org's own network: each org's accounts are matched against it.
+	o, err := e.app.Store.EnsureOrg(e.t.Context(), org)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.app.ImportNetwork(e.t.Context(), app.NetworkOptions{OrgID: o.ID, Thresholds: true}, "sites.yaml", e.sim.Tenant(c.AccountID).NetworkFile()); err != nil {
 		e.t.Fatal(err)
 	}
 	return acct

@@ -89,7 +89,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 			byKey[[2]string{c.Status, licenceName(c.Type)}] += c.Users
 			d.Users += c.Users
 		}
-		q, err := insight.QoS(ctx, h.app.Store, insight.QoSOptions{Account: a.Name, From: qosFrom(now, 7), Users: 1})
+		q, err := insight.OrgQoS(ctx, h.app.Store, session(r).OrgID, insight.QoSOptions{Account: a.Name, From: qosFrom(now, 7), Users: 1})
 		if err != nil {
 			h.failErr(w, r, err)
 			return
@@ -271,12 +271,6 @@ func (h *Handler) graph(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "graph", "Graph of "+c.Name, graphData{Center: c, Nodes: nodes, SVG: graphSVG(c, nodes, edges)})
 }
 
-type networkData struct {
-	Days  int
-	Sites []siteRow
-	Note  string
-}
-
 // qosFrom is the first day of the last days days, today included: whole
 // UTC days, which the QoS insight answers from its rollups (any other
 // start reads every raw minute).
@@ -291,34 +285,6 @@ func qosDays(r *http.Request) int {
 		return 7
 	}
 	return d
-}
-
-func (h *Handler) network(w http.ResponseWriter, r *http.Request) {
-	accts, err := h.orgAccounts(r)
-	if err != nil {
-		h.failErr(w, r, err)
-		return
-	}
-	d := networkData{Days: qosDays(r)}
-	from := qosFrom(h.opts.Now(), d.Days)
-	for _, a := range accts {
-		q, err := insight.QoS(r.Context(), h.app.Store, insight.QoSOptions{Account: a.Name, From: from, Users: 1})
-		if err != nil {
-			h.failErr(w, r, err)
-			return
-		}
-		if q.NoNetwork {
-			d.Note = "No network file is imported, so every participant is off-network: import one with zoomsight network import FILE."
-		}
-		for _, s := range q.Sites {
-			d.Sites = append(d.Sites, siteRow{a.Name, s})
-		}
-	}
-	// Worst first: by the share of network-bad minutes.
-	slices.SortStableFunc(d.Sites, func(a, b siteRow) int {
-		return cmp.Or(cmp.Compare(b.NetworkBad, a.NetworkBad), cmp.Compare(b.BadShare, a.BadShare), cmp.Compare(a.Site, b.Site))
-	})
-	h.render(w, r, http.StatusOK, "network", "Network quality", d)
 }
 
 type siteData struct {
@@ -337,6 +303,10 @@ func (h *Handler) site(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site := r.PathValue("site")
+	if hidden, err := h.siteHidden(r, a); err != nil || hidden { // network.go: another org's site names
+		h.failErr(w, r, cmp.Or(err, store.ErrNotFound))
+		return
+	}
 	d := siteData{Account: a.Name, Site: site, Days: qosDays(r)}
 	from := qosFrom(h.opts.Now(), d.Days)
 	ctx := r.Context()
@@ -371,7 +341,7 @@ func (h *Handler) meeting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uuid := r.PathValue("uuid")
-	q, err := insight.QoS(r.Context(), h.app.Store, insight.QoSOptions{Account: a.Name, Meeting: uuid, Users: 1})
+	q, err := insight.OrgQoS(r.Context(), h.app.Store, session(r).OrgID, insight.QoSOptions{Account: a.Name, Meeting: uuid, Users: 1})
 	if err == nil && (q.Meeting == nil || q.Meeting.UUID == "") {
 		err = store.ErrNotFound
 	}

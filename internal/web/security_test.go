@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/zoomsight/zoomsight/internal/insight"
+	"github.com/zoomsight/zoomsight/internal/network"
 	"github.com/zoomsight/zoomsight/internal/secret"
 	"github.com/zoomsight/zoomsight/internal/web"
 )
@@ -104,6 +105,31 @@ func TestSecurity(t *testing.T) {
 				t.Errorf("org B, GET %s: %d, want 404", p, code)
 			}
 		}
+		// Each org's network page shows its own network file, never the
+		// other's (the simulated tenants' subnets differ).
+		prefixes := func(i int) []string {
+			f, err := network.Parse(t.Context(), "sites.yaml", e.sim.Tenant(e.creds[i].AccountID).NetworkFile())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, s := range f.Network.Sites {
+				out = append(out, s.Internal...)
+			}
+			return out
+		}
+		_, netA := a.get("/network")
+		_, netB := b.get("/network")
+		for _, p := range prefixes(0) {
+			if !strings.Contains(netA, p) || strings.Contains(netB, p) {
+				t.Errorf("org A's subnet %s: on A's network page %v, on B's %v; want A's only", p, strings.Contains(netA, p), strings.Contains(netB, p))
+			}
+		}
+		for _, p := range prefixes(2) {
+			if !strings.Contains(netB, p) || strings.Contains(netA, p) {
+				t.Errorf("org B's subnet %s: on B's network page %v, on A's %v; want B's only", p, strings.Contains(netB, p), strings.Contains(netA, p))
+			}
+		}
 		csrfB := b.csrf("/accounts")
 		for _, p := range []string{"/accounts/a1/sync", "/accounts/a1/unlink", "/accounts/a1/settings", "/accounts/a1/test"} {
 			if code, _ := b.post(p, url.Values{"csrf": {csrfB}, "confirm": {"a1"}}); code != http.StatusNotFound {
@@ -185,7 +211,7 @@ func TestSecurity(t *testing.T) {
 			t.Errorf("read token, account page: %d", code)
 		}
 		tok := ro.csrf("/accounts")
-		for _, p := range []string{"/accounts/a1/sync", "/accounts/a1/unlink", "/accounts/link/s2s"} {
+		for _, p := range []string{"/accounts/a1/sync", "/accounts/a1/unlink", "/accounts/link/s2s", "/network"} {
 			if code, _ := ro.post(p, url.Values{"csrf": {tok}, "confirm": {"a1"}}); code != http.StatusForbidden {
 				t.Errorf("read token, POST %s: %d, want 403", p, code)
 			}

@@ -113,6 +113,7 @@ func (h *Handler) routes() {
 	h.get("/graph", h.graph)
 
 	h.get("/network", h.network)
+	h.post("/network", true, h.networkUpload) // network.go
 	h.get("/network/{account}/{site}", h.site)
 	h.get("/meetings/{account}/{uuid}", h.meeting)
 

@@ -320,30 +320,30 @@ func (db *DB) SaveMeetingSync(ctx context.Context, s *store.MeetingSync) error {
 	return nil
 }
 
-// PutNetwork replaces the network description.
-func (db *DB) PutNetwork(ctx context.Context, n *store.Network) error {
+// PutNetwork replaces an org's network description.
+func (db *DB) PutNetwork(ctx context.Context, orgID int64, n *store.Network) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{"DELETE FROM network_prefixes", "DELETE FROM network_sites", "DELETE FROM network_macs"} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
+		for _, q := range []string{"DELETE FROM network_prefixes WHERE org_id = ?", "DELETE FROM network_sites WHERE org_id = ?", "DELETE FROM network_macs WHERE org_id = ?"} {
+			if _, err := tx.ExecContext(ctx, q, orgID); err != nil {
 				return err
 			}
 		}
 		for _, s := range n.Sites {
 			var id int64
-			if err := tx.QueryRowContext(ctx, "INSERT INTO network_sites (name) VALUES (?) RETURNING id", s.Name).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, "INSERT INTO network_sites (org_id, name) VALUES (?, ?) RETURNING id", orgID, s.Name).Scan(&id); err != nil {
 				return err
 			}
 			for kind, list := range map[string][]string{"internal": s.Internal, "egress": s.Egress} {
 				for _, p := range list {
-					if _, err := tx.ExecContext(ctx, "INSERT INTO network_prefixes (site_id, kind, prefix) VALUES (?, ?, ?)", id, kind, p); err != nil {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO network_prefixes (org_id, site_id, kind, prefix) VALUES (?, ?, ?, ?)", orgID, id, kind, p); err != nil {
 						return err
 					}
 				}
 			}
 		}
 		for _, m := range n.MACs {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO network_macs (mac, site, access_point, switch_port) VALUES (?, ?, ?, ?)",
-				m.MAC, m.Site, m.AccessPoint, m.SwitchPort); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO network_macs (org_id, mac, site, access_point, switch_port) VALUES (?, ?, ?, ?, ?)",
+				orgID, m.MAC, m.Site, m.AccessPoint, m.SwitchPort); err != nil {
 				return err
 			}
 		}
@@ -355,12 +355,22 @@ func (db *DB) PutNetwork(ctx context.Context, n *store.Network) error {
 	return nil
 }
 
-// Network returns the stored network description.
-func (db *DB) Network(ctx context.Context) (*store.Network, error) {
+// AccountNetworkOrg returns the org whose network an account is matched
+// against.
+func (db *DB) AccountNetworkOrg(ctx context.Context, accountID int64) (int64, error) {
+	var org int64
+	if err := db.w.QueryRowContext(ctx, store.AccountNetworkOrgSQL, accountID).Scan(&org); err != nil {
+		return 0, fmt.Errorf("finding the network of account %d: %w", accountID, err)
+	}
+	return org, nil
+}
+
+// Network returns an org's stored network description.
+func (db *DB) Network(ctx context.Context, orgID int64) (*store.Network, error) {
 	n := &store.Network{}
 	err := func() error {
 		rows, err := db.w.QueryContext(ctx, `SELECT s.name, p.kind, p.prefix FROM network_sites s
-			LEFT JOIN network_prefixes p ON p.site_id = s.id ORDER BY s.id, p.kind, p.prefix`)
+			LEFT JOIN network_prefixes p ON p.site_id = s.id WHERE s.org_id = ? ORDER BY s.id, p.kind, p.prefix`, orgID)
 		if err != nil {
 			return err
 		}
@@ -385,7 +395,7 @@ func (db *DB) Network(ctx context.Context) (*store.Network, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		mrows, err := db.w.QueryContext(ctx, "SELECT mac, site, access_point, switch_port FROM network_macs ORDER BY mac")
+		mrows, err := db.w.QueryContext(ctx, "SELECT mac, site, access_point, switch_port FROM network_macs WHERE org_id = ? ORDER BY mac", orgID)
 		if err != nil {
 			return err
 		}
@@ -408,8 +418,8 @@ func (db *DB) Network(ctx context.Context) (*store.Network, error) {
 // matchBatch is how many participants MatchParticipants reads at a time.
 const matchBatch = 1000
 
-// MatchParticipants recomputes every participant's site.
-func (db *DB) MatchParticipants(ctx context.Context, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
+// MatchParticipants recomputes the site of every participant of an account.
+func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
 	total := 0
 	last := int64(0)
 	for {
@@ -418,7 +428,7 @@ func (db *DB) MatchParticipants(ctx context.Context, match func(*store.Participa
 			addr store.ParticipantAddr
 		}
 		var batch []row
-		rows, err := db.w.QueryContext(ctx, "SELECT id, ip_address, internal_ips, mac_addr FROM zoom_participants WHERE id > ? ORDER BY id LIMIT ?", last, matchBatch)
+		rows, err := db.w.QueryContext(ctx, "SELECT id, ip_address, internal_ips, mac_addr FROM zoom_participants WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?", accountID, last, matchBatch)
 		if err != nil {
 			return total, fmt.Errorf("matching participants to sites: %w", err)
 		}

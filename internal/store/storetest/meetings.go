@@ -191,15 +191,15 @@ func testMeetings(t *testing.T, open func(t *testing.T) store.Store) {
 		Sites: []store.NetworkSite{{Name: "HQ", Egress: []string{"203.0.113.5/32"}, Internal: []string{"10.1.0.0/16"}}, {Name: "Lab", Internal: []string{"10.2.0.0/24"}}},
 		MACs:  []store.NetworkMAC{{MAC: "02:aa:bb", Site: "HQ", AccessPoint: "HQ-AP-02"}},
 	}
-	must(t, st.PutNetwork(ctx, net))
-	must(t, st.PutNetwork(ctx, net)) // replaces, does not add
-	gotNet, err := st.Network(ctx)
+	must(t, st.PutNetwork(ctx, 0, net))
+	must(t, st.PutNetwork(ctx, 0, net)) // replaces, does not add
+	gotNet, err := st.Network(ctx, 0)
 	must(t, err)
 	if !reflect.DeepEqual(gotNet, net) {
 		t.Errorf("network %+v, want %+v", gotNet, net)
 	}
 	seen := 0
-	nm, err := st.MatchParticipants(ctx, func(p *store.ParticipantAddr) store.SiteMatch {
+	nm, err := st.MatchParticipants(ctx, a.ID, func(p *store.ParticipantAddr) store.SiteMatch {
 		seen++
 		if p.IPAddress == "203.0.113.5" && reflect.DeepEqual(p.InternalIPs, []string{"10.1.2.3"}) && p.MACAddr == "02:aa:bb:01:02:03" {
 			return store.SiteMatch{Site: "Lab", By: store.MatchEgress, Prefix: "x"}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Access", testAccess},                 // access.go
 		{"Shared", testShared},                 // shared.go
 		{"OrgData", testOrgData},               // orgdata.go
+		{"NetworkOrg", testNetworkOrg},         // network.go
 		{"Web", testWeb},                       // web.go
 		{"OAuthLinks", testOAuthLinks},         // web.go
 		{"Alerting", testAlerting},             // alerts.go

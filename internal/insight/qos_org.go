@@ -1,0 +1,186 @@
+package insight
+
+import (
+	"context"
+	"slices"
+	"sort"
+
+	"github.com/zoomsight/zoomsight/internal/store"
+)
+
+// Unassigned is the site an org sees for the sessions of a shared account
+// whose sites another org's network decides: a session keeps one site,
+// that of the first org linked to the account that has a network
+// (store.AccountNetworkOrgSQL), and an org never sees another org's site
+// names.
+const Unassigned = "unassigned"
+
+// OrgSiteAccounts splits the accounts an org sees into those whose sites
+// its own network (or the operator default) decides and those whose
+// sites another org's network decides. orgID 0 (the operator) owns them
+// all.
+func OrgSiteAccounts(ctx context.Context, st store.Store, orgID int64, accounts []*store.Account) (own, foreign []*store.Account, err error) {
+	for _, a := range accounts {
+		org, err := st.AccountNetworkOrg(ctx, a.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if orgID == 0 || org == 0 || org == orgID {
+			own = append(own, a)
+		} else {
+			foreign = append(foreign, a)
+		}
+	}
+	return own, foreign, nil
+}
+
+// OrgQoS is QoS as an org sees it (o.Accounts are the org's accounts):
+// the sites of accounts matched against the org's network by name, and
+// those of shared accounts that another org's network decides folded into
+// one Unassigned site, with their users' and meeting participants' sites
+// said likewise.
+func OrgQoS(ctx context.Context, st store.Store, orgID int64, o QoSOptions) (*QoSReport, error) {
+	all, err := st.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var scope []*store.Account
+	for _, a := range all {
+		if (o.Account == "" || a.Name == o.Account) && (o.Accounts == nil || slices.Contains(o.Accounts, a.Name)) {
+			scope = append(scope, a)
+		}
+	}
+	own, foreign, err := OrgSiteAccounts(ctx, st, orgID, scope)
+	if err != nil {
+		return nil, err
+	}
+	if len(foreign) == 0 {
+		return QoS(ctx, st, o)
+	}
+	ownOpts, fOpts := o, o
+	ownOpts.Account, fOpts.Account = "", ""
+	ownOpts.Accounts, fOpts.Accounts = names(own), names(foreign)
+	switch o.Site {
+	case "":
+	case Unassigned:
+		ownOpts.Accounts = []string{} // none of the org's own sites is called that
+		fOpts.Site = ""
+	default:
+		fOpts.Accounts = []string{} // a named site is never one of another org's
+	}
+	r, err := QoS(ctx, st, ownOpts)
+	if err != nil {
+		return nil, err
+	}
+	f, err := QoS(ctx, st, fOpts)
+	if err != nil {
+		return nil, err
+	}
+	r.NoNetwork = r.NoNetwork && f.NoNetwork
+	foldSites(r, f, o)
+	return r, nil
+}
+
+func names(accts []*store.Account) []string {
+	out := make([]string, len(accts))
+	for i, a := range accts {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// foldSites adds f (another org's sites) to r as one Unassigned site.
+func foldSites(r, f *QoSReport, o QoSOptions) {
+	if o.MinBadShare <= 0 {
+		o.MinBadShare = 0.1
+	}
+	if o.MinMinutes <= 0 {
+		o.MinMinutes = 30
+	}
+	if o.Users <= 0 {
+		o.Users = 10
+	}
+	u := SiteQoS{Site: Unassigned, Causes: map[string]int{}}
+	for _, s := range f.Sites {
+		u.Participants += s.Participants
+		u.Minutes += s.Minutes
+		u.BadMinutes += s.BadMinutes
+		for c, n := range s.Causes {
+			u.Causes[c] += n
+		}
+	}
+	if u.Minutes > 0 {
+		// Percentiles of the folded sites cannot be added; they stay unknown.
+		u.BadShare = round(float64(u.BadMinutes) / float64(u.Minutes))
+		u.Cause, _ = dominant(u.Causes, CauseCPU)
+		u.NetworkBad = round(float64(u.BadMinutes-u.Causes[CauseCPU]) / float64(u.Minutes))
+		u.Degraded = u.Minutes >= o.MinMinutes && u.NetworkBad >= o.MinBadShare
+		r.Sites = append(r.Sites, u)
+		sort.SliceStable(r.Sites, func(i, j int) bool {
+			a, b := r.Sites[i], r.Sites[j]
+			if a.NetworkBad != b.NetworkBad {
+				return a.NetworkBad > b.NetworkBad
+			}
+			return a.Site < b.Site
+		})
+		r.Degraded = r.Degraded[:0]
+		for _, s := range r.Sites {
+			if s.Degraded {
+				r.Degraded = append(r.Degraded, s)
+			}
+		}
+	}
+	for _, x := range f.Users {
+		x.Sites = Unassigned
+		r.Users = append(r.Users, x)
+	}
+	sort.SliceStable(r.Users, func(i, j int) bool {
+		if r.Users[i].BadMinutes != r.Users[j].BadMinutes {
+			return r.Users[i].BadMinutes > r.Users[j].BadMinutes
+		}
+		return r.Users[i].User < r.Users[j].User
+	})
+	if len(r.Users) > o.Users {
+		r.Users = r.Users[:o.Users]
+	}
+	if f.Meeting != nil {
+		for i := range f.Meeting.Participants {
+			p := &f.Meeting.Participants[i]
+			p.Site, p.AccessPoint = Unassigned, ""
+		}
+		if r.Meeting == nil {
+			r.Meeting = f.Meeting
+		}
+	}
+}
+
+// noNetwork reports whether no account in o's scope has a network to be
+// matched against: every participant is then unmatched.
+func noNetwork(ctx context.Context, st store.Store, o QoSOptions) (bool, error) {
+	all, err := st.Accounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	seen := map[int64]bool{}
+	for _, a := range all {
+		if o.Account != "" && a.Name != o.Account || o.Accounts != nil && !slices.Contains(o.Accounts, a.Name) {
+			continue
+		}
+		org, err := st.AccountNetworkOrg(ctx, a.ID)
+		if err != nil {
+			return false, err
+		}
+		if seen[org] {
+			continue
+		}
+		seen[org] = true
+		n, err := st.Network(ctx, org)
+		if err != nil {
+			return false, err
+		}
+		if len(n.Sites) > 0 || len(n.MACs) > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}

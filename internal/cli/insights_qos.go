@@ -228,6 +228,9 @@ func printQoS(w io.Writer, r *insight.QoSReport, format string) error {
 	if r.NoNetwork {
 		fmt.Fprintln(w, "No network file imported: every participant counts as off-network (zoomsight network import sites.yaml).")
 	}
+	if r.Pending > 0 {
+		fmt.Fprintf(w, "%d participant sessions pending recompute are not in these figures yet (they are rolled up at the next open of the database, or by zoomsight prune).\n", r.Pending)
+	}
 	fmt.Fprintln(w, "\nDegraded sites:")
 	if len(r.Degraded) == 0 {
 		fmt.Fprintln(w, "  none")

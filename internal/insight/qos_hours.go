@@ -35,11 +35,8 @@ type SiteHoursOptions struct {
 // SiteHours reads one site's hourly series from the qos_site_hour view
 // (the rollups kept at ingest), by account and hour.
 func SiteHours(ctx context.Context, st store.Store, o SiteHoursOptions) ([]SiteHour, error) {
-	// Sessions not rolled up yet (after a migration or new thresholds),
-	// as QoS does.
-	if _, err := st.RefreshQoSRollups(ctx); err != nil {
-		return nil, err
-	}
+	// Sessions not rolled up yet are left out (see QoSPending): a reader
+	// never writes.
 	where := " WHERE site = " + quote(o.Site)
 	if c := accountsCond("account", o.Account, o.Accounts); c != "" {
 		where += " AND " + c

@@ -1,8 +1,10 @@
 package insight
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,35 +52,46 @@ func (q *qosQuery) rollupWhere(kind string) string {
 	return " WHERE " + strings.Join(w, " AND ")
 }
 
-// sitesFromRollups fills bySite from the per-site daily rollups; the
-// participant count comes from the session rollups (a session that spans
-// midnight counts once).
+// sitesFromRollups fills bySite from the per-site daily rollups alone.
+// Sessions are counted once however many days they span: each day's
+// started sessions, plus, on a site's first day in the period, those
+// carried into it from the day before (participants − started).
 func (q *qosQuery) sitesFromRollups(ctx context.Context, get func(string) *SiteQoS) error {
-	type hists struct{ lat, loss store.QoSHist }
+	type hists struct {
+		lat, loss store.QoSHist
+		seen      map[string]bool // accounts whose first day is counted
+	}
 	hs := map[string]*hists{}
 	w := q.rollupWhere(store.RollupSiteDay)
 	if q.o.Site != "" {
 		w += " AND q.dim = " + quote(q.o.Site)
 	}
-	sql := `SELECT q.dim, q.participant_minutes, q.cause_cpu, q.cause_wifi, q.cause_crc, q.cause_latency, q.cause_loss, q.cause_jitter,
-		q.latency_hist, q.loss_hist FROM qos_rollups q JOIN accounts a ON a.id = q.account_id` + w
+	sql := `SELECT q.dim, a.name, q.participants, q.started, q.participant_minutes, q.cause_cpu, q.cause_wifi, q.cause_crc,
+		q.cause_latency, q.cause_loss, q.cause_jitter, q.latency_sk, q.loss_sk, q.latency_hist, q.loss_hist
+		FROM qos_rollups q JOIN accounts a ON a.id = q.account_id` + w + ` ORDER BY q.dim, a.name, q.period`
 	var bad error
 	err := q.rows(ctx, sql, func(row []any) {
 		s := get(str(row[0]))
-		s.Minutes += num(row[1])
+		h := hs[s.Site]
+		if h == nil {
+			h = &hists{seen: map[string]bool{}}
+			hs[s.Site] = h
+		}
+		if acc := str(row[1]); !h.seen[acc] {
+			h.seen[acc] = true
+			s.Participants += num(row[2])
+		} else {
+			s.Participants += num(row[3])
+		}
+		s.Minutes += num(row[4])
 		for i, c := range store.QoSCauses {
-			if n := num(row[2+i]); n > 0 {
+			if n := num(row[5+i]); n > 0 {
 				s.Causes[c] += n
 				s.BadMinutes += n
 			}
 		}
-		h := hs[s.Site]
-		if h == nil {
-			h = &hists{store.QoSHist{}, store.QoSHist{}}
-			hs[s.Site] = h
-		}
-		for i, dst := range []store.QoSHist{h.lat, h.loss} {
-			if err := store.ParseQoSHist(str(row[8+i]), dst); err != nil && bad == nil {
+		for i, dst := range []*store.QoSHist{&h.lat, &h.loss} {
+			if err := readHist(row[11+i], row[13+i], dst); err != nil && bad == nil {
 				bad = err
 			}
 		}
@@ -93,31 +106,42 @@ func (q *qosQuery) sitesFromRollups(ctx context.Context, get func(string) *SiteQ
 		s := get(site)
 		s.P50Latency, s.P95Latency, s.P95Loss = h.lat.Percentile(0.5), h.lat.Percentile(0.95), h.loss.Percentile(0.95)
 	}
-	sw := []string{"s.stale = 0"}
-	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
-		sw = append(sw, c)
+	return nil
+}
+
+// readHist adds a rollup's histogram to dst: its binary column (sk), and
+// its JSON column if the row was written before migration 0028.
+func readHist(sk, js any, dst *store.QoSHist) error {
+	switch b := sk.(type) {
+	case []byte:
+		if err := store.ParseQoSHistBinary(b, dst); err != nil {
+			return err
+		}
+	case string:
+		if err := store.ParseQoSHistBinary([]byte(b), dst); err != nil {
+			return err
+		}
 	}
-	if !q.o.From.IsZero() {
-		sw = append(sw, "s.last_minute >= "+quote(q.o.From.UTC().Format("2006-01-02T15:04:05Z")))
+	if j := str(js); j != "" && j != "{}" {
+		return store.ParseQoSHist(j, dst)
 	}
-	if !q.o.To.IsZero() {
-		sw = append(sw, "s.first_minute < "+quote(q.o.To.UTC().Format("2006-01-02T15:04:05Z")))
-	}
-	if q.o.Site != "" {
-		sw = append(sw, "s.site = "+quote(q.o.Site))
-	}
-	return q.rows(ctx, `SELECT s.site, count(*) FROM qos_sessions s JOIN accounts a ON a.id = s.account_id WHERE `+
-		strings.Join(sw, " AND ")+` GROUP BY s.site`, func(row []any) {
-		get(str(row[0])).Participants = num(row[1])
-	})
+	return nil
 }
 
 // userRowsFromRollups is users' grouping (user, name, site, device,
-// network type, cause, minutes) from the per-user daily rollups.
+// network type, cause, minutes) from the per-user daily rollups. Without
+// a site, the worst users are ranked on the user_day rows (one per user
+// and day) and only theirs are read by site, device and network type.
 func (q *qosQuery) userRowsFromRollups(ctx context.Context, fn func(user, name, site, device, network, cause string, n int)) error {
 	w := q.rollupWhere(store.RollupUserSiteDay)
 	if q.o.Site != "" {
 		w += " AND q.site = " + quote(q.o.Site)
+	} else {
+		worst, err := q.worstUsers(ctx)
+		if err != nil || len(worst) == 0 {
+			return err
+		}
+		w += " AND q.dim IN (" + strings.Join(worst, ", ") + ")"
 	}
 	sql := `SELECT q.dim, min(q.name), q.site, q.device, q.network_type, sum(q.participant_minutes), sum(q.cause_cpu), sum(q.cause_wifi),
 		sum(q.cause_crc), sum(q.cause_latency), sum(q.cause_loss), sum(q.cause_jitter)
@@ -135,6 +159,28 @@ func (q *qosQuery) userRowsFromRollups(ctx context.Context, fn func(user, name, 
 			fn(user, name, site, dev, nt, "", good)
 		}
 	})
+}
+
+// worstUsers returns the keys (quoted) of the users users lists: those
+// with the most bad minutes over the period, ties by key, as users
+// orders them (in Go: SQL's collation may not be byte order).
+func (q *qosQuery) worstUsers(ctx context.Context) ([]string, error) {
+	type user struct {
+		key string
+		bad int
+	}
+	var all []user
+	sql := `SELECT q.dim, sum(q.bad_minutes) FROM qos_rollups q JOIN accounts a ON a.id = q.account_id` +
+		q.rollupWhere(store.RollupUserDay) + ` AND q.bad_minutes > 0 GROUP BY q.dim`
+	if err := q.rows(ctx, sql, func(row []any) { all = append(all, user{str(row[0]), num(row[1])}) }); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b user) int { return cmp.Or(cmp.Compare(b.bad, a.bad), strings.Compare(a.key, b.key)) })
+	out := make([]string, 0, q.o.Users)
+	for _, u := range all[:min(len(all), q.o.Users)] {
+		out = append(out, quote(u.key))
+	}
+	return out, nil
 }
 
 // MeetingFilter finds meetings with QoS without SQL.
@@ -165,9 +211,6 @@ type MeetingQoSRow struct {
 func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]MeetingQoSRow, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
-	}
-	if _, err := st.RefreshQoSRollups(ctx); err != nil {
-		return nil, err
 	}
 	w := []string{"s.stale = 0"}
 	if f.Account != "" {

@@ -1,13 +1,11 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -40,93 +38,21 @@ const (
 // applies is the minute's cause (see insight.Cause*).
 var QoSCauses = [6]string{"cpu", "wifi", "crc", "latency", "loss", "jitter"}
 
-// QoSHist counts values by bucket (see QoSBucket); keys are the bucket's
-// value as text, so SQL can read it with json_each / jsonb_each_text.
-type QoSHist map[string]int64
-
-// QoSBucket is v's histogram key: v itself to 0.01 below 1000, else the
-// midpoint of its 1%-wide bucket to four significant digits.
-func QoSBucket(v float64) string {
-	a := math.Abs(v)
-	if a < 1000 {
-		return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
-	}
-	i := math.Floor(math.Log(a) / math.Log(1.01))
-	mid := math.Pow(1.01, i) * 2.01 / 2
-	exp := math.Pow(10, math.Floor(math.Log10(mid))-3)
-	mid = math.Round(mid/exp) * exp
-	if v < 0 {
-		mid = -mid
-	}
-	return strconv.FormatFloat(mid, 'f', -1, 64)
-}
-
-// Add adds n counts of h2.
-func (h QoSHist) Add(h2 QoSHist, n int64) {
-	if len(h2) == 0 {
-		return
-	}
-	for k, c := range h2 {
-		h[k] += n * c
-		if h[k] == 0 {
-			delete(h, k)
-		}
-	}
-}
-
-// Percentile is the nearest-rank q-quantile (the smallest value whose
-// cumulative count reaches q of the total), or nil if h is empty.
-func (h QoSHist) Percentile(q float64) *float64 { return h.Percentiles(q)[0] }
-
-// Percentiles is Percentile for each of qs (ascending), sorting h once.
-func (h QoSHist) Percentiles(qs ...float64) []*float64 {
-	type kv struct {
-		v float64
-		n int64
-	}
-	out := make([]*float64, len(qs))
-	all := make([]kv, 0, len(h))
-	total := int64(0)
-	for k, n := range h {
-		if n <= 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(k, 64)
-		if err != nil {
-			continue
-		}
-		all = append(all, kv{v, n})
-		total += n
-	}
-	if total == 0 {
-		return out
-	}
-	slices.SortFunc(all, func(a, b kv) int { return cmp.Compare(a.v, b.v) })
-	cum, i := int64(0), 0
-	for _, x := range all {
-		cum += x.n
-		for i < len(qs) && float64(cum) >= qs[i]*float64(total) {
-			out[i] = ptr(x.v)
-			i++
-		}
-	}
-	for ; i < len(qs); i++ {
-		out[i] = ptr(all[len(all)-1].v)
-	}
-	return out
-}
-
 // QoSStats are the additive figures of a set of participant-minutes.
 type QoSStats struct {
 	Participants int64 `json:"p,omitempty"` // sessions (rollups only)
-	RatedBad     int64 `json:"r,omitempty"` // sessions Zoom rated at or below the label (rollups only)
-	Minutes      int64 `json:"m"`
-	Bad          int64 `json:"b,omitempty"`
-	HighLatency  int64 `json:"hl,omitempty"`
-	HighJitter   int64 `json:"hj,omitempty"`
-	HighLoss     int64 `json:"hp,omitempty"`
-	HighCPU      int64 `json:"hc,omitempty"`
-	WeakWifi     int64 `json:"hw,omitempty"`
+	// Started counts the sessions whose first minute is in the period
+	// (rollups only): a period's sessions are those started in it plus
+	// those that carried into its first day (Participants − Started).
+	Started     int64 `json:"s,omitempty"`
+	RatedBad    int64 `json:"r,omitempty"` // sessions Zoom rated at or below the label (rollups only)
+	Minutes     int64 `json:"m"`
+	Bad         int64 `json:"b,omitempty"`
+	HighLatency int64 `json:"hl,omitempty"`
+	HighJitter  int64 `json:"hj,omitempty"`
+	HighLoss    int64 `json:"hp,omitempty"`
+	HighCPU     int64 `json:"hc,omitempty"`
+	WeakWifi    int64 `json:"hw,omitempty"`
 	// Causes counts bad minutes by cause (QoSCauses order).
 	Causes  [6]int64 `json:"c"`
 	Latency QoSHist  `json:"lh,omitempty"`
@@ -137,6 +63,7 @@ type QoSStats struct {
 // Add adds n times o (n is 1 or -1).
 func (s *QoSStats) Add(o *QoSStats, n int64) {
 	s.Participants += n * o.Participants
+	s.Started += n * o.Started
 	s.RatedBad += n * o.RatedBad
 	s.Minutes += n * o.Minutes
 	s.Bad += n * o.Bad
@@ -148,14 +75,9 @@ func (s *QoSStats) Add(o *QoSStats, n int64) {
 	for i := range s.Causes {
 		s.Causes[i] += n * o.Causes[i]
 	}
-	for _, h := range []struct{ dst *QoSHist }{{&s.Latency}, {&s.Jitter}, {&s.Loss}} {
-		if *h.dst == nil {
-			*h.dst = QoSHist{}
-		}
-	}
-	s.Latency.Add(o.Latency, n)
-	s.Jitter.Add(o.Jitter, n)
-	s.Loss.Add(o.Loss, n)
+	s.Latency.Add(&o.Latency, n)
+	s.Jitter.Add(&o.Jitter, n)
+	s.Loss.Add(&o.Loss, n)
 }
 
 // QoSMinute is what rollups read of a stored minute: its worst latency,
@@ -289,7 +211,7 @@ func RollSession(pid int64, dims QoSSessionDims, minutes []QoSMinute, t *QoSThre
 		hour := m.Time.UTC().Format("2006-01-02T15")
 		c := s.Contrib[hour]
 		if c == nil {
-			c = &QoSStats{Latency: QoSHist{}, Jitter: QoSHist{}, Loss: QoSHist{}}
+			c = &QoSStats{}
 			s.Contrib[hour] = c
 		}
 		hl, hj, hp, hc, weak, cause := m.Classify(t)
@@ -306,15 +228,15 @@ func RollSession(pid int64, dims QoSSessionDims, minutes []QoSMinute, t *QoSThre
 			}
 		}
 		if m.Latency != nil {
-			c.Latency[QoSBucket(*m.Latency)]++
+			c.Latency.Observe(*m.Latency)
 			lat = append(lat, *m.Latency)
 		}
 		if m.Jitter != nil {
-			c.Jitter[QoSBucket(*m.Jitter)]++
+			c.Jitter.Observe(*m.Jitter)
 			jit = append(jit, *m.Jitter)
 		}
 		if m.Loss != nil {
-			c.Loss[QoSBucket(*m.Loss)]++
+			c.Loss.Observe(*m.Loss)
 			loss = append(loss, *m.Loss)
 		}
 		if m.CPU != nil && (s.MaxCPU == nil || *m.CPU > *s.MaxCPU) {
@@ -372,7 +294,7 @@ type QoSRollupKey struct {
 // belongs to, each with its Participants and RatedBad.
 func (s *QoSSession) Shares() map[QoSRollupKey]*QoSStats {
 	out := map[QoSRollupKey]*QoSStats{}
-	add := func(k QoSRollupKey, c *QoSStats, newPeriod bool) {
+	add := func(k QoSRollupKey, c *QoSStats, newPeriod, first bool) {
 		x := out[k]
 		if x == nil {
 			x = &QoSStats{}
@@ -381,6 +303,7 @@ func (s *QoSSession) Shares() map[QoSRollupKey]*QoSStats {
 		if newPeriod {
 			x.Participants = 1
 			x.RatedBad = b2i(s.Dims.RatedBad)
+			x.Started = b2i(first)
 		}
 		x.Add(c, 1)
 	}
@@ -393,10 +316,10 @@ func (s *QoSSession) Shares() map[QoSRollupKey]*QoSStats {
 		hours = append(hours, h)
 	}
 	slices.Sort(hours)
-	for _, h := range hours {
+	for i, h := range hours {
 		c := s.Contrib[h]
 		day := h[:10]
-		add(QoSRollupKey{Kind: RollupSiteHour, Period: h, Dim: s.Dims.Site}, c, true)
+		add(QoSRollupKey{Kind: RollupSiteHour, Period: h, Dim: s.Dims.Site}, c, true, i == 0)
 		for _, k := range []QoSRollupKey{
 			{Kind: RollupSiteDay, Period: day, Dim: s.Dims.Site},
 			{Kind: RollupUserDay, Period: day, Dim: s.Dims.UserKey},
@@ -404,12 +327,12 @@ func (s *QoSSession) Shares() map[QoSRollupKey]*QoSStats {
 			{Kind: RollupNetworkDay, Period: day, Dim: nt},
 		} {
 			_, seen := out[k]
-			add(k, c, !seen)
+			add(k, c, !seen, day == hours[0][:10])
 		}
 	}
 	for k, x := range out {
 		if k.Kind == RollupUserSiteDay {
-			x.Latency, x.Jitter, x.Loss = nil, nil, nil // counts only
+			x.Latency, x.Jitter, x.Loss = QoSHist{}, QoSHist{}, QoSHist{} // counts only
 		}
 	}
 	return out
@@ -640,98 +563,43 @@ func putSessions(ctx context.Context, tx QoSRollupTx, accountID int64, ss []*QoS
 	return nil
 }
 
-// QoSRollupColumns are qos_rollups' figure columns, in QoSStats order.
-var QoSRollupColumns = []string{"participants", "participants_rated_bad", "participant_minutes", "bad_minutes",
+// QoSRollupColumns are qos_rollups' figure columns, in QoSStats order;
+// the histograms are the binary *_sk columns (migration 0028).
+var QoSRollupColumns = []string{"participants", "participants_rated_bad", "started", "participant_minutes", "bad_minutes",
 	"high_latency", "high_jitter", "high_loss", "high_cpu", "weak_wifi",
 	"cause_cpu", "cause_wifi", "cause_crc", "cause_latency", "cause_loss", "cause_jitter",
-	"latency_hist", "jitter_hist", "loss_hist"}
+	"latency_sk", "jitter_sk", "loss_sk"}
 
-// ScanQoSStats returns scan targets for QoSRollupColumns and a function
-// that fills s from them once scanned.
+// qosLegacyHistColumns are the JSON histograms rows written before
+// migration 0028 still hold until they are next written ('{}' after).
+var qosLegacyHistColumns = []string{"latency_hist", "jitter_hist", "loss_hist"}
+
+// ScanQoSStats returns scan targets for QoSRollupColumns followed by
+// qosLegacyHistColumns, and a function that fills s from them once
+// scanned.
 func ScanQoSStats(s *QoSStats) ([]any, func() error) {
+	var lk, jk, pk []byte
 	var lh, jh, ph string
-	dst := []any{&s.Participants, &s.RatedBad, &s.Minutes, &s.Bad, &s.HighLatency, &s.HighJitter, &s.HighLoss, &s.HighCPU, &s.WeakWifi,
-		&s.Causes[0], &s.Causes[1], &s.Causes[2], &s.Causes[3], &s.Causes[4], &s.Causes[5], &lh, &jh, &ph}
+	dst := []any{&s.Participants, &s.RatedBad, &s.Started, &s.Minutes, &s.Bad, &s.HighLatency, &s.HighJitter, &s.HighLoss, &s.HighCPU, &s.WeakWifi,
+		&s.Causes[0], &s.Causes[1], &s.Causes[2], &s.Causes[3], &s.Causes[4], &s.Causes[5], &lk, &jk, &pk, &lh, &jh, &ph}
 	return dst, func() error {
 		s.Latency, s.Jitter, s.Loss = QoSHist{}, QoSHist{}, QoSHist{}
 		for _, h := range []struct {
-			src string
-			dst QoSHist
-		}{{lh, s.Latency}, {jh, s.Jitter}, {ph, s.Loss}} {
-			if err := parseHist(h.src, h.dst); err != nil {
+			sk   []byte
+			json string
+			dst  *QoSHist
+		}{{lk, lh, &s.Latency}, {jk, jh, &s.Jitter}, {pk, ph, &s.Loss}} {
+			if err := ParseQoSHistBinary(h.sk, h.dst); err != nil {
 				return err
+			}
+			if h.json != "" && h.json != "{}" {
+				if err := parseHist(h.json, h.dst); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
-}
-
-// histJSON writes h as a JSON object, keys sorted. Histograms are read
-// and rewritten on every page of QoS, so this and parseHist avoid
-// encoding/json's reflection.
-func histJSON(h QoSHist) string {
-	if len(h) == 0 {
-		return "{}"
-	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, len(h)*12)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':')
-		b = strconv.AppendInt(b, h[k], 10)
-	}
-	return string(append(b, '}'))
-}
-
-// ParseQoSHist adds the histogram s (a qos_rollups *_hist column) to h.
-func ParseQoSHist(s string, h QoSHist) error { return parseHist(s, h) }
-
-// parseHist reads what histJSON wrote (a flat object of numbers).
-func parseHist(s string, h QoSHist) error {
-	bad := fmt.Errorf("a stored QoS histogram is not a flat JSON object of counts: %.40q", s)
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return bad
-	}
-	s = strings.TrimSpace(s[1 : len(s)-1])
-	for s != "" {
-		if s[0] != '"' {
-			return bad
-		}
-		end := strings.IndexByte(s[1:], '"')
-		if end < 0 {
-			return bad
-		}
-		k := s[1 : 1+end]
-		s = strings.TrimLeft(s[2+end:], " ")
-		if s == "" || s[0] != ':' {
-			return bad
-		}
-		s = s[1:]
-		j := strings.IndexByte(s, ',')
-		v := s
-		if j >= 0 {
-			v, s = s[:j], s[j+1:]
-		} else {
-			s = ""
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return bad
-		}
-		h[k] += n
-		s = strings.TrimLeft(s, " ")
-	}
-	return nil
 }
 
 func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta map[QoSRollupKey]*QoSStats, names map[QoSRollupKey]string) error {
@@ -752,7 +620,8 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 	}
 	cur := map[QoSRollupKey]*QoSStats{}
 	curNames := map[QoSRollupKey]string{}
-	err := tx.Query(ctx, `SELECT kind, period, dim, site, device, network_type, name, `+strings.Join(QoSRollupColumns, ", ")+`
+	err := tx.Query(ctx, `SELECT kind, period, dim, site, device, network_type, name, `+
+		strings.Join(QoSRollupColumns, ", ")+", "+strings.Join(qosLegacyHistColumns, ", ")+`
 		FROM qos_rollups WHERE account_id = ? AND kind IN ('site_hour', 'site_day', 'user_day', 'user_site_day', 'network_day')
 		AND period IN `+inList(len(plist))+` AND dim IN `+inList(len(dlist)),
 		append(append([]any{accountID}, plist...), dlist...),
@@ -774,8 +643,8 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 		return err
 	}
 	keyCols := []string{"account_id", "kind", "period", "dim", "site", "device", "network_type", "name"}
-	cols := append(append(keyCols, QoSRollupColumns...), "p50_latency_ms", "p95_latency_ms", "p50_jitter_ms", "p95_jitter_ms",
-		"p50_loss_pct", "p95_loss_pct")
+	cols := append(append(append(keyCols, QoSRollupColumns...), qosLegacyHistColumns...), "p50_latency_ms", "p95_latency_ms",
+		"p50_jitter_ms", "p95_jitter_ms", "p50_loss_pct", "p95_loss_pct")
 	set := make([]string, 0, len(cols))
 	for _, c := range cols[7:] {
 		set = append(set, c+" = excluded."+c)
@@ -822,9 +691,9 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 		}
 		lat, jit, loss := s.Latency.Percentiles(0.5, 0.95), s.Jitter.Percentiles(0.5, 0.95), s.Loss.Percentiles(0.5, 0.95)
 		args = append(args, accountID, k.Kind, k.Period, k.Dim, k.Site, k.Device, k.NetworkType, name,
-			s.Participants, s.RatedBad, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
+			s.Participants, s.RatedBad, s.Started, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
 			s.Causes[0], s.Causes[1], s.Causes[2], s.Causes[3], s.Causes[4], s.Causes[5],
-			histJSON(s.Latency), histJSON(s.Jitter), histJSON(s.Loss),
+			sketchArg(&s.Latency), sketchArg(&s.Jitter), sketchArg(&s.Loss), "{}", "{}", "{}",
 			lat[0], lat[1], jit[0], jit[1], loss[0], loss[1])
 		rows = append(rows, inList(len(cols)))
 		if len(rows)*len(cols) > 20000 {
@@ -834,4 +703,12 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 		}
 	}
 	return flush()
+}
+
+// sketchArg binds h's binary form, or NULL when it is empty.
+func sketchArg(h *QoSHist) any {
+	if h.Len() == 0 {
+		return nil
+	}
+	return h.AppendBinary(nil)
 }

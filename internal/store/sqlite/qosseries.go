@@ -45,11 +45,25 @@ func init() {
 	}
 }
 
-// moveLegacyQoS moves the rows of the per-minute table migration 0013
+// moveLegacyQoS finishes, at open, what migrations left to Go: the
+// legacy per-minute rows moved to series, then the sessions a migration
+// marked stale rolled up, so that readers (insights qos, the dashboard)
+// never have to write.
+func (db *DB) moveLegacyQoS(ctx context.Context) error {
+	if err := db.moveLegacyQoSMinutes(ctx); err != nil {
+		return err
+	}
+	if _, err := db.RefreshQoSRollups(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// moveLegacyQoSMinutes moves the rows of the per-minute table migration 0013
 // renamed (zoom_qos_minutes_v12) into zoom_qos_series, a batch of
 // sessions per transaction, and drops it when empty: resumable, and
 // nothing is lost if the process stops midway.
-func (db *DB) moveLegacyQoS(ctx context.Context) error {
+func (db *DB) moveLegacyQoSMinutes(ctx context.Context) error {
 	var n int
 	if err := db.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'zoom_qos_minutes_v12'").Scan(&n); err != nil {
 		return err

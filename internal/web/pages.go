@@ -73,7 +73,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	now := h.opts.Now()
 	// The licence numbers of every account from one grouped scan: the
 	// overview shows totals, not the findings.
-	rep, err := insight.Licences(ctx, h.app.Store, insight.LicenceOptions{InactiveDays: 30, Accounts: names(accts), Now: now, Prices: cfg.Prices, Summary: true})
+	rep, err := h.app.Licences(ctx, insight.LicenceOptions{InactiveDays: 30, Accounts: names(accts), Now: now, Prices: cfg.Prices, Summary: true})
 	if err != nil {
 		h.failErr(w, r, err)
 		return
@@ -447,7 +447,7 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 			// The page shows maxRows findings: count the rest.
 			o.Limit = maxRows
 		}
-		rep, err := insight.Licences(r.Context(), h.app.Store, o)
+		rep, err := h.app.Licences(r.Context(), o)
 		if err != nil {
 			return nil, err
 		}

@@ -432,6 +432,8 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 		d.Days = n
 	}
 	d.Report.InactiveDays = d.Days
+	// The page shows maxRows findings whether or not a roster is imported.
+	page := roster == rosterPage
 	if roster != rosterNone {
 		imported, err := insight.RosterImported(r.Context(), h.app.Store, session(r).Org)
 		if err != nil {
@@ -443,7 +445,7 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 	}
 	for _, a := range accts {
 		o := insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices}
-		if roster == rosterPage {
+		if page {
 			// The page shows maxRows findings: count the rest.
 			o.Limit = maxRows
 		}

@@ -165,6 +165,7 @@ func (c *LicenceCache) put(k licenceKey, o LicenceOptions, version string, rep *
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tick++
+	o.Accounts = slices.Clone(o.Accounts) // the caller's slice is its own; nil stays nil (every account)
 	e := &licenceEntry{opts: o, version: version, rep: rep, used: c.tick, lastUsed: c.now()}
 	if old := c.entries[k]; old != nil {
 		e.used, e.lastUsed = old.used, old.lastUsed

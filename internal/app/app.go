@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/ingest"
+	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/secret"
 	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/internal/store/postgres"
@@ -95,6 +96,7 @@ type App struct {
 	zoomObs   []ZoomObserver              // observe.go
 	limiters  map[int64]*zoom.RateLimiter // one per Zoom account, shared by its clients
 	pinned    map[int64]bool              // limits set by SetLimits, not by the plan
+	licences  *insight.LicenceCache       // licences.go
 }
 
 // IsPostgres reports whether a --db value names a PostgreSQL database.
@@ -149,6 +151,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{Store: st, cfg: cfg, host: host, limiters: map[int64]*zoom.RateLimiter{}, pinned: map[int64]bool{}}
 	a.cfg.HTTPClient = a.guardClient(cfg.HTTPClient)
+	a.licences = insight.NewLicenceCache(st, nil)
+	a.AfterSync(a.refreshLicences)
 	return a, nil
 }
 

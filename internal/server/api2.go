@@ -566,7 +566,7 @@ func (s *Server) insightLicences(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rep, err := insight.Licences(r.Context(), s.app.Store, insight.LicenceOptions{InactiveDays: days, Accounts: accounts, Prices: cfg.Prices})
+	rep, err := s.app.Licences(r.Context(), insight.LicenceOptions{InactiveDays: days, Accounts: accounts, Prices: cfg.Prices})
 	if err != nil {
 		s.insightFailed(w, r, "licences", err)
 		return

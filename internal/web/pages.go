@@ -73,7 +73,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	now := h.opts.Now()
 	// The licence numbers of every account from one grouped scan: the
 	// overview shows totals, not the findings.
-	rep, err := insight.Licences(ctx, h.app.Store, insight.LicenceOptions{InactiveDays: 30, Accounts: names(accts), Now: now, Prices: cfg.Prices, Summary: true})
+	rep, err := h.app.Licences(ctx, insight.LicenceOptions{InactiveDays: 30, Accounts: names(accts), Now: now, Prices: cfg.Prices, Summary: true})
 	if err != nil {
 		h.failErr(w, r, err)
 		return
@@ -402,6 +402,8 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 		d.Days = n
 	}
 	d.Report.InactiveDays = d.Days
+	// The page shows maxRows findings whether or not a roster is imported.
+	page := roster == rosterPage
 	if roster != rosterNone {
 		imported, err := insight.RosterImported(r.Context(), h.app.Store, session(r).Org)
 		if err != nil {
@@ -413,11 +415,11 @@ func (h *Handler) licenceData(r *http.Request, roster rosterMode) (*licencesData
 	}
 	for _, a := range accts {
 		o := insight.LicenceOptions{InactiveDays: d.Days, Account: a.Name, Now: h.opts.Now(), Prices: cfg.Prices}
-		if roster == rosterPage {
+		if page {
 			// The page shows maxRows findings: count the rest.
 			o.Limit = maxRows
 		}
-		rep, err := insight.Licences(r.Context(), h.app.Store, o)
+		rep, err := h.app.Licences(r.Context(), o)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/zoomsight/zoomsight/internal/app"
 	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/secret"
+	"github.com/zoomsight/zoomsight/internal/server"
 	"github.com/zoomsight/zoomsight/internal/store"
 	"github.com/zoomsight/zoomsight/zoom"
 	"github.com/zoomsight/zoomsight/zoomsim"
@@ -37,6 +40,8 @@ func newDemoCommand(g *globals) *cobra.Command {
 		days     int
 		seed     int64
 		interval time.Duration
+		listen   string
+		noDash   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -46,7 +51,9 @@ offices' network file and its HR roster, sync it into a SQLite database
 (zoomsight-demo.db unless --db says otherwise), print a summary, a few
 telling queries and the commands worth trying next. Without --once it keeps
 running, changing the simulated tenant and resyncing on an interval, and
-prints what each resync found changed.`,
+prints what each resync found changed; meanwhile it serves the web
+dashboard on --listen (127.0.0.1:8080, or a free port if that one is in
+use) and prints a sign-in token for it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -113,6 +120,23 @@ prints what each resync found changed.`,
 			if err != nil {
 				return err
 			}
+			// "Sync now" on the dashboard resyncs at once.
+			asked := make(chan struct{}, 1)
+			if !noDash {
+				url, token, stop, err := startDemoDashboard(ctx, a, listen, func(string) bool {
+					select {
+					case asked <- struct{}{}:
+					default:
+					}
+					return true
+				})
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "zoomsight: the dashboard did not start: %v\n", err)
+				} else {
+					defer stop()
+					fmt.Fprintf(out, "\nDashboard: %s\nSign in with this admin token of org demo (shown once; zoomsight token create makes more):\n  %s\n", url, token)
+				}
+			}
 			fmt.Fprintf(out, "\nResyncing every %s while the simulated tenant changes; Ctrl-C stops.\n", interval)
 			t := time.NewTicker(interval)
 			defer t.Stop()
@@ -121,6 +145,7 @@ prints what each resync found changed.`,
 				case <-ctx.Done():
 					return nil
 				case <-t.C:
+				case <-asked:
 				}
 				if change := changeTenant(sim, cred.AccountID, i); change != "" {
 					fmt.Fprintf(out, "\nsimulator: %s\n", change)
@@ -154,6 +179,8 @@ prints what each resync found changed.`,
 	f.IntVar(&days, "days", 5, "days of meetings to simulate and sync")
 	f.Int64Var(&seed, "seed", 1, "seed of the simulated account")
 	f.DurationVar(&interval, "interval", time.Minute, "resync interval")
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address of the dashboard while the demo runs (a free port if this one is in use)")
+	f.BoolVar(&noDash, "no-dashboard", false, "do not serve the dashboard")
 	return cmd
 }
 
@@ -232,11 +259,36 @@ func printNextCommands(w io.Writer, self, db string) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	// The dashboard shows the same data in a browser; serve with
-	// --no-worker, as the demo keeps syncing this database itself.
-	fmt.Fprintf(w, "\nThe dashboard, from another terminal while the demo runs (then open http://127.0.0.1:8080/ and sign in as admin):\n")
+	// Without --once the demo serves the dashboard itself; this is how to
+	// look at the database afterwards. --no-worker: nothing else syncs it.
+	fmt.Fprintf(w, "\nThe dashboard of this database once the demo has stopped (then open http://127.0.0.1:8080/ and sign in as admin):\n")
 	fmt.Fprintf(w, "  %s user create admin --org demo      # type a password of 12 characters or more\n", self)
 	fmt.Fprintf(w, "  %s serve --no-worker\n", self)
+}
+
+// startDemoDashboard serves the dashboard and the API of a on listen (or,
+// when that address is in use, on a free port of 127.0.0.1) until stop,
+// with a new admin token of org demo to sign in with.
+func startDemoDashboard(ctx context.Context, a *app.App, listen string, syncNow func(string) bool) (url, token string, stop func(), err error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return "", "", nil, err
+		}
+	}
+	token, _, err = a.CreateAPIToken(ctx, "demo", "demo dashboard", "admin")
+	if err != nil {
+		ln.Close()
+		return "", "", nil, err
+	}
+	srv := &http.Server{Handler: server.New(a, server.Options{SyncNow: syncNow}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }() // ends with Shutdown
+	stop = func() {
+		sctx, cancel := contextWithTimeout(5 * time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	return "http://" + ln.Addr().String() + "/", token, stop, nil
 }
 
 // selfName is how to run this binary again: its name when installed,

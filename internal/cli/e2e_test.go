@@ -76,15 +76,22 @@ func TestDemoResyncPrintsChanges(t *testing.T) {
 	done := make(chan int, 1)
 	db := filepath.Join(t.TempDir(), "demo.db")
 	go func() {
-		done <- Run(ctx, []string{"demo", "--users", "200", "--days", "1", "--interval", "1ms", "--db", db}, pw, io.Discard)
+		done <- Run(ctx, []string{"demo", "--users", "200", "--days", "1", "--interval", "1ms", "--db", db, "--listen", "127.0.0.1:0"}, pw, io.Discard)
 		pw.Close()
 	}()
 	var all []string
 	var changes []string
 	sc := bufio.NewScanner(pr)
-	changesMade := -1                  // the first line says where the simulator listens
+	changesMade := -1 // the first line says where the simulator listens
+	var dashboard, token string
 	for sc.Scan() && changesMade < 2 { // stop, found or not, by the second change
 		all = append(all, sc.Text())
+		if u, ok := strings.CutPrefix(sc.Text(), "Dashboard: "); ok {
+			dashboard = u
+		}
+		if strings.HasPrefix(sc.Text(), "Sign in with this admin token") && sc.Scan() {
+			token = strings.TrimSpace(sc.Text())
+		}
 		if strings.HasPrefix(sc.Text(), "simulator: ") {
 			changesMade++
 		}
@@ -93,6 +100,32 @@ func TestDemoResyncPrintsChanges(t *testing.T) {
 				changes = append(changes, sc.Text())
 			}
 			break
+		}
+	}
+	// While the demo runs, it serves the dashboard and the API, and the
+	// token it printed signs in.
+	if dashboard == "" || token == "" {
+		t.Errorf("the demo printed no dashboard address and token:\n%s", strings.Join(all, "\n"))
+	} else {
+		req, _ := http.NewRequestWithContext(ctx, "GET", dashboard+"api/v1/accounts", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"demo"`) {
+			t.Errorf("GET %sapi/v1/accounts with the demo's token: %s %.300s", dashboard, resp.Status, body)
+		}
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err = noRedirect.Get(dashboard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/signin") {
+			t.Errorf("GET %s: %s to %q, want the sign-in page", dashboard, resp.Status, loc)
 		}
 	}
 	cancel()

@@ -200,13 +200,25 @@ func TestServeBadStart(t *testing.T) {
 	}
 	// The file's workers and the environment's count when no flag is given;
 	// a flag wins over both.
-	if _, errOut, code := run(t, map[string]string{"ZOOMSIGHT_WORKERS": "0"}, "serve", "--db", db, "--no-http"); code == 0 || !strings.Contains(errOut, "workers 0 (") {
+	if errOut, code := runRefused(t, map[string]string{"ZOOMSIGHT_WORKERS": "0"}, "serve", "--db", db, "--no-http"); code == 0 || !strings.Contains(errOut, "workers 0 (") {
 		t.Errorf("ZOOMSIGHT_WORKERS=0: exit %d, stderr %q", code, errOut)
 	}
-	if _, errOut, code := run(t, map[string]string{"ZOOMSIGHT_WORKERS": "3"}, "serve", "--db", db, "--no-http", "--config", good, "--workers", "1001"); code == 0 || !strings.Contains(errOut, "workers 1001 (") {
+	if errOut, code := runRefused(t, map[string]string{"ZOOMSIGHT_WORKERS": "3"}, "serve", "--db", db, "--no-http", "--config", good, "--workers", "1001"); code == 0 || !strings.Contains(errOut, "workers 1001 (") {
 		t.Errorf("--workers 1001 over the file and the environment: exit %d, stderr %q", code, errOut)
 	}
 	if out, errOut, code := run(t, nil, "config", "check", good); code != 0 || !strings.Contains(out, "ok") {
 		t.Errorf("config check of a good file: %d %s %s", code, out, errOut)
 	}
+}
+
+// runRefused runs a command that should be refused at once. One that
+// starts instead (serve with a value it should have refused) is stopped
+// after 20 s and exits 130, so the test fails rather than hangs.
+func runRefused(t *testing.T, env map[string]string, args ...string) (stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	var o, e strings.Builder
+	code = RunEnv(ctx, args, &o, &e, func(k string) string { return env[k] })
+	return e.String(), code
 }

@@ -28,7 +28,8 @@ import (
 // not hours: the rollups, which these answers read, have as many rows
 // as with full-length sessions). ZOOMSIGHT_QOS_GEN_MEETINGS_PER_CALL
 // (default 1, Zoom's page) writes that many meetings per UpsertQoS call,
-// for the largest tenants.
+// for the largest tenants. ZOOMSIGHT_QOS_GEN_DB=sqlite or postgres runs
+// only that database.
 func BenchmarkQoSInsightsGenerated(b *testing.B) {
 	users, perSession, perCall := 2000, 10, 1
 	for _, v := range []struct {
@@ -46,6 +47,18 @@ func BenchmarkQoSInsightsGenerated(b *testing.B) {
 	dbs := []struct{ name, dsn string }{{"sqlite", filepath.Join(b.TempDir(), "z.db")}}
 	if os.Getenv("ZOOMSIGHT_TEST_POSTGRES") != "" {
 		dbs = append(dbs, struct{ name, dsn string }{"postgres", storetest.PostgresURL(b)})
+	}
+	if only := os.Getenv("ZOOMSIGHT_QOS_GEN_DB"); only != "" {
+		var kept []struct{ name, dsn string }
+		for _, d := range dbs {
+			if d.name == only {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) == 0 {
+			b.Fatalf("ZOOMSIGHT_QOS_GEN_DB=%q names no database this run has (sqlite, or postgres when ZOOMSIGHT_TEST_POSTGRES is set)", only)
+		}
+		dbs = kept
 	}
 	for b.Loop() {
 		for _, d := range dbs {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,6 +244,55 @@ func TestPruneKeepsRollups(t *testing.T) {
 		}
 		if _, err := e.app.Prune(ctx, app.PruneOptions{QoSRawRetention: 3 * time.Hour, QoSRollupRetention: 2 * time.Hour}); err == nil {
 			t.Error("a rollup retention shorter than the raw one was accepted")
+		}
+	})
+}
+
+// TestQoSMeetingsAgreeWithRawMinutes: the meeting list (most recent
+// first, with a site, a host or a limit) holds the meetings and sums that
+// plain SQL over the raw minutes finds.
+func TestQoSMeetingsAgreeWithRawMinutes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		e := qosEnv(t, dsn)
+		bad := e.sim.Tenant(e.cred.AccountID).DegradedSites()[0].Name
+		hosts := e.rows(t, "SELECT host_email FROM zoom_meeting WHERE host_email <> '' ORDER BY start_time DESC LIMIT 1")
+		if len(hosts) != 1 {
+			t.Fatal("no meeting with a host")
+		}
+		host := strings.TrimSuffix(hosts[0], "|")
+		for _, c := range []struct {
+			name string
+			f    insight.MeetingFilter
+			cond string
+		}{
+			{"all", insight.MeetingFilter{Limit: 1000}, ""},
+			{"first page", insight.MeetingFilter{Limit: 7}, ""},
+			{"site", insight.MeetingFilter{Site: bad, Limit: 15}, "m.uuid IN (SELECT meeting_uuid FROM _qos_minute WHERE site = '" + bad + "')"},
+			{"off-network", insight.MeetingFilter{Site: store.QoSOffNetwork, Limit: 1000}, "m.uuid IN (SELECT meeting_uuid FROM _qos_minute WHERE site = 'off-network')"},
+			{"host and account", insight.MeetingFilter{Account: e.acct.Name, Host: host, Limit: 1000}, "lower(m.host_email) = '" + strings.ToLower(host) + "'"},
+			{"other account", insight.MeetingFilter{Account: "nobody", Limit: 10}, "1 = 0"},
+		} {
+			where := ""
+			if c.cond != "" {
+				where = " WHERE " + c.cond
+			}
+			want := e.rows(t, `SELECT m.uuid, count(DISTINCT q.participant_id), count(*), sum(q.bad)
+				FROM zoom_meeting m JOIN _qos_minute q ON q.meeting_uuid = m.uuid`+where+`
+				GROUP BY m.uuid, m.start_time ORDER BY m.start_time DESC, m.uuid LIMIT `+fmt.Sprint(c.f.Limit))
+			ms, err := insight.QoSMeetings(t.Context(), e.app.Store, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range ms {
+				got = append(got, fmt.Sprintf("%s|%d|%d|%d|", m.UUID, m.Participants, m.Minutes, m.BadMinutes))
+				if c.f.Site != "" && !slices.Contains(strings.Split(m.Sites, ", "), c.f.Site) {
+					t.Errorf("%s: meeting %s lists sites %q, without %s", c.name, m.UUID, m.Sites, c.f.Site)
+				}
+			}
+			if !slices.Equal(got, want) || c.name != "other account" && len(want) == 0 {
+				t.Errorf("%s: QoSMeetings %v\nplain SQL %v", c.name, got, want)
+			}
 		}
 	})
 }

@@ -208,11 +208,20 @@ type MeetingQoSRow struct {
 
 // QoSMeetings lists meetings matching f with their QoS from the session
 // rollups, most recent first: the way to a UUID for QoSOptions.Meeting.
+//
+// The meetings are chosen first, newest first through the meetings'
+// start-time index, each checked for a rolled-up session (at f.Site if
+// given) by the sessions' meeting index, so the first page reads about
+// f.Limit meetings however many the period holds; only those are summed.
 func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]MeetingQoSRow, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	w := []string{"s.stale = 0"}
+	has := "s.account_id = m.account_id AND s.meeting_uuid = m.uuid AND s.stale = 0"
+	if f.Site != "" {
+		has += " AND s.site = " + quote(f.Site)
+	}
+	w := []string{"EXISTS (SELECT 1 FROM qos_sessions s WHERE " + has + ")"}
 	if f.Account != "" {
 		w = append(w, "a.name = "+quote(f.Account))
 	}
@@ -229,25 +238,19 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 	if !f.To.IsZero() {
 		w = append(w, "m.start_time < "+quote(f.To.UTC().Format("2006-01-02T15:04:05Z")))
 	}
-	having := ""
-	if f.Site != "" {
-		having = " HAVING sum(CASE WHEN s.site = " + quote(f.Site) + " THEN 1 ELSE 0 END) > 0"
-	}
-	sql := `SELECT m.uuid, m.start_time, m.topic, m.host_email, count(*), sum(s.minutes), sum(s.bad_minutes)
-		FROM zoom_meetings m
-		JOIN qos_sessions s ON s.account_id = m.account_id AND s.meeting_uuid = m.uuid
-		JOIN accounts a ON a.id = m.account_id
+	sql := `SELECT m.account_id, m.uuid, m.start_time, m.topic, m.host_email
+		FROM zoom_meetings m JOIN accounts a ON a.id = m.account_id
 		WHERE ` + strings.Join(w, " AND ") + `
-		GROUP BY m.uuid, m.start_time, m.topic, m.host_email` + having + `
 		ORDER BY m.start_time DESC, m.uuid LIMIT ` + fmt.Sprint(f.Limit)
+	type key struct {
+		account int64
+		uuid    string
+	}
 	var out []MeetingQoSRow
+	var keys []key
 	err := st.Query(ctx, sql, func(_ []string, r []any) error {
-		m := MeetingQoSRow{UUID: str(r[0]), Start: str(r[1]), Topic: str(r[2]), Host: str(r[3]),
-			Participants: num(r[4]), Minutes: num(r[5]), BadMinutes: num(r[6])}
-		if m.Minutes > 0 {
-			m.BadShare = round(float64(m.BadMinutes) / float64(m.Minutes))
-		}
-		out = append(out, m)
+		keys = append(keys, key{int64(num(r[0])), str(r[1])})
+		out = append(out, MeetingQoSRow{UUID: str(r[1]), Start: str(r[2]), Topic: str(r[3]), Host: str(r[4])})
 		return nil
 	})
 	if err != nil || len(out) == 0 {
@@ -256,6 +259,23 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 	uuids := make([]string, len(out))
 	for i := range out {
 		uuids[i] = quote(out[i].UUID)
+	}
+	sums := map[key][3]int{}
+	err = st.Query(ctx, "SELECT account_id, meeting_uuid, count(*), sum(minutes), sum(bad_minutes) FROM qos_sessions WHERE stale = 0 AND meeting_uuid IN ("+
+		strings.Join(uuids, ", ")+") GROUP BY account_id, meeting_uuid", func(_ []string, r []any) error {
+		sums[key{int64(num(r[0])), str(r[1])}] = [3]int{num(r[2]), num(r[3]), num(r[4])}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		x := sums[keys[i]]
+		m := &out[i]
+		m.Participants, m.Minutes, m.BadMinutes = x[0], x[1], x[2]
+		if m.Minutes > 0 {
+			m.BadShare = round(float64(m.BadMinutes) / float64(m.Minutes))
+		}
 	}
 	sites := map[string][]string{}
 	err = st.Query(ctx, "SELECT DISTINCT meeting_uuid, site FROM qos_sessions WHERE meeting_uuid IN ("+strings.Join(uuids, ", ")+") ORDER BY 1, 2",

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -276,7 +277,10 @@ func startDemoDashboard(ctx context.Context, a *app.App, listen string, syncNow 
 			return "", "", nil, err
 		}
 	}
-	token, _, err = a.CreateAPIToken(ctx, "demo", "demo dashboard", "admin")
+	token, t, err := a.CreateAPIToken(ctx, "demo", demoTokenName, "admin")
+	if err == nil {
+		err = revokeOlderDemoTokens(ctx, a, t)
+	}
 	if err != nil {
 		ln.Close()
 		return "", "", nil, err
@@ -289,6 +293,26 @@ func startDemoDashboard(ctx context.Context, a *app.App, listen string, syncNow 
 		_ = srv.Shutdown(sctx)
 	}
 	return "http://" + ln.Addr().String() + "/", token, stop, nil
+}
+
+// demoTokenName names the token each demo run signs in with.
+const demoTokenName = "demo dashboard"
+
+// revokeOlderDemoTokens revokes the tokens earlier demo runs made, so
+// that running the demo again leaves one sign-in token, not one per run.
+func revokeOlderDemoTokens(ctx context.Context, a *app.App, keep *store.APIToken) error {
+	ts, err := a.Store.APITokens(ctx, keep.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.Name == demoTokenName && t.ID != keep.ID {
+			if err := a.Store.DeleteAPIToken(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // selfName is how to run this binary again: its name when installed,

@@ -346,3 +346,37 @@ func TestSyncErrorsAreOneLine(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoKeepsOneToken: each demo run signs in with a new token and
+// revokes those earlier runs made, and no other token.
+func TestDemoKeepsOneToken(t *testing.T) {
+	dir := t.TempDir()
+	a, err := app.Open(t.Context(), app.Config{DB: filepath.Join(dir, "demo.db"), KeyFile: filepath.Join(dir, "key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := t.Context()
+	mustTok := func(org, name string) string {
+		tok, _, err := a.CreateAPIToken(ctx, org, name, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	old, other, elsewhere := mustTok("demo", demoTokenName), mustTok("demo", "grafana"), mustTok("acme", demoTokenName)
+	var tokens []string
+	for range 2 {
+		_, tok, stop, err := startDemoDashboard(ctx, a, "127.0.0.1:0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		tokens = append(tokens, tok)
+	}
+	for tok, want := range map[string]bool{old: false, tokens[0]: false, tokens[1]: true, other: true, elsewhere: true} {
+		if _, err := a.Authenticate(ctx, tok); (err == nil) != want {
+			t.Errorf("token %.8s…: signs in %v, want %v (%v)", tok, err == nil, want, err)
+		}
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -313,7 +315,7 @@ func newConfigCommand() *cobra.Command {
 }
 
 func newTokenCommand(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Create API tokens for zoomsight serve"}
+	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens for zoomsight serve"}
 	var org, role, name string
 	create := &cobra.Command{
 		Use:   "create",
@@ -340,6 +342,62 @@ The token is printed once on standard output; only its hash is stored.`,
 	create.Flags().StringVar(&org, "org", "", "the org the token belongs to (required)")
 	create.Flags().StringVar(&role, "role", store.RoleRead, "read or admin")
 	create.Flags().StringVar(&name, "name", "", "what the token is for")
-	cmd.AddCommand(create)
+	var listOrg string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List API tokens (never the tokens themselves): id, org, name, role, created",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.openExisting(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			var id int64
+			if listOrg != "" {
+				o, err := resolveOrg(cmd.Context(), a.Store, listOrg)
+				if err != nil {
+					return err
+				}
+				id = o.ID
+			}
+			ts, err := a.Store.APITokens(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tORG\tNAME\tROLE\tCREATED")
+			for _, t := range ts {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Org, t.Name, t.Role, t.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			return w.Flush()
+		},
+	}
+	list.Flags().StringVar(&listOrg, "org", "", "only this org's tokens (default: every org's)")
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API token (by the id token list shows); the dashboard sessions it opened end with it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id < 1 {
+				return fmt.Errorf("token revoke %q: give the token's id, a number that zoomsight token list shows", args[0])
+			}
+			a, err := g.openExisting(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.Store.DeleteAPIToken(cmd.Context(), id); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("token revoke %d: no such token; zoomsight token list shows them", id)
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked token %d\n", id)
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

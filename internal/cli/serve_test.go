@@ -144,6 +144,30 @@ func testServe(t *testing.T, db string) {
 	}
 	resp.Body.Close()
 
+	// token list shows the token, never the token itself; once revoked it
+	// opens nothing, while serve runs.
+	out, errOut, code := run(t, env, "token", "list", "--db", db)
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(rows) != 2 || !strings.Contains(rows[1], "Acme") || !strings.Contains(rows[1], "admin") || strings.Contains(out, "zs_") {
+		t.Fatalf("token list (%d): %s %s", code, out, errOut)
+	}
+	id := strings.Fields(rows[1])[0]
+	if out, errOut, code := run(t, env, "token", "revoke", "--db", db, id); code != 0 || !strings.Contains(out, "revoked token "+id) {
+		t.Fatalf("token revoke %s (%d): %s %s", id, code, out, errOut)
+	}
+	if _, errOut, code := run(t, env, "token", "revoke", "--db", db, id); code == 0 || !strings.Contains(errOut, "no such token") {
+		t.Errorf("revoking again (%d): %s", code, errOut)
+	}
+	if _, errOut, code := run(t, env, "token", "revoke", "--db", db, "zs_abc"); code == 0 || !strings.Contains(errOut, "give the token's id") {
+		t.Errorf("revoking by the token itself (%d): %s", code, errOut)
+	}
+	req, _ = http.NewRequestWithContext(ctx, "GET", base+"/api/v1/runs?account=off", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a revoked token: %v %v, want 401", resp, err)
+	}
+	resp.Body.Close()
+
 	cancel()
 	go func() {
 		for range lines { // drain until serve closes its log

@@ -16,6 +16,12 @@ type Access interface {
 	// CountAPITokens counts every org's tokens, so a first start can say
 	// how to create one.
 	CountAPITokens(ctx context.Context) (int, error)
+	// APITokens lists the tokens of an org (0: of every org), oldest
+	// first, without their hashes.
+	APITokens(ctx context.Context, orgID int64) ([]*APIToken, error)
+	// DeleteAPIToken revokes a token and ends the dashboard sessions it
+	// opened; ErrNotFound if there is no such token.
+	DeleteAPIToken(ctx context.Context, id int64) error
 	// OrgAccounts lists the accounts linked to an org, by name.
 	OrgAccounts(ctx context.Context, orgID int64) ([]*Account, error)
 }

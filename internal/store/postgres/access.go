@@ -48,6 +48,43 @@ func (db *DB) CountAPITokens(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// APITokens lists the tokens of an org (0: every org), oldest first.
+func (db *DB) APITokens(ctx context.Context, orgID int64) ([]*store.APIToken, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT t.id, t.org_id, o.name, t.name, t.role, t.created_at
+		FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE $1 = 0 OR t.org_id = $1 ORDER BY t.id`, orgID)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.APIToken, error) {
+		t := &store.APIToken{}
+		var created pgtype.Timestamptz
+		if err := r.Scan(&t.ID, &t.OrgID, &t.Org, &t.Name, &t.Role, &created); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = fromTS(created)
+		return t, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing API tokens: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteAPIToken revokes a token and the dashboard sessions it opened.
+func (db *DB) DeleteAPIToken(ctx context.Context, id int64) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM web_sessions WHERE token_id = $1", id); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM api_tokens WHERE id = $1", id)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("revoking API token %d: %w", id, err)
+	}
+	return nil
+}
+
 // OrgAccounts lists the accounts linked to an org, by name.
 func (db *DB) OrgAccounts(ctx context.Context, orgID int64) ([]*store.Account, error) {
 	rows, _ := db.pool.Query(ctx, "SELECT "+accountColumns+" FROM accounts WHERE id IN (SELECT account_id FROM org_accounts WHERE org_id = $1) ORDER BY name", orgID)

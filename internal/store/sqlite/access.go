@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -46,6 +47,55 @@ func (db *DB) CountAPITokens(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("counting API tokens: %w", err)
 	}
 	return n, nil
+}
+
+// APITokens lists the tokens of an org (0: every org), oldest first.
+func (db *DB) APITokens(ctx context.Context, orgID int64) ([]*store.APIToken, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT t.id, t.org_id, o.name, t.name, t.role, t.created_at
+		FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE ? = 0 OR t.org_id = ? ORDER BY t.id`, orgID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("listing API tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.APIToken
+	for rows.Next() {
+		t := &store.APIToken{}
+		var created sql.NullString
+		if err := rows.Scan(&t.ID, &t.OrgID, &t.Org, &t.Name, &t.Role, &created); err != nil {
+			return nil, fmt.Errorf("listing API tokens: %w", err)
+		}
+		if t.CreatedAt, err = parseTime(created); err != nil {
+			return nil, fmt.Errorf("listing API tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing API tokens: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteAPIToken revokes a token and the dashboard sessions it opened.
+func (db *DB) DeleteAPIToken(ctx context.Context, id int64) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// Not left to the foreign key's cascade: a session must end with
+		// its token whatever the pragma.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM web_sessions WHERE token_id = ?", id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM api_tokens WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, error(store.ErrNotFound))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("revoking API token %d: %w", id, err)
+	}
+	return nil
 }
 
 // OrgAccounts lists the accounts linked to an org, by name.

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +64,38 @@ func testAccess(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if n, err := st.CountAPITokens(ctx); err != nil || n != 1 {
 		t.Errorf("CountAPITokens = %d, %v; want 1", n, err)
+	}
+
+	// Listing shows each org its own tokens, without hashes; revoking
+	// one leaves the others.
+	tokA := &store.APIToken{OrgID: orgA.ID, Name: "ci", Role: store.RoleAdmin, Hash: "a5a5"}
+	must(t, st.CreateAPIToken(ctx, tokA))
+	list := func(org int64) string {
+		ts, err := st.APITokens(ctx, org)
+		must(t, err)
+		var out []string
+		for _, x := range ts {
+			if x.Hash != "" || x.CreatedAt.IsZero() {
+				t.Errorf("listed token %+v: a hash, or no creation time", x)
+			}
+			out = append(out, fmt.Sprintf("%d:%s:%s:%s", x.ID, x.Org, x.Name, x.Role))
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := list(0), fmt.Sprintf("%d:B:grafana:read %d:A:ci:admin", tok.ID, tokA.ID); got != want {
+		t.Errorf("APITokens(0) = %q, want %q", got, want)
+	}
+	if got, want := list(orgA.ID), fmt.Sprintf("%d:A:ci:admin", tokA.ID); got != want {
+		t.Errorf("APITokens(A) = %q, want %q", got, want)
+	}
+	must(t, st.DeleteAPIToken(ctx, tok.ID))
+	if _, err := st.APIToken(ctx, "ab12"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a revoked token is still found: %v", err)
+	}
+	if err := st.DeleteAPIToken(ctx, tok.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoking it again: %v, want ErrNotFound", err)
+	}
+	if got, want := list(0), fmt.Sprintf("%d:A:ci:admin", tokA.ID); got != want {
+		t.Errorf("after revoking B's token, APITokens(0) = %q, want %q", got, want)
 	}
 }

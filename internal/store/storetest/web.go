@@ -74,6 +74,15 @@ func testWeb(t *testing.T, open func(t *testing.T) store.Store) {
 	if _, err := st.Session(ctx, "s2", now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("token session in another org: %v, want ErrNotFound", err)
 	}
+	// Revoking a token ends the sessions it opened.
+	must(t, st.SetSessionOrg(ctx, "s2", orgC.ID))
+	if _, err := st.Session(ctx, "s2", now); err != nil {
+		t.Fatalf("token session back in its org: %v", err)
+	}
+	must(t, st.DeleteAPIToken(ctx, tok.ID))
+	if _, err := st.Session(ctx, "s2", now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the session of a revoked token: %v, want ErrNotFound", err)
+	}
 	must(t, st.DeleteSession(ctx, "s1", now))
 	if _, err := st.Session(ctx, "s1", now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ended session: %v, want ErrNotFound", err)

@@ -896,7 +896,10 @@ func (r *MeetingReport) Summary() []string {
 	}
 	budget := "no daily cap"
 	if r.DailyCap > 0 {
-		budget = fmt.Sprintf("%.0f%% of %d/day, %d spent earlier today", r.Share*100, r.DailyCap, r.SpentToday)
+		// The share is what meeting sync may spend of the cap, not what
+		// this run spent: say both so neither reads as the other.
+		budget = fmt.Sprintf("meeting sync may spend %.0f%% of the %d/day cap, %d a day; %d spent earlier today",
+			r.Share*100, r.DailyCap, int(r.Share*float64(r.DailyCap)), r.SpentToday)
 	}
 	out = append(out, fmt.Sprintf("meeting calls (Heavy + Resource-intensive): %d spent (%s)", r.Spent, budget))
 	if r.Pending > 0 {

@@ -103,6 +103,31 @@ func TestQoSRollupsAgreeWithRawMinutes(t *testing.T) {
 		e := qosEnv(t, dsn)
 		raw, rolled := qosReport(t, e.app.Store, true), qosReport(t, e.app.Store, false)
 		sameReports(t, raw, rolled)
+		// One site's report, as its dashboard page asks (its worst users
+		// first, a few or all of them).
+		cut := false // some site has more than 3 users to rank
+		for _, s := range rolled.Sites {
+			for _, n := range []int{3, 1000} {
+				var got [2]*insight.QoSReport
+				for i, fromRaw := range []bool{true, false} {
+					r, err := insight.QoS(t.Context(), e.app.Store, insight.QoSOptions{FromRaw: fromRaw, Site: s.Site, Users: n})
+					if err != nil {
+						t.Fatal(err)
+					}
+					got[i] = r
+				}
+				if len(got[0].Sites) != 1 || len(got[1].Sites) != 1 || got[0].Sites[0].Minutes != got[1].Sites[0].Minutes {
+					t.Errorf("site %s: raw %+v, rollups %+v", s.Site, got[0].Sites, got[1].Sites)
+				}
+				if js(got[0].Users) != js(got[1].Users) || len(got[0].Users) == 0 || len(got[0].Users) > n {
+					t.Errorf("site %s, %d users:\nrollups %+v\nraw     %+v", s.Site, n, got[1].Users, got[0].Users)
+				}
+				cut = cut || n == 3 && len(got[0].Users) == 3
+			}
+		}
+		if !cut {
+			t.Error("no site has more than 3 users with bad minutes: the ranking is not tested")
+		}
 		var got, want []string
 		for _, s := range rolled.Degraded {
 			got = append(got, s.Site+":"+s.Cause)

@@ -129,20 +129,19 @@ func readHist(sk, js any, dst *store.QoSHist) error {
 }
 
 // userRowsFromRollups is users' grouping (user, name, site, device,
-// network type, cause, minutes) from the per-user daily rollups. Without
-// a site, the worst users are ranked on the user_day rows (one per user
-// and day) and only theirs are read by site, device and network type.
+// network type, cause, minutes) from the per-user daily rollups. The
+// worst users are ranked first (worstUsers) and only theirs are read by
+// site, device and network type.
 func (q *qosQuery) userRowsFromRollups(ctx context.Context, fn func(user, name, site, device, network, cause string, n int)) error {
 	w := q.rollupWhere(store.RollupUserSiteDay)
 	if q.o.Site != "" {
 		w += " AND q.site = " + quote(q.o.Site)
-	} else {
-		worst, err := q.worstUsers(ctx)
-		if err != nil || len(worst) == 0 {
-			return err
-		}
-		w += " AND q.dim IN (" + strings.Join(worst, ", ") + ")"
 	}
+	worst, err := q.worstUsers(ctx)
+	if err != nil || len(worst) == 0 {
+		return err
+	}
+	w += " AND q.dim IN (" + strings.Join(worst, ", ") + ")"
 	sql := `SELECT q.dim, min(q.name), q.site, q.device, q.network_type, sum(q.participant_minutes), sum(q.cause_cpu), sum(q.cause_wifi),
 		sum(q.cause_crc), sum(q.cause_latency), sum(q.cause_loss), sum(q.cause_jitter)
 		FROM qos_rollups q JOIN accounts a ON a.id = q.account_id` + w + ` GROUP BY q.dim, q.site, q.device, q.network_type`
@@ -162,16 +161,22 @@ func (q *qosQuery) userRowsFromRollups(ctx context.Context, fn func(user, name, 
 }
 
 // worstUsers returns the keys (quoted) of the users users lists: those
-// with the most bad minutes over the period, ties by key, as users
-// orders them (in Go: SQL's collation may not be byte order).
+// with the most bad minutes over the period (at the site, if one is
+// given), ties by key, as users orders them (in Go: SQL's collation may
+// not be byte order). Both rankings read a covering partial index of the
+// rows with a bad minute (migrations 0029 and 0035), not every user's.
 func (q *qosQuery) worstUsers(ctx context.Context) ([]string, error) {
 	type user struct {
 		key string
 		bad int
 	}
 	var all []user
+	w := q.rollupWhere(store.RollupUserDay)
+	if q.o.Site != "" {
+		w = q.rollupWhere(store.RollupUserSiteDay) + " AND q.site = " + quote(q.o.Site)
+	}
 	sql := `SELECT q.dim, sum(q.bad_minutes) FROM qos_rollups q JOIN accounts a ON a.id = q.account_id` +
-		q.rollupWhere(store.RollupUserDay) + ` AND q.bad_minutes > 0 GROUP BY q.dim`
+		w + ` AND q.bad_minutes > 0 GROUP BY q.dim`
 	if err := q.rows(ctx, sql, func(row []any) { all = append(all, user{str(row[0]), num(row[1])}) }); err != nil {
 		return nil, err
 	}

@@ -321,3 +321,42 @@ func TestQoSMeetingsAgreeWithRawMinutes(t *testing.T) {
 		}
 	})
 }
+
+// TestSiteLinksAgreeWithRawMinutes: a site's sessions by access point and
+// network type (the site page's tables) are those plain SQL over the raw
+// minutes and the participants' site matches finds, after a network
+// import placed them.
+func TestSiteLinksAgreeWithRawMinutes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		e := qosEnv(t, dsn)
+		aps := 0
+		for _, s := range qosReport(t, e.app.Store, false).Sites {
+			want := e.rows(t, `SELECT p.access_point, p.network_type, count(DISTINCT q.participant_id), count(*), sum(q.bad)
+				FROM _qos_minute q JOIN zoom_participants p ON p.id = q.participant_id
+				WHERE q.site = '`+s.Site+`' GROUP BY p.access_point, p.network_type ORDER BY 1, 2`)
+			links, err := insight.SiteLinks(t.Context(), e.app.Store, e.acct.Name, s.Site, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range links {
+				got = append(got, fmt.Sprintf("%s|%s|%d|%d|%d|", l.AccessPoint, l.NetworkType, l.Sessions, l.Minutes, l.BadMinutes))
+				if l.AccessPoint != "" {
+					aps++
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want) // in Go: PostgreSQL's collation puts '' elsewhere
+			if !slices.Equal(got, want) || len(want) == 0 {
+				t.Errorf("site %s: SiteLinks %v\nplain SQL %v", s.Site, got, want)
+			}
+		}
+		if aps == 0 {
+			t.Error("no session was placed on an access point: the MAC table is not tested")
+		}
+		// Another account's name, or a site it does not have, finds nothing.
+		if links, err := insight.SiteLinks(t.Context(), e.app.Store, "nobody", "HQ", time.Time{}); err != nil || len(links) != 0 {
+			t.Errorf("SiteLinks of an unknown account: %v %v", links, err)
+		}
+	})
+}

@@ -620,3 +620,37 @@ func groupNeighbourhood(ctx context.Context, st store.Store, accounts []string, 
 	slices.SortStableFunc(nodes, func(a, b Entity) int { return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Name, b.Name)) })
 	return center, nodes, edges, nil
 }
+
+// SiteLink is a site's sessions on one access point and network type.
+type SiteLink struct {
+	AccessPoint string  `json:"access_point"` // "" when no MAC entry placed the session (wired, or no MAC table)
+	NetworkType string  `json:"network_type"` // as Zoom said; "" when it did not
+	Sessions    int     `json:"sessions"`
+	Minutes     int     `json:"participant_minutes"`
+	BadMinutes  int     `json:"bad_minutes"`
+	BadShare    float64 `json:"bad_share"`
+}
+
+// SiteLinks returns the participant sessions at a site of account that
+// ran since from, by access point and network type, most minutes first:
+// where at the site the bad minutes were. It reads the sessions' rollups
+// (an index-only scan of the site's sessions, migration 0036); a session
+// counts whole in the period its last minute falls in.
+func SiteLinks(ctx context.Context, st store.Store, account, site string, from time.Time) ([]SiteLink, error) {
+	var out []SiteLink
+	err := st.Query(ctx, `SELECT s.access_point, s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s
+		WHERE s.account_id = (SELECT id FROM accounts WHERE name = `+quote(account)+`) AND s.site = `+quote(site)+`
+		  AND s.last_minute >= `+quote(from.UTC().Format("2006-01-02T15:04:05Z"))+` AND s.stale = 0
+		GROUP BY s.access_point, s.network_type`, func(_ []string, r []any) error {
+		l := SiteLink{AccessPoint: str(r[0]), NetworkType: str(r[1]), Sessions: num(r[2]), Minutes: num(r[3]), BadMinutes: num(r[4])}
+		if l.Minutes > 0 {
+			l.BadShare = round(float64(l.BadMinutes) / float64(l.Minutes))
+		}
+		out = append(out, l)
+		return nil
+	})
+	slices.SortFunc(out, func(a, b SiteLink) int {
+		return cmp.Or(cmp.Compare(b.Minutes, a.Minutes), strings.Compare(a.AccessPoint, b.AccessPoint), strings.Compare(a.NetworkType, b.NetworkType))
+	})
+	return out, err
+}

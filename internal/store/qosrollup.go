@@ -143,6 +143,7 @@ type QoSSessionDims struct {
 	Name        string
 	Device      string
 	NetworkType string
+	AccessPoint string // of the site match; "" for none
 	RatedBad    bool
 }
 
@@ -153,7 +154,8 @@ const QoSOffNetwork = "off-network"
 // do: its site or off-network; its lower-case e-mail, Zoom user id or
 // "guest: name"; rated badly when a Zoom quality word reaches the label.
 func SessionDims(p *Participant, label string) QoSSessionDims {
-	d := QoSSessionDims{MeetingUUID: p.MeetingUUID, Site: p.Site.Site, Name: p.Name, Device: p.Device, NetworkType: p.NetworkType}
+	d := QoSSessionDims{MeetingUUID: p.MeetingUUID, Site: p.Site.Site, Name: p.Name, Device: p.Device, NetworkType: p.NetworkType,
+		AccessPoint: p.Site.AccessPoint}
 	if d.Site == "" {
 		d.Site = QoSOffNetwork
 	}
@@ -392,11 +394,11 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64,
 		return err
 	}
 	dims := map[int64]QoSSessionDims{}
-	err = tx.Query(ctx, `SELECT id, meeting_uuid, site, email, zoom_user_id, name, device, network_type, audio_quality, video_quality,
+	err = tx.Query(ctx, `SELECT id, meeting_uuid, site, access_point, email, zoom_user_id, name, device, network_type, audio_quality, video_quality,
 		screen_share_quality FROM zoom_participants WHERE id IN `+inList(len(pids)), idArgs(pids), func(scan func(...any) error) error {
 		var id int64
 		var p Participant
-		if err := scan(&id, &p.MeetingUUID, &p.Site.Site, &p.Email, &p.ZoomUserID, &p.Name, &p.Device, &p.NetworkType,
+		if err := scan(&id, &p.MeetingUUID, &p.Site.Site, &p.Site.AccessPoint, &p.Email, &p.ZoomUserID, &p.Name, &p.Device, &p.NetworkType,
 			&p.AudioQuality, &p.VideoQuality, &p.ScreenShareQuality); err != nil {
 			return err
 		}
@@ -494,7 +496,7 @@ var qosSessionColumns = []string{"meeting_uuid", "site", "user_key", "name", "de
 	"first_minute", "last_minute", "minutes", "bad_minutes", "high_latency", "high_jitter", "high_loss", "high_cpu", "weak_wifi",
 	"cause_cpu", "cause_wifi", "cause_crc", "cause_latency", "cause_loss", "cause_jitter",
 	"p50_latency_ms", "p95_latency_ms", "max_latency_ms", "p50_jitter_ms", "p95_jitter_ms", "max_jitter_ms",
-	"p50_loss_pct", "p95_loss_pct", "max_loss_pct", "max_cpu_pct", "min_rssi_dbm", "avg_rssi_dbm", "contrib", "raw_pruned", "stale"}
+	"p50_loss_pct", "p95_loss_pct", "max_loss_pct", "max_cpu_pct", "min_rssi_dbm", "avg_rssi_dbm", "contrib", "raw_pruned", "stale", "access_point"}
 
 func loadSessions(ctx context.Context, tx QoSRollupTx, pids []int64) (map[int64]*QoSSession, error) {
 	out := map[int64]*QoSSession{}
@@ -553,7 +555,7 @@ func putSessions(ctx context.Context, tx QoSRollupTx, accountID int64, ss []*QoS
 				first, last, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
 				s.Causes[0], s.Causes[1], s.Causes[2], s.Causes[3], s.Causes[4], s.Causes[5],
 				s.P50Latency, s.P95Latency, s.MaxLatency, s.P50Jitter, s.P95Jitter, s.MaxJitter,
-				s.P50Loss, s.P95Loss, s.MaxLoss, s.MaxCPU, s.MinRSSI, s.AvgRSSI, string(contrib), b2i(s.RawPruned), 0)
+				s.P50Loss, s.P95Loss, s.MaxLoss, s.MaxCPU, s.MinRSSI, s.AvgRSSI, string(contrib), b2i(s.RawPruned), 0, d.AccessPoint)
 			rows = append(rows, inList(len(cols)))
 		}
 		if err := tx.Exec(ctx, head+strings.Join(rows, ", ")+tail, args...); err != nil {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/zoomsight/zoomsight/internal/app"
+	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/secret"
 )
 
@@ -273,6 +275,28 @@ func TestBrowser(t *testing.T) {
 		}
 		if got := b.text("#hour-count"); got != fmt.Sprint(hours) {
 			t.Errorf("the page says %s hours, the view has %d", got, hours)
+		}
+		// Its access points and network types: the sessions the query
+		// layer finds, one row each.
+		links, err := insight.SiteLinks(ctx, e.app.Store, parts[2], unescape(t, parts[3]), time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		aps, nts := map[string]bool{}, map[string]bool{}
+		for _, l := range links {
+			aps[l.AccessPoint], nts[l.NetworkType] = true, true
+		}
+		if n := b.eval(`document.querySelectorAll('#access-points tbody tr').length`); n != len(aps) || len(aps) == 0 {
+			t.Errorf("the access point table has %d rows; the site has %d access points (%v)", n, len(aps), aps)
+		}
+		if n := b.eval(`document.querySelectorAll('#network-types tbody tr').length`); n != len(nts) || len(nts) == 0 {
+			t.Errorf("the network type table has %d rows; the site has %d network types (%v)", n, len(nts), nts)
+		}
+		got := b.text("#access-points")
+		for ap := range aps {
+			if !strings.Contains(got, cmp.Or(ap, "none (wired")) {
+				t.Errorf("access point %q is not on the site page: %q", ap, got)
+			}
 		}
 		b.shot("site")
 		// A meeting of a1 (its topics carry planted markup).

@@ -294,6 +294,42 @@ type siteData struct {
 	Charts        []chart
 	Users         []insight.UserQoS
 	Meetings      []insight.MeetingQoSRow
+	// The site's sessions by access point and by network type.
+	AccessPoints, NetworkTypes []insight.SiteLink
+}
+
+// splitLinks sums a site's sessions by access point and by network type,
+// most minutes first.
+func splitLinks(links []insight.SiteLink) (aps, nts []insight.SiteLink) {
+	sum := func(key func(l insight.SiteLink) insight.SiteLink) []insight.SiteLink {
+		by := map[insight.SiteLink]*insight.SiteLink{}
+		var order []insight.SiteLink
+		for _, l := range links {
+			k := key(l)
+			x := by[k]
+			if x == nil {
+				x = &insight.SiteLink{AccessPoint: k.AccessPoint, NetworkType: k.NetworkType}
+				by[k] = x
+				order = append(order, k)
+			}
+			x.Sessions += l.Sessions
+			x.Minutes += l.Minutes
+			x.BadMinutes += l.BadMinutes
+		}
+		out := make([]insight.SiteLink, 0, len(order))
+		for _, k := range order {
+			x := *by[k]
+			if x.Minutes > 0 {
+				x.BadShare = float64(x.BadMinutes) / float64(x.Minutes)
+			}
+			out = append(out, x)
+		}
+		slices.SortStableFunc(out, func(a, b insight.SiteLink) int { return cmp.Compare(b.Minutes, a.Minutes) })
+		return out
+	}
+	aps = sum(func(l insight.SiteLink) insight.SiteLink { return insight.SiteLink{AccessPoint: l.AccessPoint} })
+	nts = sum(func(l insight.SiteLink) insight.SiteLink { return insight.SiteLink{NetworkType: l.NetworkType} })
+	return aps, nts
 }
 
 func (h *Handler) site(w http.ResponseWriter, r *http.Request) {
@@ -324,6 +360,12 @@ func (h *Handler) site(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, err)
 		return
 	}
+	links, err := insight.SiteLinks(ctx, h.app.Store, a.Name, site, from)
+	if err != nil {
+		h.failErr(w, r, err)
+		return
+	}
+	d.AccessPoints, d.NetworkTypes = splitLinks(links)
 	d.Charts = siteCharts(d.Hours)
 	h.render(w, r, http.StatusOK, "site", "Site "+site, d)
 }

@@ -134,11 +134,11 @@ var errBudget = errors.New("the daily budget is spent")
 // mcollector is one meeting sync's state.
 type mcollector struct {
 	*Meetings
-	opts    MeetingOptions
-	now     time.Time
-	sync    *store.MeetingSync
-	rep     *MeetingReport
-	match   *network.Matcher
+	opts  MeetingOptions
+	now   time.Time
+	sync  *store.MeetingSync
+	rep   *MeetingReport
+	match *network.Matcher
 	// orgMatch are the networks of the other orgs that keep their own
 	// sites of a shared account (store.AccountSiteOrgsSQL), by org; empty
 	// for an account with one org.

@@ -386,9 +386,9 @@ type TrendHour struct {
 
 // SiteTrend returns a site's hourly trend in one account since from, oldest
 // first: one row per hour with QoS data, from the same series as the API's
-// (SiteHours).
-func SiteTrend(ctx context.Context, st store.Store, account, site string, from time.Time) ([]TrendHour, error) {
-	hours, err := SiteHours(ctx, st, SiteHoursOptions{Site: site, Account: account, From: from})
+// (SiteHours); os reads an org's own sites of a shared account.
+func SiteTrend(ctx context.Context, st store.Store, account, site string, from time.Time, os OrgSites) ([]TrendHour, error) {
+	hours, err := SiteHours(ctx, st, SiteHoursOptions{Site: site, Account: account, From: from, OrgSites: os})
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func (q *qosQuery) fromRollups(ctx context.Context) (bool, error) {
 // rollupWhere filters qos_rollups rows (alias q, accounts a) of kind by
 // the options' account and days.
 func (q *qosQuery) rollupWhere(kind string) string {
-	w := []string{"q.kind = " + quote(kind)}
+	w := []string{q.o.OrgSites.kindCond(kind)}
 	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
 		w = append(w, c)
 	}
@@ -191,6 +191,8 @@ type MeetingFilter struct {
 	Site     string    // a participant connected from this site (or off-network)
 	From, To time.Time // start time in [From, To); zero for open
 	Limit    int       // most recent first; default 50
+	// OrgSites reads an org's own sites of some shared accounts.
+	OrgSites OrgSites
 }
 
 // MeetingQoSRow is a meeting with its participants' QoS summed.
@@ -229,14 +231,20 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 	if !f.To.IsZero() {
 		w = append(w, "m.start_time < "+quote(f.To.UTC().Format("2006-01-02T15:04:05Z")))
 	}
+	// A session's site: its primary one, or the org's own (OrgSites).
+	site, join := "s.site", ""
+	if os := f.OrgSites; os.active() {
+		site = "CASE WHEN " + os.in("a.name") + " THEN CASE WHEN COALESCE(o.site, '') <> '' THEN o.site ELSE '" + OffNetwork + "' END ELSE s.site END"
+		join = " LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = " + fmt.Sprint(os.Org)
+	}
 	having := ""
 	if f.Site != "" {
-		having = " HAVING sum(CASE WHEN s.site = " + quote(f.Site) + " THEN 1 ELSE 0 END) > 0"
+		having = " HAVING sum(CASE WHEN " + site + " = " + quote(f.Site) + " THEN 1 ELSE 0 END) > 0"
 	}
 	sql := `SELECT m.uuid, m.start_time, m.topic, m.host_email, count(*), sum(s.minutes), sum(s.bad_minutes)
 		FROM zoom_meetings m
 		JOIN qos_sessions s ON s.account_id = m.account_id AND s.meeting_uuid = m.uuid
-		JOIN accounts a ON a.id = m.account_id
+		JOIN accounts a ON a.id = m.account_id` + join + `
 		WHERE ` + strings.Join(w, " AND ") + `
 		GROUP BY m.uuid, m.start_time, m.topic, m.host_email` + having + `
 		ORDER BY m.start_time DESC, m.uuid LIMIT ` + fmt.Sprint(f.Limit)
@@ -258,7 +266,8 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 		uuids[i] = quote(out[i].UUID)
 	}
 	sites := map[string][]string{}
-	err = st.Query(ctx, "SELECT DISTINCT meeting_uuid, site FROM qos_sessions WHERE meeting_uuid IN ("+strings.Join(uuids, ", ")+") ORDER BY 1, 2",
+	err = st.Query(ctx, "SELECT DISTINCT s.meeting_uuid, "+site+" FROM qos_sessions s JOIN accounts a ON a.id = s.account_id"+join+
+		" WHERE s.meeting_uuid IN ("+strings.Join(uuids, ", ")+") ORDER BY 1, 2",
 		func(_ []string, r []any) error {
 			sites[str(r[0])] = append(sites[str(r[0])], str(r[1]))
 			return nil

@@ -25,8 +25,8 @@ type rawMinute struct {
 // PostgreSQL view decodes in PL/pgSQL, far slower than Go.
 func (q *qosQuery) rawMinutes(ctx context.Context, extra string, fn func(m *rawMinute)) error {
 	where := []string{}
-	if q.o.Account != "" {
-		where = append(where, "a.name = "+quote(q.o.Account))
+	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
+		where = append(where, c)
 	}
 	if !q.o.To.IsZero() {
 		where = append(where, fmt.Sprintf("s.t0 < %d", q.o.To.Unix()))

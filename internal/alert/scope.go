@@ -32,17 +32,42 @@ type scope struct {
 	tables   map[string]bool // every other relation of the database
 	schemas  map[string]bool // PostgreSQL's schemas
 	accounts []string        // the org's accounts, by name
+	// For the site-bearing views (siteViews): the org's shared accounts
+	// of which it keeps its own sites (store.AccountSiteOrgsSQL), and
+	// those whose sites another org's network decides, the org having
+	// none (seen as one site, unassigned); the views' columns; the org.
+	ownSites, foreign []string
+	columns           map[string][]string
+	org               int64
+}
+
+// siteViews are the documented views that name sites, with the internal
+// view holding every org's own sites of a shared account (migration 0034),
+// its filter for one org (%d), and what a column reads for an account
+// whose sites another org's network decides.
+var siteViews = map[string]struct {
+	org, filter string
+	foreign     map[string]string
+}{
+	"qos_by_site":   {"_qos_by_site_org", "org_kind = 'site_day@%d'", map[string]string{"site": "'unassigned'"}},
+	"qos_site_hour": {"_qos_site_hour_org", "org_kind = 'site_hour@%d'", map[string]string{"site": "'unassigned'"}},
+	"qos_session":   {"_qos_session_org", "org_id = %d", map[string]string{"site": "'unassigned'"}},
+	"participant_site": {"_participant_site_org", "org_id = %d", map[string]string{"site": "'unassigned'", "matched_by": "CAST(NULL AS TEXT)",
+		"matched_prefix": "CAST(NULL AS TEXT)", "access_point": "CAST(NULL AS TEXT)", "switch_port": "CAST(NULL AS TEXT)"}},
 }
 
 // orgScope reads the scope of org's rules.
 func (e *Engine) orgScope(ctx context.Context, orgID int64) (*scope, error) {
-	sc := &scope{views: map[string]bool{}, tables: map[string]bool{}, schemas: map[string]bool{}}
+	sc := &scope{views: map[string]bool{}, tables: map[string]bool{}, schemas: map[string]bool{}, columns: map[string][]string{}, org: orgID}
 	vs, err := e.Store.Views(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing the views: %w", err)
 	}
 	for _, v := range vs {
 		sc.views[strings.ToLower(v.Name)] = slices.ContainsFunc(v.Columns, func(c store.Column) bool { return c.Name == "account" })
+		for _, c := range v.Columns {
+			sc.columns[strings.ToLower(v.Name)] = append(sc.columns[strings.ToLower(v.Name)], c.Name)
+		}
 	}
 	q := "SELECT name, '' FROM sqlite_master WHERE type IN ('table', 'view')"
 	if e.Store.Driver() == "postgres" {
@@ -78,9 +103,70 @@ func (e *Engine) orgScope(ctx context.Context, orgID int64) (*scope, error) {
 		}
 		for _, a := range accts {
 			sc.accounts = append(sc.accounts, a.Name)
+			// Whose sites the org reads of a shared account.
+			net, err := e.Store.AccountNetworkOrg(ctx, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			if net == 0 || net == orgID {
+				continue
+			}
+			own, err := e.Store.AccountSiteOrgs(ctx, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			if slices.Contains(own, orgID) {
+				sc.ownSites = append(sc.ownSites, a.Name)
+			} else {
+				sc.foreign = append(sc.foreign, a.Name)
+			}
 		}
 	}
 	return sc, nil
+}
+
+// inAccounts is the condition that account is one of names.
+func inAccounts(names []string) string {
+	if len(names) == 0 {
+		return "1 = 0"
+	}
+	quoted := make([]string, len(names))
+	for i, a := range names {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", "''") + "'"
+	}
+	return "account IN (" + strings.Join(quoted, ", ") + ")"
+}
+
+// siteView is the shadow of a site-bearing view for an org with shared
+// accounts whose sites another org's network decides: the primary sites
+// of the org's other accounts, its own sites of the shared accounts it
+// keeps them of, and unassigned for the rest (never another org's names).
+func (sc *scope) siteView(v, qualifier string) (string, bool) {
+	sv, ok := siteViews[v]
+	cols := sc.columns[v]
+	if !ok || len(sc.ownSites)+len(sc.foreign) == 0 || len(cols) == 0 {
+		return "", false
+	}
+	var primary []string
+	for _, a := range sc.accounts {
+		if !slices.Contains(sc.ownSites, a) && !slices.Contains(sc.foreign, a) {
+			primary = append(primary, a)
+		}
+	}
+	list := func(replace map[string]string) string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = `"` + c + `"`
+			if r, ok := replace[c]; ok {
+				out[i] = r + ` AS "` + c + `"`
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	return fmt.Sprintf(`SELECT %s FROM %s"%s" WHERE %s UNION ALL SELECT %s FROM %s"%s" WHERE %s AND %s UNION ALL SELECT %s FROM %s"%s" WHERE %s`,
+		list(nil), qualifier, v, inAccounts(primary),
+		list(nil), qualifier, sv.org, fmt.Sprintf(sv.filter, sc.org), inAccounts(sc.ownSites),
+		list(sv.foreign), qualifier, v, inAccounts(sc.foreign)), true
 }
 
 // schemaNames are qualifiers that reach past the shadowing CTEs.
@@ -173,6 +259,10 @@ func (sc *scope) wrap(q string) string {
 		hint := ""
 		if sc.schema == "" && uses[v] > 1 {
 			hint = "MATERIALIZED "
+		}
+		if body, ok := sc.siteView(v, qualifier); ok {
+			fmt.Fprintf(&b, `"%s" AS %s(%s)`, v, hint, body)
+			continue
 		}
 		fmt.Fprintf(&b, `"%s" AS %s(SELECT * FROM %s"%s" WHERE %s)`, v, hint, qualifier, v, where)
 	}

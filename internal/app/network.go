@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zoomsight/zoomsight/internal/network"
@@ -15,7 +16,8 @@ type NetworkImport struct {
 	Thresholds            *store.QoSThresholds // set when the file had them
 	// Accounts are the accounts whose participants were matched again:
 	// those whose sites the imported network decides (see
-	// store.AccountNetworkOrgSQL).
+	// store.AccountNetworkOrgSQL), and the shared accounts of which the
+	// org keeps its own sites (store.AccountSiteOrgsSQL).
 	Accounts []string
 	// Participants is how many synced participants were matched again;
 	// BySite counts them per site ("off-network" for none).
@@ -52,10 +54,11 @@ const errNetworkThresholds = "QoS thresholds are database-wide and only the oper
 
 // ImportNetwork parses a network file (YAML or CSV, see package network),
 // replaces the org's network description with it and matches again the
-// participants of the accounts whose sites it decides, which moves their
-// sessions' share of the site rollups; no other org's figures change. A
-// file with any problem is refused whole (*network.FileError lists every
-// bad line) and nothing changes.
+// participants of the accounts whose sites it decides, and the org's own
+// sites of the shared accounts another org's network decides, which moves
+// their sessions' share of the org's site rollups; no other org's figures
+// change. A file with any problem is refused whole (*network.FileError
+// lists every bad line) and nothing changes.
 func (a *App) ImportNetwork(ctx context.Context, opts NetworkOptions, name string, data []byte) (*NetworkImport, error) {
 	f, err := network.Parse(ctx, name, data)
 	if err != nil {
@@ -63,6 +66,23 @@ func (a *App) ImportNetwork(ctx context.Context, opts NetworkOptions, name strin
 	}
 	if f.Thresholds != nil && !opts.Thresholds {
 		return nil, &network.FileError{Name: name, Problems: []network.Problem{{Msg: errNetworkThresholds}}}
+	}
+	// The accounts the org's network may decide, with the network org
+	// each follows before the import.
+	var cands []*store.Account
+	if opts.OrgID == 0 {
+		cands, err = a.Store.Accounts(ctx)
+	} else {
+		cands, err = a.Store.OrgAccounts(ctx, opts.OrgID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	before := make([]int64, len(cands))
+	for i, acct := range cands {
+		if before[i], err = a.Store.AccountNetworkOrg(ctx, acct.ID); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.Store.PutNetwork(ctx, opts.OrgID, &f.Network); err != nil {
 		return nil, err
@@ -82,24 +102,20 @@ func (a *App) ImportNetwork(ctx context.Context, opts NetworkOptions, name strin
 	for _, s := range f.Network.Sites {
 		out.Prefixes += len(s.Egress) + len(s.Internal)
 	}
-	accts, err := a.networkAccounts(ctx, opts.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	m := network.NewMatcher(&f.Network)
-	ids := make([]string, 0, len(accts))
-	for _, acct := range accts {
-		n, err := a.Store.MatchParticipants(ctx, acct.ID, func(p *store.ParticipantAddr) store.SiteMatch {
-			sm := m.Match(p)
+	ids := make([]string, 0, len(cands))
+	for i, acct := range cands {
+		n, err := a.reconcileSites(ctx, acct, before[i], opts.OrgID, func(sm store.SiteMatch) {
 			site := sm.Site
 			if site == "" {
 				site = "off-network"
 			}
 			out.BySite[site]++
-			return sm
 		})
 		if err != nil {
-			return nil, fmt.Errorf("matching the participants of account %s: %w", acct.Name, err)
+			return nil, err
+		}
+		if n < 0 {
+			continue // the org's network decides none of its sites
 		}
 		out.Participants += n
 		out.Accounts = append(out.Accounts, acct.Name)
@@ -136,60 +152,101 @@ func day(v any) string {
 	return s
 }
 
-// networkAccounts lists the accounts whose sites the org's network
-// decides: those linked to it (any account for the operator default) that
-// are matched against its network.
-func (a *App) networkAccounts(ctx context.Context, orgID int64) ([]*store.Account, error) {
-	var cands []*store.Account
-	var err error
-	if orgID == 0 {
-		cands, err = a.Store.Accounts(ctx)
-	} else {
-		cands, err = a.Store.OrgAccounts(ctx, orgID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []*store.Account
-	for _, acct := range cands {
-		org, err := a.Store.AccountNetworkOrg(ctx, acct.ID)
+// RematchIfMoved brings an account's sites in step after a link or
+// unlink: before is Store.AccountNetworkOrg before the change. When the
+// account moved to another org's network its participants are matched
+// again against it; each other org linked to it that has a network keeps
+// its own sites of it, matched against that network when it has none
+// stored yet, and an org that no longer does loses them (see
+// reconcileSites). It returns how many participants it matched again.
+func (a *App) RematchIfMoved(ctx context.Context, acct *store.Account, before int64) (int, error) {
+	n, err := a.reconcileSites(ctx, acct, before, -1, nil)
+	return max(n, 0), err
+}
+
+// reconcileSites brings an account's site attributions in step with its
+// links and the orgs' networks after a change: before is the account's
+// network org before it, changed the org whose network or link changed
+// (-1 for none). The primary sites (zoom_participants.site) are matched
+// again when the network org moved or its network changed; each org of
+// store.AccountSiteOrgsSQL is matched against its own network when it
+// changed or has no matches stored, and the stored matches of any other
+// org (unlinked, now the network org, without a network) are purged with
+// its rollups. count, if not nil, sees the changed org's matches. It
+// returns how many participants were matched for the changed org, or -1
+// when the changed org decides no site of the account.
+func (a *App) reconcileSites(ctx context.Context, acct *store.Account, before, changed int64, count func(store.SiteMatch)) (int, error) {
+	matcher := func(org int64) (func(*store.ParticipantAddr) store.SiteMatch, error) {
+		n, err := a.Store.Network(ctx, org)
 		if err != nil {
 			return nil, err
 		}
-		if org == orgID {
-			out = append(out, acct)
+		m := network.NewMatcher(n)
+		return func(p *store.ParticipantAddr) store.SiteMatch {
+			sm := m.Match(p)
+			if org == changed && count != nil {
+				count(sm)
+			}
+			return sm
+		}, nil
+	}
+	visited := -1
+	org, err := a.Store.AccountNetworkOrg(ctx, acct.ID)
+	if err != nil {
+		return 0, err
+	}
+	if org != before || org == changed {
+		m, err := matcher(org)
+		if err != nil {
+			return 0, err
+		}
+		n, err := a.Store.MatchParticipants(ctx, acct.ID, m)
+		if err != nil {
+			return 0, fmt.Errorf("matching the participants of account %s: %w", acct.Name, err)
+		}
+		if org == changed || changed < 0 {
+			visited = n
 		}
 	}
-	return out, nil
-}
-
-// RematchIfMoved matches an account's participants again when a link or
-// unlink moved it to another org's network: before is
-// Store.AccountNetworkOrg before the change. A session keeps one site,
-// that of the network of the first org linked to the account that has one
-// (store.AccountNetworkOrgSQL). It returns how many participants it
-// matched again (0 when the network did not change).
-func (a *App) RematchIfMoved(ctx context.Context, acct *store.Account, before int64) (int, error) {
-	org, err := a.Store.AccountNetworkOrg(ctx, acct.ID)
-	if err != nil || org == before {
-		return 0, err
-	}
-	n, err := a.Store.Network(ctx, org)
+	own, err := a.Store.AccountSiteOrgs(ctx, acct.ID)
 	if err != nil {
 		return 0, err
 	}
-	m := network.NewMatcher(n)
-	visited, err := a.Store.MatchParticipants(ctx, acct.ID, m.Match)
+	stored, err := a.Store.StoredSiteOrgs(ctx, acct.ID)
 	if err != nil {
-		return visited, fmt.Errorf("matching the participants of account %s against its new network: %w", acct.Name, err)
+		return 0, err
+	}
+	for _, o := range append(stored, changed) {
+		if o > 0 && !slices.Contains(own, o) {
+			if err := a.Store.PurgeOrgSites(ctx, acct.ID, o); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for _, o := range own {
+		if o != changed && slices.Contains(stored, o) {
+			continue
+		}
+		m, err := matcher(o)
+		if err != nil {
+			return 0, err
+		}
+		n, err := a.Store.MatchOrgParticipants(ctx, acct.ID, o, m)
+		if err != nil {
+			return 0, fmt.Errorf("matching the participants of account %s for org %d's own sites: %w", acct.Name, o, err)
+		}
+		if o == changed {
+			visited = n
+		}
 	}
 	return visited, nil
 }
 
 // UnlinkOrg removes an org from an account that other orgs still use
-// (nothing is purged). When the account's sites were the org's, its
-// participants are matched again against the network it falls back to, so
-// the org's site rollups for the account go with it.
+// (nothing of the account is purged but the org's own sites of it). When
+// the account's sites were the org's, its participants are matched again
+// against the network it falls back to, so the org's site rollups for
+// the account go with it.
 func (a *App) UnlinkOrg(ctx context.Context, orgID int64, acct *store.Account) error {
 	before, err := a.Store.AccountNetworkOrg(ctx, acct.ID)
 	if err != nil {
@@ -198,6 +255,6 @@ func (a *App) UnlinkOrg(ctx context.Context, orgID int64, acct *store.Account) e
 	if err := a.Store.UnlinkAccount(ctx, orgID, acct.ID); err != nil {
 		return err
 	}
-	_, err = a.RematchIfMoved(ctx, acct, before)
+	_, err = a.reconcileSites(ctx, acct, before, orgID, nil)
 	return err
 }

@@ -334,7 +334,7 @@ func TestSiteLinksAgreeWithRawMinutes(t *testing.T) {
 			want := e.rows(t, `SELECT p.access_point, p.network_type, count(DISTINCT q.participant_id), count(*), sum(q.bad)
 				FROM _qos_minute q JOIN zoom_participants p ON p.id = q.participant_id
 				WHERE q.site = '`+s.Site+`' GROUP BY p.access_point, p.network_type ORDER BY 1, 2`)
-			links, err := insight.SiteLinks(t.Context(), e.app.Store, e.acct.Name, s.Site, time.Time{})
+			links, err := insight.SiteLinks(t.Context(), e.app.Store, e.acct.Name, s.Site, time.Time{}, insight.OrgSites{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -355,7 +355,7 @@ func TestSiteLinksAgreeWithRawMinutes(t *testing.T) {
 			t.Error("no session was placed on an access point: the MAC table is not tested")
 		}
 		// Another account's name, or a site it does not have, finds nothing.
-		if links, err := insight.SiteLinks(t.Context(), e.app.Store, "nobody", "HQ", time.Time{}); err != nil || len(links) != 0 {
+		if links, err := insight.SiteLinks(t.Context(), e.app.Store, "nobody", "HQ", time.Time{}, insight.OrgSites{}); err != nil || len(links) != 0 {
 			t.Errorf("SiteLinks of an unknown account: %v %v", links, err)
 		}
 	})

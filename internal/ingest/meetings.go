@@ -134,12 +134,16 @@ var errBudget = errors.New("the daily budget is spent")
 // mcollector is one meeting sync's state.
 type mcollector struct {
 	*Meetings
-	opts    MeetingOptions
-	now     time.Time
-	sync    *store.MeetingSync
-	rep     *MeetingReport
-	match   *network.Matcher
-	baseUse int // Heavy+RI calls the limiter had counted at the start
+	opts  MeetingOptions
+	now   time.Time
+	sync  *store.MeetingSync
+	rep   *MeetingReport
+	match *network.Matcher
+	// orgMatch are the networks of the other orgs that keep their own
+	// sites of a shared account (store.AccountSiteOrgsSQL), by org; empty
+	// for an account with one org.
+	orgMatch []orgMatcher
+	baseUse  int // Heavy+RI calls the limiter had counted at the start
 	// unavailable endpoints this run, with why.
 	off map[string]string
 	// The details phase's progress: meetings pending when it began, done
@@ -188,6 +192,9 @@ func (m *Meetings) Run(ctx context.Context) (*MeetingReport, error) {
 	}
 	c.match = network.NewMatcher(n)
 	c.rep.NoNetworkFile = c.match.Empty()
+	if c.orgMatch, err = orgMatchers(ctx, m.Store, m.Account.ID); err != nil {
+		return c.rep, err
+	}
 	c.startBudget()
 
 	err = c.list(ctx)
@@ -212,6 +219,43 @@ func (m *Meetings) Run(ctx context.Context) (*MeetingReport, error) {
 	}
 	c.finish(ctx)
 	return c.rep, err
+}
+
+// orgMatcher is an org's own network.
+type orgMatcher struct {
+	org int64
+	m   *network.Matcher
+}
+
+// orgMatchers compiles the networks of the orgs that keep their own sites
+// of the account (none for an account with one org).
+func orgMatchers(ctx context.Context, st store.Store, accountID int64) ([]orgMatcher, error) {
+	orgs, err := st.AccountSiteOrgs(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orgMatcher, 0, len(orgs))
+	for _, o := range orgs {
+		n, err := st.Network(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, orgMatcher{o, network.NewMatcher(n)})
+	}
+	return out, nil
+}
+
+// matchOrgs is each org's own match of a participant (nil without such
+// orgs).
+func (c *mcollector) matchOrgs(a *store.ParticipantAddr) []store.OrgSiteMatch {
+	if len(c.orgMatch) == 0 {
+		return nil
+	}
+	out := make([]store.OrgSiteMatch, len(c.orgMatch))
+	for i, o := range c.orgMatch {
+		out[i] = store.OrgSiteMatch{OrgID: o.org, SiteMatch: o.m.Match(a)}
+	}
+	return out
 }
 
 // ---- budget ----
@@ -702,7 +746,9 @@ func (c *mcollector) participants(ctx context.Context, p *store.PendingMeeting) 
 			return nil
 		}
 		for i := range rows {
-			rows[i].Site = c.match.Match(&store.ParticipantAddr{IPAddress: rows[i].IPAddress, InternalIPs: rows[i].InternalIPs, MACAddr: rows[i].MACAddr})
+			addr := store.ParticipantAddr{IPAddress: rows[i].IPAddress, InternalIPs: rows[i].InternalIPs, MACAddr: rows[i].MACAddr}
+			rows[i].Site = c.match.Match(&addr)
+			rows[i].OrgSites = c.matchOrgs(&addr)
 		}
 		if err := c.Store.UpsertParticipants(ctx, c.SyncRun.ID, c.Account.ID, rows); err != nil {
 			return fatalError{err}
@@ -812,7 +858,9 @@ func (c *mcollector) qos(ctx context.Context, p *store.PendingMeeting) (state, n
 				for i := range pg.Items {
 					out.qps[i] = parser.participant(p.UUID, &pg.Items[i])
 					q := &out.qps[i]
-					q.Site = c.match.Match(&store.ParticipantAddr{IPAddress: q.IPAddress, InternalIPs: q.InternalIPs, MACAddr: q.MACAddr})
+					addr := store.ParticipantAddr{IPAddress: q.IPAddress, InternalIPs: q.InternalIPs, MACAddr: q.MACAddr}
+					q.Site = c.match.Match(&addr)
+					q.OrgSites = c.matchOrgs(&addr)
 				}
 			}
 			select {

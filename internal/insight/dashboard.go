@@ -386,9 +386,9 @@ type TrendHour struct {
 
 // SiteTrend returns a site's hourly trend in one account since from, oldest
 // first: one row per hour with QoS data, from the same series as the API's
-// (SiteHours).
-func SiteTrend(ctx context.Context, st store.Store, account, site string, from time.Time) ([]TrendHour, error) {
-	hours, err := SiteHours(ctx, st, SiteHoursOptions{Site: site, Account: account, From: from})
+// (SiteHours); os reads an org's own sites of a shared account.
+func SiteTrend(ctx context.Context, st store.Store, account, site string, from time.Time, os OrgSites) ([]TrendHour, error) {
+	hours, err := SiteHours(ctx, st, SiteHoursOptions{Site: site, Account: account, From: from, OrgSites: os})
 	if err != nil {
 		return nil, err
 	}
@@ -635,13 +635,29 @@ type SiteLink struct {
 // ran since from, by access point and network type, most minutes first:
 // where at the site the bad minutes were. It reads the sessions' rollups
 // (an index-only scan of the site's sessions, migration 0036); a session
-// counts whole in the period its last minute falls in.
-func SiteLinks(ctx context.Context, st store.Store, account, site string, from time.Time) ([]SiteLink, error) {
+// counts whole in the period its last minute falls in. With orgSites
+// naming the account, the site and access point are the org's own match
+// (participant_org_sites).
+func SiteLinks(ctx context.Context, st store.Store, account, site string, from time.Time, orgSites OrgSites) ([]SiteLink, error) {
+	acct := "(SELECT id FROM accounts WHERE name = " + quote(account) + ")"
+	since := quote(from.UTC().Format("2006-01-02T15:04:05Z"))
+	sql := `SELECT s.access_point, s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s
+		WHERE s.account_id = ` + acct + ` AND s.site = ` + quote(site) + ` AND s.last_minute >= ` + since + ` AND s.stale = 0
+		GROUP BY s.access_point, s.network_type`
+	if orgSites.active() && slices.Contains(orgSites.Accounts, account) {
+		// The org's own matches: sessions it placed at the site, or, for
+		// off-network, those it has no site for.
+		cond := "o.site = " + quote(site)
+		if site == OffNetwork {
+			cond = "COALESCE(o.site, '') IN ('', " + quote(OffNetwork) + ")"
+		}
+		sql = `SELECT COALESCE(o.access_point, ''), s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s
+			LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = ` + strconv.FormatInt(orgSites.Org, 10) + `
+			WHERE s.account_id = ` + acct + ` AND ` + cond + ` AND s.last_minute >= ` + since + ` AND s.stale = 0
+			GROUP BY COALESCE(o.access_point, ''), s.network_type`
+	}
 	var out []SiteLink
-	err := st.Query(ctx, `SELECT s.access_point, s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s
-		WHERE s.account_id = (SELECT id FROM accounts WHERE name = `+quote(account)+`) AND s.site = `+quote(site)+`
-		  AND s.last_minute >= `+quote(from.UTC().Format("2006-01-02T15:04:05Z"))+` AND s.stale = 0
-		GROUP BY s.access_point, s.network_type`, func(_ []string, r []any) error {
+	err := st.Query(ctx, sql, func(_ []string, r []any) error {
 		l := SiteLink{AccessPoint: str(r[0]), NetworkType: str(r[1]), Sessions: num(r[2]), Minutes: num(r[3]), BadMinutes: num(r[4])}
 		if l.Minutes > 0 {
 			l.BadShare = round(float64(l.BadMinutes) / float64(l.Minutes))

@@ -50,6 +50,9 @@ type QoSOptions struct {
 	// FromRaw answers sites and users from the raw minutes instead of the
 	// rollups kept at ingest: slow, for checking the rollups.
 	FromRaw bool
+	// OrgSites reads an org's own sites of some shared accounts (OrgQoS
+	// sets it); the zero value reads every account's primary sites.
+	OrgSites OrgSites
 }
 
 // SiteQoS is one site's quality over the period.
@@ -196,10 +199,11 @@ func (q *qosQuery) siteFilter() string {
 	if q.o.Site == "" {
 		return ""
 	}
+	site := q.o.OrgSites.col("p.site", "site")
 	if q.o.Site == OffNetwork {
-		return "p.site = ''"
+		return site + " = ''"
 	}
-	return "p.site = " + quote(q.o.Site)
+	return site + " = " + quote(q.o.Site)
 }
 
 func (q *qosQuery) rows(ctx context.Context, sql string, fn func(r []any)) error {
@@ -437,9 +441,13 @@ func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, erro
 	}
 	// Sessions whose raw minutes were pruned: their counts by cause from
 	// the session rollups, without the bad minutes' times.
-	sql := `SELECT p.key, s.name, s.site, p.access_point, s.device, s.network_type, s.minutes, s.cause_cpu, s.cause_wifi, s.cause_crc,
-		s.cause_latency, s.cause_loss, s.cause_jitter
-		FROM qos_sessions s JOIN zoom_participants p ON p.id = s.participant_id
+	site := "s.site"
+	if os := q.o.OrgSites; os.active() {
+		site = "CASE WHEN " + os.in("a.name") + " THEN CASE WHEN COALESCE(o.site, '') <> '' THEN o.site ELSE '" + OffNetwork + "' END ELSE s.site END"
+	}
+	sql := `SELECT p.key, s.name, ` + site + `, ` + q.o.OrgSites.col("p.access_point", "access_point") + `, s.device, s.network_type, s.minutes,
+		s.cause_cpu, s.cause_wifi, s.cause_crc, s.cause_latency, s.cause_loss, s.cause_jitter
+		FROM qos_sessions s JOIN zoom_participants p ON p.id = s.participant_id JOIN accounts a ON a.id = s.account_id` + q.o.OrgSites.join() + `
 		WHERE s.raw_pruned = 1 AND s.meeting_uuid = ` + quote(q.o.Meeting) + ` ORDER BY p.key`
 	err = q.rows(ctx, sql, func(row []any) {
 		k := str(row[0])

@@ -8,37 +8,68 @@ import (
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
-// Unassigned is the site an org sees for the sessions of a shared account
-// whose sites another org's network decides: a session keeps one site,
-// that of the first org linked to the account that has a network
-// (store.AccountNetworkOrgSQL), and an org never sees another org's site
-// names.
+// Unassigned is the site an org without a network of its own sees for the
+// sessions of a shared account whose sites another org's network decides
+// (store.AccountNetworkOrgSQL): an org never sees another org's site
+// names, and with no network of its own it has no site to put them in.
+// An org that has a network keeps its own sites of such an account
+// (store.AccountSiteOrgsSQL) and sees those instead.
 const Unassigned = "unassigned"
 
-// OrgSiteAccounts splits the accounts an org sees into those whose sites
-// its own network (or the operator default) decides and those whose
-// sites another org's network decides. orgID 0 (the operator) owns them
-// all.
-func OrgSiteAccounts(ctx context.Context, st store.Store, orgID int64, accounts []*store.Account) (own, foreign []*store.Account, err error) {
+// SiteAccounts are the accounts an org sees, by whose sites it reads.
+type SiteAccounts struct {
+	// Primary: accounts whose sites the org's network (or the operator
+	// default) decides; every account for the operator (org 0).
+	Primary []*store.Account
+	// Own: shared accounts whose primary sites another org's network
+	// decides, of which the org keeps its own sites.
+	Own []*store.Account
+	// Foreign: shared accounts whose sites another org's network decides,
+	// the org having no network of its own: seen as Unassigned.
+	Foreign []*store.Account
+	org     int64
+}
+
+// OrgSites is what reads the org's own sites of s.Own.
+func (s *SiteAccounts) OrgSites() OrgSites {
+	if len(s.Own) == 0 {
+		return OrgSites{}
+	}
+	return OrgSites{Org: s.org, Accounts: names(s.Own)}
+}
+
+// SplitSiteAccounts splits the accounts an org sees by whose sites it
+// reads (see SiteAccounts).
+func SplitSiteAccounts(ctx context.Context, st store.Store, orgID int64, accounts []*store.Account) (*SiteAccounts, error) {
+	out := &SiteAccounts{org: orgID}
 	for _, a := range accounts {
 		org, err := st.AccountNetworkOrg(ctx, a.ID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if orgID == 0 || org == 0 || org == orgID {
-			own = append(own, a)
+			out.Primary = append(out.Primary, a)
+			continue
+		}
+		own, err := st.AccountSiteOrgs(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(own, orgID) {
+			out.Own = append(out.Own, a)
 		} else {
-			foreign = append(foreign, a)
+			out.Foreign = append(out.Foreign, a)
 		}
 	}
-	return own, foreign, nil
+	return out, nil
 }
 
 // OrgQoS is QoS as an org sees it (o.Accounts are the org's accounts):
-// the sites of accounts matched against the org's network by name, and
-// those of shared accounts that another org's network decides folded into
-// one Unassigned site, with their users' and meeting participants' sites
-// said likewise.
+// the sites of accounts matched against the org's network by name, its
+// own sites of the shared accounts another org's network decides when it
+// has a network, and otherwise those accounts' sessions folded into one
+// Unassigned site, with their users' and meeting participants' sites said
+// likewise.
 func OrgQoS(ctx context.Context, st store.Store, orgID int64, o QoSOptions) (*QoSReport, error) {
 	all, err := st.Accounts(ctx)
 	if err != nil {
@@ -50,16 +81,19 @@ func OrgQoS(ctx context.Context, st store.Store, orgID int64, o QoSOptions) (*Qo
 			scope = append(scope, a)
 		}
 	}
-	own, foreign, err := OrgSiteAccounts(ctx, st, orgID, scope)
+	split, err := SplitSiteAccounts(ctx, st, orgID, scope)
 	if err != nil {
 		return nil, err
 	}
+	o.OrgSites = split.OrgSites()
+	own, foreign := append(split.Primary, split.Own...), split.Foreign
 	if len(foreign) == 0 {
 		return QoS(ctx, st, o)
 	}
 	ownOpts, fOpts := o, o
 	ownOpts.Account, fOpts.Account = "", ""
 	ownOpts.Accounts, fOpts.Accounts = names(own), names(foreign)
+	fOpts.OrgSites = OrgSites{}
 	switch o.Site {
 	case "":
 	case Unassigned:

@@ -25,8 +25,8 @@ type rawMinute struct {
 // PostgreSQL view decodes in PL/pgSQL, far slower than Go.
 func (q *qosQuery) rawMinutes(ctx context.Context, extra string, fn func(m *rawMinute)) error {
 	where := []string{}
-	if q.o.Account != "" {
-		where = append(where, "a.name = "+quote(q.o.Account))
+	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
+		where = append(where, c)
 	}
 	if !q.o.To.IsZero() {
 		where = append(where, fmt.Sprintf("s.t0 < %d", q.o.To.Unix()))
@@ -38,13 +38,15 @@ func (q *qosQuery) rawMinutes(ctx context.Context, extra string, fn func(m *rawM
 	if len(where) > 0 {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
+	os := q.o.OrgSites
+	site := os.col("p.site", "site")
 	sql := `SELECT s.participant_id, s.t0, s.data, CAST(s.extra AS TEXT),
-		CASE WHEN p.site <> '' THEN p.site ELSE '` + OffNetwork + `' END,
+		CASE WHEN ` + site + ` <> '' THEN ` + site + ` ELSE '` + OffNetwork + `' END,
 		CASE WHEN p.email <> '' THEN lower(p.email) WHEN p.zoom_user_id <> '' THEN p.zoom_user_id ELSE 'guest: ' || p.name END,
-		p.name, p.device, p.network_type, p.meeting_uuid, p.key, p.access_point
+		p.name, p.device, p.network_type, p.meeting_uuid, p.key, ` + os.col("p.access_point", "access_point") + `
 		FROM zoom_qos_series s
 		JOIN zoom_participants p ON p.id = s.participant_id
-		JOIN accounts a ON a.id = s.account_id` + w
+		JOIN accounts a ON a.id = s.account_id` + os.join() + w
 	from, to := q.o.From.UTC(), q.o.To.UTC()
 	var derr error
 	err := q.st.Query(ctx, sql, func(_ []string, r []any) error {

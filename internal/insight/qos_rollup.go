@@ -39,7 +39,7 @@ func (q *qosQuery) fromRollups(ctx context.Context) (bool, error) {
 // rollupWhere filters qos_rollups rows (alias q, accounts a) of kind by
 // the options' account and days.
 func (q *qosQuery) rollupWhere(kind string) string {
-	w := []string{"q.kind = " + quote(kind)}
+	w := []string{q.o.OrgSites.kindCond(kind)}
 	if c := accountsCond("a.name", q.o.Account, q.o.Accounts); c != "" {
 		w = append(w, c)
 	}
@@ -196,6 +196,8 @@ type MeetingFilter struct {
 	Site     string    // a participant connected from this site (or off-network)
 	From, To time.Time // start time in [From, To); zero for open
 	Limit    int       // most recent first; default 50
+	// OrgSites reads an org's own sites of some shared accounts.
+	OrgSites OrgSites
 }
 
 // MeetingQoSRow is a meeting with its participants' QoS summed.
@@ -226,10 +228,16 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 	// without statistics SQLite would take qos_sessions_site (account,
 	// site) and walk every session of the site for each meeting (2 s).
 	has := "s.meeting_uuid = m.uuid AND +s.account_id = m.account_id AND s.stale = 0"
-	if f.Site != "" {
-		has += " AND s.site = " + quote(f.Site)
+	// A session's site: its primary one, or the org's own (OrgSites).
+	site, join := "s.site", ""
+	if os := f.OrgSites; os.active() {
+		site = "CASE WHEN " + os.in("a.name") + " THEN CASE WHEN COALESCE(o.site, '') <> '' THEN o.site ELSE '" + OffNetwork + "' END ELSE s.site END"
+		join = " LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = " + fmt.Sprint(os.Org)
 	}
-	w := []string{"EXISTS (SELECT 1 FROM qos_sessions s WHERE " + has + ")"}
+	if f.Site != "" {
+		has += " AND " + site + " = " + quote(f.Site)
+	}
+	w := []string{"EXISTS (SELECT 1 FROM qos_sessions s" + join + " WHERE " + has + ")"}
 	if f.Account != "" {
 		w = append(w, "a.name = "+quote(f.Account))
 	}
@@ -286,7 +294,8 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 		}
 	}
 	sites := map[string][]string{}
-	err = st.Query(ctx, "SELECT DISTINCT meeting_uuid, site FROM qos_sessions WHERE meeting_uuid IN ("+strings.Join(uuids, ", ")+") ORDER BY 1, 2",
+	err = st.Query(ctx, "SELECT DISTINCT s.meeting_uuid, "+site+" FROM qos_sessions s JOIN accounts a ON a.id = s.account_id"+join+
+		" WHERE s.meeting_uuid IN ("+strings.Join(uuids, ", ")+") ORDER BY 1, 2",
 		func(_ []string, r []any) error {
 			sites[str(r[0])] = append(sites[str(r[0])], str(r[1]))
 			return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/zoomsight/zoomsight/internal/alert"
+	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
 
@@ -87,6 +88,20 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 	for i, a := range accts {
 		names[i] = a.Name
 	}
+	// The shared accounts whose primary sites another org's network
+	// decides: an operator's rule's alert about one of their sites names
+	// that org's site, not this org's to see.
+	foreignSites := map[string]bool{}
+	if caller(r).OrgID != 0 {
+		split, err := insight.SplitSiteAccounts(r.Context(), s.app.Store, caller(r).OrgID, accts)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the accounts' networks failed")
+			return
+		}
+		for _, a := range append(split.Own, split.Foreign...) {
+			foreignSites[a.Name] = true
+		}
+	}
 	rules, err := s.opts.Alerts.Engine.AllRules(r.Context())
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "reading the rules failed")
@@ -119,6 +134,8 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		case !own && !operator: // another org's, or an operator's rule since deleted
 			continue
 		case has && !slices.Contains(names, acct):
+			continue
+		case operator && foreignSites[acct] && a.Labels["site"] != "":
 			continue
 		case !has && (caller(r).Role != store.RoleAdmin || q.Get("account") != ""):
 			continue

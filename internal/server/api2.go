@@ -693,11 +693,13 @@ func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if accounts, err = s.ownSiteAccounts(r, accounts); err != nil { // network.go
+	accounts, orgSites, err := s.ownSiteAccounts(r, accounts) // network.go
+	if err != nil {
 		s.insightFailed(w, r, "qos site hours", err)
 		return
 	}
-	hours, err := insight.SiteHours(r.Context(), s.app.Store, insight.SiteHoursOptions{Site: r.PathValue("site"), Accounts: accounts, From: from, To: to})
+	hours, err := insight.SiteHours(r.Context(), s.app.Store, insight.SiteHoursOptions{Site: r.PathValue("site"), Accounts: accounts, From: from, To: to,
+		OrgSites: orgSites})
 	if err != nil {
 		s.insightFailed(w, r, "qos site hours", err)
 		return

@@ -148,26 +148,28 @@ func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error
 	return data, err
 }
 
-// ownSiteAccounts keeps of the org's accounts (names) those whose sites
-// its own network decides: a shared account matched against another org's
-// network has no site of this org's, and its site names are not this
+// ownSiteAccounts keeps of the org's accounts (names) those of which it
+// sees sites by name: those its own network decides, and the shared ones
+// of which it keeps its own sites (read with the OrgSites returned). A
+// shared account matched against another org's network only, the org
+// having none, has no site of this org's, and its site names are not this
 // org's to see.
-func (s *Server) ownSiteAccounts(r *http.Request, names []string) ([]string, error) {
+func (s *Server) ownSiteAccounts(r *http.Request, names []string) ([]string, insight.OrgSites, error) {
 	var accts []*store.Account
 	for _, n := range names {
 		a, err := s.app.Store.Account(r.Context(), n)
 		if err != nil {
-			return nil, err
+			return nil, insight.OrgSites{}, err
 		}
 		accts = append(accts, a)
 	}
-	own, _, err := insight.OrgSiteAccounts(r.Context(), s.app.Store, caller(r).OrgID, accts)
+	split, err := insight.SplitSiteAccounts(r.Context(), s.app.Store, caller(r).OrgID, accts)
 	if err != nil {
-		return nil, err
+		return nil, insight.OrgSites{}, err
 	}
-	out := make([]string, 0, len(own))
-	for _, a := range own {
+	out := make([]string, 0, len(split.Primary)+len(split.Own))
+	for _, a := range append(split.Primary, split.Own...) {
 		out = append(out, a.Name)
 	}
-	return out, nil
+	return out, split.OrgSites(), nil
 }

@@ -55,6 +55,20 @@ type Meetings interface {
 	// account with match, streaming participants in batches, and returns
 	// how many it visited.
 	MatchParticipants(ctx context.Context, accountID int64, match func(*ParticipantAddr) SiteMatch) (int, error)
+	// AccountSiteOrgs lists the orgs that keep their own attribution of the
+	// account's participants beside the network org's (AccountSiteOrgsSQL).
+	AccountSiteOrgs(ctx context.Context, accountID int64) ([]int64, error)
+	// StoredSiteOrgs lists the orgs that have matches of the account's
+	// participants stored (participant_org_sites).
+	StoredSiteOrgs(ctx context.Context, accountID int64) ([]int64, error)
+	// MatchOrgParticipants is MatchParticipants for one org's own
+	// attribution: it stores the org's match of every participant of the
+	// account and files their sessions' share of the org's site rollups
+	// again (for an org in AccountSiteOrgs).
+	MatchOrgParticipants(ctx context.Context, accountID, orgID int64, match func(*ParticipantAddr) SiteMatch) (int, error)
+	// PurgeOrgSites removes an org's own attribution of an account: its
+	// matches, its share of the sessions and its site rollups.
+	PurgeOrgSites(ctx context.Context, accountID, orgID int64) error
 	// PutQoSThresholds replaces the thresholds the QoS views use and, when
 	// they changed, recomputes the rollups of sessions still kept raw.
 	PutQoSThresholds(ctx context.Context, t QoSThresholds) error
@@ -175,6 +189,10 @@ type Participant struct {
 	Source string
 	// Site is the customer's site it matched, computed on write.
 	Site SiteMatch
+	// OrgSites are the matches of the other orgs that keep their own
+	// attribution of a shared account (AccountSiteOrgsSQL), one per org;
+	// nil for an account with one org.
+	OrgSites []OrgSiteMatch
 }
 
 // ParticipantKey is how a session is keyed within its meeting: Zoom's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -194,6 +195,10 @@ type QoSSession struct {
 	Contrib map[string]*QoSStats
 	// RawPruned: its raw minutes were pruned; its figures stay as they are.
 	RawPruned bool
+	// OrgSites are the sites (QoSOffNetwork when unmatched) the session is
+	// filed under in the site rollups of the orgs that keep their own
+	// attribution of its account (AccountSiteOrgsSQL), by org.
+	OrgSites map[int64]string
 }
 
 // RollSession computes a session's rollup from all its stored minutes.
@@ -318,26 +323,45 @@ func (s *QoSSession) Shares() map[QoSRollupKey]*QoSStats {
 		hours = append(hours, h)
 	}
 	slices.Sort(hours)
+	// The primary site, then each org's own (kind@org).
+	type filed struct{ suffix, site string }
+	sites := []filed{{"", s.Dims.Site}}
+	for org, site := range s.OrgSites {
+		sites = append(sites, filed{"@" + strconv.FormatInt(org, 10), site})
+	}
 	for i, h := range hours {
 		c := s.Contrib[h]
 		day := h[:10]
-		add(QoSRollupKey{Kind: RollupSiteHour, Period: h, Dim: s.Dims.Site}, c, true, i == 0)
-		for _, k := range []QoSRollupKey{
-			{Kind: RollupSiteDay, Period: day, Dim: s.Dims.Site},
+		for _, f := range sites {
+			add(QoSRollupKey{Kind: RollupSiteHour + f.suffix, Period: h, Dim: f.site}, c, true, i == 0)
+		}
+		keys := []QoSRollupKey{
 			{Kind: RollupUserDay, Period: day, Dim: s.Dims.UserKey},
-			{Kind: RollupUserSiteDay, Period: day, Dim: s.Dims.UserKey, Site: s.Dims.Site, Device: s.Dims.Device, NetworkType: s.Dims.NetworkType},
 			{Kind: RollupNetworkDay, Period: day, Dim: nt},
-		} {
+		}
+		for _, f := range sites {
+			keys = append(keys, QoSRollupKey{Kind: RollupSiteDay + f.suffix, Period: day, Dim: f.site},
+				QoSRollupKey{Kind: RollupUserSiteDay + f.suffix, Period: day, Dim: s.Dims.UserKey, Site: f.site, Device: s.Dims.Device, NetworkType: s.Dims.NetworkType})
+		}
+		for _, k := range keys {
 			_, seen := out[k]
 			add(k, c, !seen, day == hours[0][:10])
 		}
 	}
 	for k, x := range out {
-		if k.Kind == RollupUserSiteDay {
+		if baseKind(k.Kind) == RollupUserSiteDay {
 			x.Latency, x.Jitter, x.Loss = QoSHist{}, QoSHist{}, QoSHist{} // counts only
 		}
 	}
 	return out
+}
+
+// baseKind is a rollup kind without its org (OrgRollupKind).
+func baseKind(kind string) string {
+	if i := strings.IndexByte(kind, '@'); i >= 0 {
+		return kind[:i]
+	}
+	return kind
 }
 
 // QoSRollupTx is what RollQoS needs of a driver's open transaction. SQL
@@ -393,6 +417,10 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64,
 	if err != nil {
 		return err
 	}
+	orgSites, err := sessionOrgSites(ctx, tx, accountID, pids)
+	if err != nil {
+		return err
+	}
 	dims := map[int64]QoSSessionDims{}
 	err = tx.Query(ctx, `SELECT id, meeting_uuid, site, access_point, email, zoom_user_id, name, device, network_type, audio_quality, video_quality,
 		screen_share_quality FROM zoom_participants WHERE id IN `+inList(len(pids)), idArgs(pids), func(scan func(...any) error) error {
@@ -436,7 +464,7 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64,
 				delta[k] = d
 			}
 			d.Add(x, n)
-			if n > 0 && k.Kind != RollupSiteHour && k.Kind != RollupSiteDay && k.Kind != RollupNetworkDay {
+			if b := baseKind(k.Kind); n > 0 && b != RollupSiteHour && b != RollupSiteDay && b != RollupNetworkDay {
 				if cur, ok := names[k]; !ok || name < cur {
 					names[k] = name
 				}
@@ -459,6 +487,9 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64,
 			s = o.withDims(d)
 		default:
 			s = RollSession(id, d, minutes[id], &t)
+		}
+		if s != nil {
+			s.OrgSites = orgSites[id]
 		}
 		if s == nil || s.Minutes == 0 {
 			if o != nil {
@@ -483,6 +514,54 @@ func RollQoS(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64,
 	return nil
 }
 
+// sessionOrgSites returns the org sites of sessions pids of an account
+// (QoSSession.OrgSites): for each org in AccountSiteOrgsSQL, the site of its
+// stored match, or QoSOffNetwork without one. An account with one org has
+// none, and costs one look-up of its links.
+func sessionOrgSites(ctx context.Context, tx QoSRollupTx, accountID int64, pids []int64) (map[int64]map[int64]string, error) {
+	var orgs []int64
+	err := tx.Query(ctx, AccountSiteOrgsSQL, []any{accountID, accountID}, func(scan func(...any) error) error {
+		var o int64
+		if err := scan(&o); err != nil {
+			return err
+		}
+		orgs = append(orgs, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the orgs with their own sites: %w", err)
+	}
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	out := make(map[int64]map[int64]string, len(pids))
+	for _, id := range pids {
+		m := make(map[int64]string, len(orgs))
+		for _, o := range orgs {
+			m[o] = QoSOffNetwork
+		}
+		out[id] = m
+	}
+	err = tx.Query(ctx, "SELECT participant_id, org_id, site FROM participant_org_sites WHERE participant_id IN "+inList(len(pids)), idArgs(pids),
+		func(scan func(...any) error) error {
+			var id, org int64
+			var site string
+			if err := scan(&id, &org, &site); err != nil {
+				return err
+			}
+			if m := out[id]; m != nil && site != "" {
+				if _, ok := m[org]; ok {
+					m[org] = site
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("reading the orgs' sites of participants: %w", err)
+	}
+	return out, nil
+}
+
 // withDims is s filed under other dimensions, its figures unchanged.
 func (s *QoSSession) withDims(d QoSSessionDims) *QoSSession {
 	c := *s
@@ -496,22 +575,27 @@ var qosSessionColumns = []string{"meeting_uuid", "site", "user_key", "name", "de
 	"first_minute", "last_minute", "minutes", "bad_minutes", "high_latency", "high_jitter", "high_loss", "high_cpu", "weak_wifi",
 	"cause_cpu", "cause_wifi", "cause_crc", "cause_latency", "cause_loss", "cause_jitter",
 	"p50_latency_ms", "p95_latency_ms", "max_latency_ms", "p50_jitter_ms", "p95_jitter_ms", "max_jitter_ms",
-	"p50_loss_pct", "p95_loss_pct", "max_loss_pct", "max_cpu_pct", "min_rssi_dbm", "avg_rssi_dbm", "contrib", "raw_pruned", "stale", "access_point"}
+	"p50_loss_pct", "p95_loss_pct", "max_loss_pct", "max_cpu_pct", "min_rssi_dbm", "avg_rssi_dbm", "contrib", "raw_pruned", "stale", "org_sites",
+	"access_point"}
 
 func loadSessions(ctx context.Context, tx QoSRollupTx, pids []int64) (map[int64]*QoSSession, error) {
 	out := map[int64]*QoSSession{}
-	err := tx.Query(ctx, `SELECT participant_id, site, user_key, name, device, network_type, rated_bad, contrib, raw_pruned
+	err := tx.Query(ctx, `SELECT participant_id, site, user_key, name, device, network_type, rated_bad, contrib, raw_pruned, org_sites
 		FROM qos_sessions WHERE participant_id IN `+inList(len(pids)), idArgs(pids), func(scan func(...any) error) error {
 		s := &QoSSession{}
 		var rated, pruned int64
-		var contrib string
+		var contrib, orgs string
 		if err := scan(&s.ParticipantID, &s.Dims.Site, &s.Dims.UserKey, &s.Dims.Name, &s.Dims.Device, &s.Dims.NetworkType,
-			&rated, &contrib, &pruned); err != nil {
+			&rated, &contrib, &pruned, &orgs); err != nil {
 			return err
 		}
 		s.Dims.RatedBad, s.RawPruned = rated != 0, pruned != 0
 		if err := json.Unmarshal([]byte(contrib), &s.Contrib); err != nil {
 			return fmt.Errorf("session %d's stored rollup share: %w", s.ParticipantID, err)
+		}
+		var err error
+		if s.OrgSites, err = parseOrgSites(orgs); err != nil {
+			return fmt.Errorf("session %d: %w", s.ParticipantID, err)
 		}
 		for _, c := range s.Contrib {
 			s.Add(c, 1)
@@ -555,7 +639,8 @@ func putSessions(ctx context.Context, tx QoSRollupTx, accountID int64, ss []*QoS
 				first, last, s.Minutes, s.Bad, s.HighLatency, s.HighJitter, s.HighLoss, s.HighCPU, s.WeakWifi,
 				s.Causes[0], s.Causes[1], s.Causes[2], s.Causes[3], s.Causes[4], s.Causes[5],
 				s.P50Latency, s.P95Latency, s.MaxLatency, s.P50Jitter, s.P95Jitter, s.MaxJitter,
-				s.P50Loss, s.P95Loss, s.MaxLoss, s.MaxCPU, s.MinRSSI, s.AvgRSSI, string(contrib), b2i(s.RawPruned), 0, d.AccessPoint)
+				s.P50Loss, s.P95Loss, s.MaxLoss, s.MaxCPU, s.MinRSSI, s.AvgRSSI, string(contrib), b2i(s.RawPruned), 0, orgSitesText(s.OrgSites),
+				d.AccessPoint)
 			rows = append(rows, inList(len(cols)))
 		}
 		if err := tx.Exec(ctx, head+strings.Join(rows, ", ")+tail, args...); err != nil {
@@ -608,12 +693,16 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 	if len(delta) == 0 {
 		return nil
 	}
-	periods, dims := map[string]bool{}, map[string]bool{}
+	periods, dims, kinds := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for k := range delta {
 		periods[k.Period] = true
 		dims[k.Dim] = true
+		kinds[k.Kind] = true
 	}
-	var plist, dlist []any
+	var plist, dlist, klist []any
+	for k := range kinds {
+		klist = append(klist, k)
+	}
 	for p := range periods {
 		plist = append(plist, p)
 	}
@@ -624,9 +713,9 @@ func applyRollups(ctx context.Context, tx QoSRollupTx, accountID int64, delta ma
 	curNames := map[QoSRollupKey]string{}
 	err := tx.Query(ctx, `SELECT kind, period, dim, site, device, network_type, name, `+
 		strings.Join(QoSRollupColumns, ", ")+", "+strings.Join(qosLegacyHistColumns, ", ")+`
-		FROM qos_rollups WHERE account_id = ? AND kind IN ('site_hour', 'site_day', 'user_day', 'user_site_day', 'network_day')
+		FROM qos_rollups WHERE account_id = ? AND kind IN `+inList(len(klist))+`
 		AND period IN `+inList(len(plist))+` AND dim IN `+inList(len(dlist)),
-		append(append([]any{accountID}, plist...), dlist...),
+		append(append(append([]any{accountID}, klist...), plist...), dlist...),
 		func(scan func(...any) error) error {
 			var k QoSRollupKey
 			var name string

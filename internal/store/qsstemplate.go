@@ -52,6 +52,7 @@ func (s *qssSightings) of(q *QSSParticipant) Participant {
 	}
 	if best != nil {
 		p.Name, p.Site, p.NetworkType, p.Device = best.p.Name, best.p.Site, best.p.NetworkType, best.p.Device
+		p.OrgSites = best.p.OrgSites // the orgs' own sites of a shared account, likewise
 	}
 	return p
 }
@@ -116,5 +117,42 @@ func qssTemplates(ctx context.Context, tx QoSRollupTx, accountID int64, qs []QSS
 	if err := read(true, "email <> '' AND lower(email) IN ", emails); err != nil {
 		return nil, err
 	}
+	if err := out.orgSites(ctx, tx); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// orgSites reads the orgs' own matches of the sightings (a shared
+// account's; none otherwise).
+func (s *qssSightings) orgSites(ctx context.Context, tx QoSRollupTx) error {
+	byID := map[int64][]*qssSeen{}
+	var ids []int64
+	for _, m := range []map[string]*qssSeen{s.byZoomID, s.byEmail} {
+		for _, x := range m {
+			if byID[x.id] == nil {
+				ids = append(ids, x.id)
+			}
+			byID[x.id] = append(byID[x.id], x)
+		}
+	}
+	for start := 0; start < len(ids); start += 400 {
+		part := ids[start:min(start+400, len(ids))]
+		err := tx.Query(ctx, `SELECT participant_id, org_id, site, site_match, site_prefix, access_point, switch_port
+			FROM participant_org_sites WHERE participant_id IN `+inList(len(part)), idArgs(part), func(scan func(...any) error) error {
+			var id int64
+			var m OrgSiteMatch
+			if err := scan(&id, &m.OrgID, &m.Site, &m.By, &m.Prefix, &m.AccessPoint, &m.SwitchPort); err != nil {
+				return err
+			}
+			for _, x := range byID[id] {
+				x.p.OrgSites = append(x.p.OrgSites, m)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("reading the orgs' sites of where QSS participants were last seen: %w", err)
+		}
+	}
+	return nil
 }

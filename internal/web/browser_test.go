@@ -278,7 +278,7 @@ func TestBrowser(t *testing.T) {
 		}
 		// Its access points and network types: the sessions the query
 		// layer finds, one row each.
-		links, err := insight.SiteLinks(ctx, e.app.Store, parts[2], unescape(t, parts[3]), time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6))
+		links, err := insight.SiteLinks(ctx, e.app.Store, parts[2], unescape(t, parts[3]), time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6), insight.OrgSites{})
 		if err != nil {
 			t.Fatal(err)
 		}

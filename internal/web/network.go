@@ -127,9 +127,33 @@ func importSummary(name string, res *app.NetworkImport) string {
 }
 
 // siteHidden reports whether a site page would show another org's site:
-// the account is shared and another org's network decides its sites, so
-// this org sees them only folded into "unassigned".
-func (h *Handler) siteHidden(r *http.Request, a *store.Account) (bool, error) {
-	_, foreign, err := insight.OrgSiteAccounts(r.Context(), h.app.Store, session(r).OrgID, []*store.Account{a})
-	return len(foreign) > 0, err
+// the account is shared, another org's network decides its sites and this
+// org has no network of its own, so it sees them only folded into
+// "unassigned". Otherwise it returns whose sites the org reads of the
+// account (its own, for a shared account it keeps its own sites of) and
+// the org whose network names them.
+func (h *Handler) siteHidden(r *http.Request, a *store.Account) (bool, insight.OrgSites, int64, error) {
+	split, err := insight.SplitSiteAccounts(r.Context(), h.app.Store, session(r).OrgID, []*store.Account{a})
+	if err != nil || len(split.Foreign) > 0 {
+		return true, insight.OrgSites{}, 0, err
+	}
+	if len(split.Own) > 0 {
+		return false, split.OrgSites(), session(r).OrgID, nil
+	}
+	org, err := h.app.Store.AccountNetworkOrg(r.Context(), a.ID)
+	return false, insight.OrgSites{}, org, err
+}
+
+// siteKnown reports whether site is one of org's network (or a name every
+// org's pages use).
+func (h *Handler) siteKnown(r *http.Request, org int64, site string) (bool, error) {
+	if site == insight.OffNetwork {
+		return true, nil
+	}
+	n, err := h.app.Store.Network(r.Context(), org)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(n.Sites, func(s store.NetworkSite) bool { return s.Name == site }) ||
+		slices.ContainsFunc(n.MACs, func(m store.NetworkMAC) bool { return m.Site == site }), nil
 }

@@ -339,28 +339,41 @@ func (h *Handler) site(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site := r.PathValue("site")
-	if hidden, err := h.siteHidden(r, a); err != nil || hidden { // network.go: another org's site names
+	// network.go: never another org's site names; a shared account's
+	// own sites for an org that keeps them.
+	hidden, orgSites, netOrg, err := h.siteHidden(r, a)
+	if err != nil || hidden {
 		h.failErr(w, r, cmp.Or(err, store.ErrNotFound))
 		return
 	}
 	d := siteData{Account: a.Name, Site: site, Days: qosDays(r)}
 	from := qosFrom(h.opts.Now(), d.Days)
 	ctx := r.Context()
-	if d.Hours, err = insight.SiteTrend(ctx, h.app.Store, a.Name, site, from); err != nil {
+	if d.Hours, err = insight.SiteTrend(ctx, h.app.Store, a.Name, site, from, orgSites); err != nil {
 		h.failErr(w, r, err)
 		return
 	}
-	q, err := insight.QoS(ctx, h.app.Store, insight.QoSOptions{Account: a.Name, From: from, Site: site, Users: 15})
+	q, err := insight.QoS(ctx, h.app.Store, insight.QoSOptions{Account: a.Name, From: from, Site: site, Users: 15, OrgSites: orgSites})
 	if err != nil {
 		h.failErr(w, r, err)
 		return
 	}
 	d.Users = q.Users
-	if d.Meetings, err = insight.QoSMeetings(ctx, h.app.Store, insight.MeetingFilter{Account: a.Name, Site: site, From: from, Limit: 15}); err != nil {
+	if d.Meetings, err = insight.QoSMeetings(ctx, h.app.Store, insight.MeetingFilter{Account: a.Name, Site: site, From: from, Limit: 15,
+		OrgSites: orgSites}); err != nil {
 		h.failErr(w, r, err)
 		return
 	}
-	links, err := insight.SiteLinks(ctx, h.app.Store, a.Name, site, from)
+	// A site of no data that the network naming the account's sites for
+	// this org does not know is not found (another org's name included).
+	if len(d.Hours) == 0 && len(d.Users) == 0 && len(d.Meetings) == 0 {
+		known, err := h.siteKnown(r, netOrg, site)
+		if err != nil || !known {
+			h.failErr(w, r, cmp.Or(err, store.ErrNotFound))
+			return
+		}
+	}
+	links, err := insight.SiteLinks(ctx, h.app.Store, a.Name, site, from, orgSites)
 	if err != nil {
 		h.failErr(w, r, err)
 		return

@@ -144,8 +144,10 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 	if len(ps) == 0 {
 		return nil
 	}
+	// Ids are needed only to store the orgs' own matches (shared accounts).
+	ids := slices.ContainsFunc(ps, func(p store.Participant) bool { return len(p.OrgSites) > 0 })
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := upsertParticipants(ctx, tx, runID, accountID, ps, false); err != nil {
+		if _, err := upsertParticipants(ctx, tx, runID, accountID, ps, ids); err != nil {
 			return err
 		}
 		return rollMeetings(ctx, tx, accountID, ps)
@@ -181,6 +183,9 @@ func upsertParticipants(ctx context.Context, tx pgx.Tx, runID, accountID int64, 
 		out[[2]string{m, k}] = id
 		return nil
 	})
+	if err == nil {
+		err = store.PutOrgSites(ctx, rollTx{tx}, accountID, out, ps)
+	}
 	return out, err
 }
 
@@ -438,6 +443,21 @@ func (db *DB) Network(ctx context.Context, orgID int64) (*store.Network, error) 
 // MatchParticipants recomputes the site of every participant of an
 // account, a batch at a time.
 func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
+	return db.matchParticipants(ctx, accountID, 0, match)
+}
+
+// MatchOrgParticipants stores an org's own match of an account's
+// participants (see store.Meetings).
+func (db *DB) MatchOrgParticipants(ctx context.Context, accountID, orgID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
+	if orgID <= 0 {
+		return 0, fmt.Errorf("matching participants for org %d: not an org", orgID)
+	}
+	return db.matchParticipants(ctx, accountID, orgID, match)
+}
+
+// matchParticipants matches an account's participants: their primary
+// site (orgID 0) or an org's own.
+func (db *DB) matchParticipants(ctx context.Context, accountID, orgID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
 	const batchSize = 1000
 	total := 0
 	last := int64(0)
@@ -469,6 +489,17 @@ func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func
 			return total, nil
 		}
 		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if orgID > 0 {
+				pids := make([]int64, len(batch))
+				ms := make([]store.SiteMatch, len(batch))
+				for i := range batch {
+					pids[i], ms[i] = batch[i].id, match(&batch[i].addr)
+				}
+				if err := store.PutOrgMatches(ctx, rollTx{tx}, accountID, orgID, pids, ms); err != nil {
+					return err
+				}
+				return rollParticipants(ctx, tx, pids)
+			}
 			b := &pgx.Batch{}
 			pids := make([]int64, 0, len(batch))
 			for i := range batch {
@@ -488,6 +519,48 @@ func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func
 		total += len(batch)
 		last = batch[len(batch)-1].id
 	}
+}
+
+// AccountSiteOrgs lists the orgs with their own attribution of an account.
+func (db *DB) AccountSiteOrgs(ctx context.Context, accountID int64) ([]int64, error) {
+	return db.orgList(ctx, "finding the orgs with their own sites of account", store.AccountSiteOrgsSQL, accountID, accountID)
+}
+
+// StoredSiteOrgs lists the orgs with matches stored for an account.
+func (db *DB) StoredSiteOrgs(ctx context.Context, accountID int64) ([]int64, error) {
+	return db.orgList(ctx, "listing the orgs' stored sites of account",
+		"SELECT DISTINCT org_id FROM participant_org_sites WHERE account_id = ? ORDER BY org_id", accountID)
+}
+
+func (db *DB) orgList(ctx context.Context, what, q string, args ...any) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, dollars(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s %d: %w", what, args[0], err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var o int64
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("%s %d: %w", what, args[0], err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s %d: %w", what, args[0], err)
+	}
+	return out, nil
+}
+
+// PurgeOrgSites removes an org's own attribution of an account.
+func (db *DB) PurgeOrgSites(ctx context.Context, accountID, orgID int64) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The account's rollup lock (see rollQoS): the purge writes its rollups.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", rollupLock, int32(accountID)); err != nil {
+			return err
+		}
+		return store.PurgeOrgSites(ctx, rollTx{tx}, accountID, orgID)
+	})
 }
 
 // PutQoSThresholds replaces the QoS thresholds.

@@ -78,8 +78,10 @@ func (db *DB) UpsertParticipants(ctx context.Context, runID, accountID int64, ps
 	if len(ps) == 0 {
 		return nil
 	}
+	// Ids are needed only to store the orgs' own matches (shared accounts).
+	ids := slices.ContainsFunc(ps, func(p store.Participant) bool { return len(p.OrgSites) > 0 })
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := upsertParticipants(ctx, tx, runID, accountID, ps, false, nil); err != nil {
+		if _, err := upsertParticipants(ctx, tx, runID, accountID, ps, ids, nil); err != nil {
 			return err
 		}
 		return rollMeetings(ctx, tx, accountID, ps)
@@ -105,7 +107,7 @@ var participantsReturning = &upsert{
 // upsertParticipants writes ps; with ids it returns each written row's id
 // by meeting UUID and key. prep, if not nil, is participantsReturning
 // prepared for len(ps) rows after deduplication, which ps then already is.
-func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64, ps []store.Participant, ids bool, prep *sql.Stmt) (map[[2]string]int64, error) {
+func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64, ps []store.Participant, ids bool, prep *sql.Stmt) (out map[[2]string]int64, err error) {
 	ps = lastByKey(ps, participantKey)
 	for i := range ps {
 		if ps[i].MeetingUUID == "" || ps[i].Key == "" {
@@ -118,7 +120,12 @@ func upsertParticipants(ctx context.Context, tx *sql.Tx, runID, accountID int64,
 			return store.AppendParticipant(append(dst, accountID), &ps[i], runID, timeValue)
 		})
 	}
-	out := make(map[[2]string]int64, len(ps))
+	defer func() {
+		if err == nil {
+			err = store.PutOrgSites(ctx, rollTx{tx}, accountID, out, ps)
+		}
+	}()
+	out = make(map[[2]string]int64, len(ps))
 	per := maxParams / cols
 	vals := make([]any, 0, min(per, len(ps))*cols)
 	for start := 0; start < len(ps); start += per {
@@ -420,6 +427,21 @@ const matchBatch = 1000
 
 // MatchParticipants recomputes the site of every participant of an account.
 func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
+	return db.matchParticipants(ctx, accountID, 0, match)
+}
+
+// MatchOrgParticipants stores an org's own match of an account's
+// participants (see store.Meetings).
+func (db *DB) MatchOrgParticipants(ctx context.Context, accountID, orgID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
+	if orgID <= 0 {
+		return 0, fmt.Errorf("matching participants for org %d: not an org", orgID)
+	}
+	return db.matchParticipants(ctx, accountID, orgID, match)
+}
+
+// matchParticipants matches an account's participants: their primary
+// site (orgID 0) or an org's own.
+func (db *DB) matchParticipants(ctx context.Context, accountID, orgID int64, match func(*store.ParticipantAddr) store.SiteMatch) (int, error) {
 	total := 0
 	last := int64(0)
 	for {
@@ -450,6 +472,17 @@ func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func
 			return total, nil
 		}
 		err = db.tx(ctx, func(tx *sql.Tx) error {
+			if orgID > 0 {
+				pids := make([]int64, len(batch))
+				ms := make([]store.SiteMatch, len(batch))
+				for i := range batch {
+					pids[i], ms[i] = batch[i].id, match(&batch[i].addr)
+				}
+				if err := store.PutOrgMatches(ctx, rollTx{tx}, accountID, orgID, pids, ms); err != nil {
+					return err
+				}
+				return rollParticipants(ctx, tx, pids)
+			}
 			st, err := tx.PrepareContext(ctx, `UPDATE zoom_participants SET site = ?, site_match = ?, site_prefix = ?,
 				access_point = ?, switch_port = ? WHERE id = ?`)
 			if err != nil {
@@ -472,6 +505,38 @@ func (db *DB) MatchParticipants(ctx context.Context, accountID int64, match func
 		total += len(batch)
 		last = batch[len(batch)-1].id
 	}
+}
+
+// AccountSiteOrgs lists the orgs with their own attribution of an account.
+func (db *DB) AccountSiteOrgs(ctx context.Context, accountID int64) ([]int64, error) {
+	return db.orgList(ctx, "finding the orgs with their own sites of account", store.AccountSiteOrgsSQL, accountID, accountID)
+}
+
+// StoredSiteOrgs lists the orgs with matches stored for an account.
+func (db *DB) StoredSiteOrgs(ctx context.Context, accountID int64) ([]int64, error) {
+	return db.orgList(ctx, "listing the orgs' stored sites of account",
+		"SELECT DISTINCT org_id FROM participant_org_sites WHERE account_id = ? ORDER BY org_id", accountID)
+}
+
+func (db *DB) orgList(ctx context.Context, what, q string, args ...any) ([]int64, error) {
+	var out []int64
+	err := rollTx{}.query(ctx, db.w, q, args, func(scan func(...any) error) error {
+		var o int64
+		if err := scan(&o); err != nil {
+			return err
+		}
+		out = append(out, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s %d: %w", what, args[0], err)
+	}
+	return out, nil
+}
+
+// PurgeOrgSites removes an org's own attribution of an account.
+func (db *DB) PurgeOrgSites(ctx context.Context, accountID, orgID int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return store.PurgeOrgSites(ctx, rollTx{tx}, accountID, orgID) })
 }
 
 // PutQoSThresholds replaces the QoS thresholds.

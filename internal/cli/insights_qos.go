@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zoomsight/zoomsight/internal/insight"
+	"github.com/zoomsight/zoomsight/internal/store"
 )
 
 func newInsightsQoSCommand(g *globals) *cobra.Command {
@@ -17,7 +20,7 @@ func newInsightsQoSCommand(g *globals) *cobra.Command {
 		from, to, format      string
 		latency, jitter, loss float64
 		cpu, rssi             float64
-		label                 string
+		label, org            string
 	)
 	cmd := &cobra.Command{
 		Use:   "qos",
@@ -32,7 +35,12 @@ A minute is bad when latency is above --latency-ms, jitter at or above
 --jitter-ms, average loss above --loss-pct, or system CPU at or above
 --cpu-pct. Without these flags the stored thresholds apply (defaults 150 ms,
 30 ms, 2 %, 90 %; Wi-Fi is weak below -75 dBm), which a network file's
-thresholds section sets.`,
+thresholds section sets.
+
+With --org, the answer is the org's, as its API tokens and dashboard see
+it: its accounts only, with a shared account's sites as the org's own
+network names them. Without it, every account, each by the network that
+decides its sites.`,
 		Example: `  zoomsight insights qos
   zoomsight insights qos --from 2025-03-01 --to 2025-03-08 --site Berlin
   zoomsight insights qos --meeting 'aBcD…==' -o json`,
@@ -73,7 +81,16 @@ thresholds section sets.`,
 				}
 				o.Thresholds = &t
 			}
-			rep, err := insight.QoS(cmd.Context(), a.Store, o)
+			var rep *insight.QoSReport
+			if org == "" {
+				rep, err = insight.QoS(cmd.Context(), a.Store, o)
+			} else {
+				var id int64
+				if id, o.Accounts, err = orgQoSScope(cmd.Context(), a.Store, org, o.Account); err != nil {
+					return err
+				}
+				rep, err = insight.OrgQoS(cmd.Context(), a.Store, id, o)
+			}
 			if err != nil {
 				return err
 			}
@@ -85,6 +102,7 @@ thresholds section sets.`,
 	fl.StringVar(&to, "to", "", "last day (yyyy-mm-dd, UTC), inclusive")
 	fl.StringVar(&o.Site, "site", "", "only this site (or off-network)")
 	fl.StringVar(&o.Account, "account", "", "only this linked account")
+	fl.StringVar(&org, "org", "", "answer as this org sees it: its accounts, its own sites (default: every account)")
 	fl.StringVar(&o.Meeting, "meeting", "", "explain this meeting (UUID): its participants' bad minutes and why")
 	fl.Float64Var(&o.MinBadShare, "min-bad-share", 0.1, "flag sites and users with at least this share of bad minutes")
 	fl.IntVar(&o.MinMinutes, "min-minutes", 30, "flag only sites and users with at least this many participant-minutes")
@@ -102,8 +120,8 @@ thresholds section sets.`,
 
 func newInsightsQoSMeetingsCommand(g *globals) *cobra.Command {
 	var (
-		f                insight.MeetingFilter
-		from, to, format string
+		f                     insight.MeetingFilter
+		from, to, format, org string
 	)
 	cmd := &cobra.Command{
 		Use:   "meetings",
@@ -137,6 +155,16 @@ from: the way to a UUID for insights qos --meeting.`,
 				return err
 			}
 			defer a.Close()
+			if org != "" {
+				id, accounts, err := orgQoSScope(cmd.Context(), a.Store, org, f.Account)
+				if err != nil {
+					return err
+				}
+				f.Accounts = accounts
+				if f.OrgSites, err = insight.OrgSitesOf(cmd.Context(), a.Store, id, accounts); err != nil {
+					return err
+				}
+			}
 			ms, err := insight.QoSMeetings(cmd.Context(), a.Store, f)
 			if err != nil {
 				return err
@@ -155,11 +183,32 @@ from: the way to a UUID for insights qos --meeting.`,
 	fl.StringVar(&f.Topic, "topic", "", "part of the topic")
 	fl.StringVar(&f.Site, "site", "", "a participant joined from this site (or off-network)")
 	fl.StringVar(&f.Account, "account", "", "only this linked account")
+	fl.StringVar(&org, "org", "", "only this org's accounts, with their sites as its own network names them")
 	fl.StringVar(&from, "from", "", "first day (yyyy-mm-dd, UTC) the meeting started")
 	fl.StringVar(&to, "to", "", "last day (yyyy-mm-dd, UTC), inclusive")
 	fl.IntVar(&f.Limit, "limit", 50, "most meetings to list")
 	formatFlag(cmd, &format, "table", rowFormats, "")
 	return cmd
+}
+
+// orgQoSScope resolves --org for the QoS insights: the org's id and its
+// accounts' names (only account, if given, which must be one of them).
+func orgQoSScope(ctx context.Context, st store.Store, org, account string) (int64, []string, error) {
+	o, err := resolveOrg(ctx, st, org)
+	if err != nil {
+		return 0, nil, err
+	}
+	names, err := orgAccountNames(ctx, st, o)
+	if err != nil {
+		return 0, nil, err
+	}
+	if account != "" {
+		if !slices.Contains(names, account) {
+			return 0, nil, fmt.Errorf("--account %q is not linked to org %s (its accounts: %s)", account, o.Name, strings.Join(names, ", "))
+		}
+		names = []string{account}
+	}
+	return o.ID, names, nil
 }
 
 func parseDay(flag, s string) (time.Time, error) {

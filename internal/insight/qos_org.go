@@ -64,6 +64,26 @@ func SplitSiteAccounts(ctx context.Context, st store.Store, orgID int64, account
 	return out, nil
 }
 
+// OrgSitesOf is what reads org's own sites of the named accounts it
+// shares (for MeetingFilter.OrgSites and SiteLinks).
+func OrgSitesOf(ctx context.Context, st store.Store, orgID int64, accounts []string) (OrgSites, error) {
+	all, err := st.Accounts(ctx)
+	if err != nil {
+		return OrgSites{}, err
+	}
+	var scope []*store.Account
+	for _, a := range all {
+		if slices.Contains(accounts, a.Name) {
+			scope = append(scope, a)
+		}
+	}
+	split, err := SplitSiteAccounts(ctx, st, orgID, scope)
+	if err != nil {
+		return OrgSites{}, err
+	}
+	return split.OrgSites(), nil
+}
+
 // OrgQoS is QoS as an org sees it (o.Accounts are the org's accounts):
 // the sites of accounts matched against the org's network by name, its
 // own sites of the shared accounts another org's network decides when it

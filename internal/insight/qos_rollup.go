@@ -191,6 +191,7 @@ func (q *qosQuery) worstUsers(ctx context.Context) ([]string, error) {
 // MeetingFilter finds meetings with QoS without SQL.
 type MeetingFilter struct {
 	Account  string    // zoomsight account name; "" for all
+	Accounts []string  // if not nil, only these accounts (an org's)
 	Host     string    // host e-mail, or part of the host's name
 	Topic    string    // part of the topic
 	Site     string    // a participant connected from this site (or off-network)
@@ -238,8 +239,8 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 		has += " AND " + site + " = " + quote(f.Site)
 	}
 	w := []string{"EXISTS (SELECT 1 FROM qos_sessions s" + join + " WHERE " + has + ")"}
-	if f.Account != "" {
-		w = append(w, "a.name = "+quote(f.Account))
+	if c := accountsCond("a.name", f.Account, f.Accounts); c != "" {
+		w = append(w, c)
 	}
 	if f.Host != "" {
 		h := strings.ToLower(f.Host)

@@ -334,7 +334,7 @@ func TestSiteLinksAgreeWithRawMinutes(t *testing.T) {
 			want := e.rows(t, `SELECT p.access_point, p.network_type, count(DISTINCT q.participant_id), count(*), sum(q.bad)
 				FROM _qos_minute q JOIN zoom_participants p ON p.id = q.participant_id
 				WHERE q.site = '`+s.Site+`' GROUP BY p.access_point, p.network_type ORDER BY 1, 2`)
-			links, err := insight.SiteLinks(t.Context(), e.app.Store, e.acct.Name, s.Site, time.Time{}, insight.OrgSites{})
+			links, err := insight.SiteLinks(t.Context(), e.app.Store, insight.SiteLinksOptions{Account: e.acct.Name, Site: s.Site})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -344,6 +344,31 @@ func TestSiteLinksAgreeWithRawMinutes(t *testing.T) {
 				if l.AccessPoint != "" {
 					aps++
 				}
+			}
+			// Split at a day, the two periods hold every session once.
+			ms, err := insight.QoSMeetings(t.Context(), e.app.Store, insight.MeetingFilter{Limit: 1000})
+			if err != nil || len(ms) < 2 {
+				t.Fatalf("meetings: %v %v", ms, err)
+			}
+			mid, err := time.Parse(time.RFC3339, ms[len(ms)/2].Start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mid = mid.Truncate(time.Hour)
+			sum := func(o insight.SiteLinksOptions) (n int) {
+				ls, err := insight.SiteLinks(t.Context(), e.app.Store, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range ls {
+					n += l.Sessions
+				}
+				return n
+			}
+			before, after := sum(insight.SiteLinksOptions{Account: e.acct.Name, Site: s.Site, To: mid}),
+				sum(insight.SiteLinksOptions{Account: e.acct.Name, Site: s.Site, From: mid})
+			if all := sum(insight.SiteLinksOptions{Account: e.acct.Name, Site: s.Site}); before+after != all || before == 0 || after == 0 {
+				t.Errorf("site %s: %d sessions before %s and %d after, %d in all", s.Site, before, mid, after, all)
 			}
 			slices.Sort(got)
 			slices.Sort(want) // in Go: PostgreSQL's collation puts '' elsewhere
@@ -355,7 +380,7 @@ func TestSiteLinksAgreeWithRawMinutes(t *testing.T) {
 			t.Error("no session was placed on an access point: the MAC table is not tested")
 		}
 		// Another account's name, or a site it does not have, finds nothing.
-		if links, err := insight.SiteLinks(t.Context(), e.app.Store, "nobody", "HQ", time.Time{}, insight.OrgSites{}); err != nil || len(links) != 0 {
+		if links, err := insight.SiteLinks(t.Context(), e.app.Store, insight.SiteLinksOptions{Account: "nobody", Site: "HQ"}); err != nil || len(links) != 0 {
 			t.Errorf("SiteLinks of an unknown account: %v %v", links, err)
 		}
 	})

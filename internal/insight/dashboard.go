@@ -623,6 +623,7 @@ func groupNeighbourhood(ctx context.Context, st store.Store, accounts []string, 
 
 // SiteLink is a site's sessions on one access point and network type.
 type SiteLink struct {
+	Account     string  `json:"account"`
 	AccessPoint string  `json:"access_point"` // "" when no MAC entry placed the session (wired, or no MAC table)
 	NetworkType string  `json:"network_type"` // as Zoom said; "" when it did not
 	Sessions    int     `json:"sessions"`
@@ -631,34 +632,47 @@ type SiteLink struct {
 	BadShare    float64 `json:"bad_share"`
 }
 
-// SiteLinks returns the participant sessions at a site of account that
-// ran since from, by access point and network type, most minutes first:
-// where at the site the bad minutes were. It reads the sessions' rollups
-// (an index-only scan of the site's sessions, migration 0036); a session
-// counts whole in the period its last minute falls in. With orgSites
-// naming the account, the site and access point are the org's own match
-// (participant_org_sites).
-func SiteLinks(ctx context.Context, st store.Store, account, site string, from time.Time, orgSites OrgSites) ([]SiteLink, error) {
-	acct := "(SELECT id FROM accounts WHERE name = " + quote(account) + ")"
-	since := quote(from.UTC().Format("2006-01-02T15:04:05Z"))
-	sql := `SELECT s.access_point, s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s
-		WHERE s.account_id = ` + acct + ` AND s.site = ` + quote(site) + ` AND s.last_minute >= ` + since + ` AND s.stale = 0
-		GROUP BY s.access_point, s.network_type`
-	if orgSites.active() && slices.Contains(orgSites.Accounts, account) {
+// SiteLinksOptions choose SiteLinks' sessions.
+type SiteLinksOptions struct {
+	Account, Site string
+	From, To      time.Time // the sessions' last minute in [From, To); zero for open
+	// OrgSites, when it names Account, reads the org's own site and access
+	// point of the shared account (participant_org_sites).
+	OrgSites OrgSites
+}
+
+// SiteLinks returns the participant sessions at a site of an account, by
+// access point and network type, most minutes first: where at the site
+// the bad minutes were. It reads the sessions' rollups (an index-only scan
+// of the site's sessions, migration 0036); a session counts whole in the
+// period its last minute falls in.
+func SiteLinks(ctx context.Context, st store.Store, o SiteLinksOptions) ([]SiteLink, error) {
+	w := []string{"s.account_id = (SELECT id FROM accounts WHERE name = " + quote(o.Account) + ")", "s.stale = 0"}
+	if !o.From.IsZero() {
+		w = append(w, "s.last_minute >= "+quote(o.From.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	if !o.To.IsZero() {
+		w = append(w, "s.last_minute < "+quote(o.To.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	ap, join := "s.access_point", ""
+	switch os := o.OrgSites; {
+	case os.active() && slices.Contains(os.Accounts, o.Account):
 		// The org's own matches: sessions it placed at the site, or, for
 		// off-network, those it has no site for.
-		cond := "o.site = " + quote(site)
-		if site == OffNetwork {
-			cond = "COALESCE(o.site, '') IN ('', " + quote(OffNetwork) + ")"
+		ap = "COALESCE(o.access_point, '')"
+		join = " LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = " + strconv.FormatInt(os.Org, 10)
+		if o.Site == OffNetwork {
+			w = append(w, "COALESCE(o.site, '') IN ('', "+quote(OffNetwork)+")")
+		} else {
+			w = append(w, "o.site = "+quote(o.Site))
 		}
-		sql = `SELECT COALESCE(o.access_point, ''), s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s
-			LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = ` + strconv.FormatInt(orgSites.Org, 10) + `
-			WHERE s.account_id = ` + acct + ` AND ` + cond + ` AND s.last_minute >= ` + since + ` AND s.stale = 0
-			GROUP BY COALESCE(o.access_point, ''), s.network_type`
+	default:
+		w = append(w, "s.site = "+quote(o.Site))
 	}
 	var out []SiteLink
-	err := st.Query(ctx, sql, func(_ []string, r []any) error {
-		l := SiteLink{AccessPoint: str(r[0]), NetworkType: str(r[1]), Sessions: num(r[2]), Minutes: num(r[3]), BadMinutes: num(r[4])}
+	err := st.Query(ctx, "SELECT "+ap+", s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s"+join+
+		" WHERE "+strings.Join(w, " AND ")+" GROUP BY "+ap+", s.network_type", func(_ []string, r []any) error {
+		l := SiteLink{Account: o.Account, AccessPoint: str(r[0]), NetworkType: str(r[1]), Sessions: num(r[2]), Minutes: num(r[3]), BadMinutes: num(r[4])}
 		if l.Minutes > 0 {
 			l.BadShare = round(float64(l.BadMinutes) / float64(l.Minutes))
 		}

@@ -32,6 +32,7 @@ func (s *Server) api2Routes() {
 	s.handle("GET /api/v1/insights/activity", true, s.insightActivity)
 	s.handle("GET /api/v1/insights/qos", true, s.insightQoS)
 	s.handle("GET /api/v1/insights/qos/sites/{site}/hours", true, s.insightSiteHours)
+	s.handle("GET /api/v1/insights/qos/sites/{site}/links", true, s.insightSiteLinks)
 }
 
 // maxBody bounds a request body: every body of the API is a small object.
@@ -705,6 +706,39 @@ func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"site": r.PathValue("site"), "items": hours})
+}
+
+// insightSiteLinks answers a site's sessions by account, access point and
+// network type, as its dashboard page tabulates them.
+func (s *Server) insightSiteLinks(w http.ResponseWriter, r *http.Request) {
+	if !checkParams(w, r, "account", "from", "to") {
+		return
+	}
+	from, to, err := period(r)
+	if err != nil {
+		badInput(w, err)
+		return
+	}
+	accounts, _, ok := s.orgScope(w, r)
+	if !ok {
+		return
+	}
+	accounts, orgSites, err := s.ownSiteAccounts(r, accounts) // network.go
+	if err != nil {
+		s.insightFailed(w, r, "qos site links", err)
+		return
+	}
+	items := []insight.SiteLink{}
+	for _, a := range accounts {
+		ls, err := insight.SiteLinks(r.Context(), s.app.Store, insight.SiteLinksOptions{Account: a, Site: r.PathValue("site"), From: from, To: to,
+			OrgSites: orgSites})
+		if err != nil {
+			s.insightFailed(w, r, "qos site links", err)
+			return
+		}
+		items = append(items, ls...)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"site": r.PathValue("site"), "items": items})
 }
 
 func (s *Server) insightFailed(w http.ResponseWriter, r *http.Request, what string, err error) {

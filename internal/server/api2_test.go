@@ -531,6 +531,28 @@ func testTenancyEveryEndpoint(t *testing.T, dsn string) {
 				}
 			}
 		},
+		"GET /api/v1/insights/qos/sites/{site}/links": func() {
+			_, rep := e.expect("GET", "/api/v1/insights/qos", "/api/v1/insights/qos", e.readB, "", 200, "")
+			for _, site := range []string{rep["sites"].([]any)[0].(map[string]any)["site"].(string), insight.OffNetwork} {
+				path := "/api/v1/insights/qos/sites/" + site + "/links"
+				n := map[string]float64{}
+				for org, tok := range tokens {
+					_, body := e.expect("GET", "/api/v1/insights/qos/sites/{site}/links", path, tok, "", 200, "")
+					e.only("site links", org, body)
+					for _, it := range body["items"].([]any) {
+						n[org+":"+it.(map[string]any)["account"].(string)] += it.(map[string]any)["participant_minutes"].(float64)
+					}
+				}
+				if n["B:shared"] == 0 || n["A:shared"] != n["B:shared"] {
+					t.Errorf("links of site %s: %v; want the shared account's the same for both orgs", site, n)
+				}
+				if site == insight.OffNetwork && n["A:a1"]+n["A:a2"] == 0 {
+					t.Errorf("links of site %s: %v; want org A's own accounts too", site, n)
+				}
+			}
+			e.expect("GET", "/api/v1/insights/qos/sites/{site}/links", "/api/v1/insights/qos/sites/x/links?acount=a1", e.readA, "", 400, "acount")
+			e.expect("GET", "/api/v1/insights/qos/sites/{site}/links", "/api/v1/insights/qos/sites/x/links?account=a1", e.readB, "", 404, "")
+		},
 		"GET /api/v1/network": func() {
 			// Each org's own network: none yet (the operator default that
 			// matches their accounts is not theirs to see).

@@ -166,7 +166,7 @@ func testOrgSites(t *testing.T, dsn string) {
 	partsB1 := meetingSites(e, e.orgB.ID, meetB1[0].UUID)
 	links := func(site string, os insight.OrgSites) []insight.SiteLink {
 		t.Helper()
-		l, err := insight.SiteLinks(ctx, e.app.Store, "shared", site, time.Time{}, os)
+		l, err := insight.SiteLinks(ctx, e.app.Store, insight.SiteLinksOptions{Account: "shared", Site: site, OrgSites: os})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -278,7 +278,8 @@ func TestBrowser(t *testing.T) {
 		}
 		// Its access points and network types: the sessions the query
 		// layer finds, one row each.
-		links, err := insight.SiteLinks(ctx, e.app.Store, parts[2], unescape(t, parts[3]), time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6), insight.OrgSites{})
+		links, err := insight.SiteLinks(ctx, e.app.Store, insight.SiteLinksOptions{Account: parts[2], Site: unescape(t, parts[3]),
+			From: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6)})
 		if err != nil {
 			t.Fatal(err)
 		}

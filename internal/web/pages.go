@@ -373,7 +373,7 @@ func (h *Handler) site(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	links, err := insight.SiteLinks(ctx, h.app.Store, a.Name, site, from, orgSites)
+	links, err := insight.SiteLinks(ctx, h.app.Store, insight.SiteLinksOptions{Account: a.Name, Site: site, From: from, OrgSites: orgSites})
 	if err != nil {
 		h.failErr(w, r, err)
 		return

@@ -32,9 +32,20 @@ func (a *App) syncMeetings(ctx context.Context, acct *store.Account, c *zoom.Cli
 	if a.cfg.Meetings.Disabled || run == nil {
 		return nil
 	}
+	// An org that keeps its own sites of this shared account but has none
+	// stored (the account was shared before migration 0034, or a match
+	// was interrupted) gets them before new participants are matched;
+	// nothing to do, and three small reads, for an account of one org.
+	netOrg, err := a.Store.AccountNetworkOrg(ctx, acct.ID)
+	if err == nil {
+		_, err = a.RematchIfMoved(ctx, acct, netOrg)
+	}
+	var rep *ingest.MeetingReport
 	before := c.RateLimiter().Used()
-	rep, err := (&ingest.Meetings{Store: a.Store, Client: c, Account: acct, SyncRun: run, Now: a.cfg.Meetings.Now,
-		Options: a.cfg.Meetings.MeetingOptions, Progress: progress}).Run(ctx)
+	if err == nil {
+		rep, err = (&ingest.Meetings{Store: a.Store, Client: c, Account: acct, SyncRun: run, Now: a.cfg.Meetings.Now,
+			Options: a.cfg.Meetings.MeetingOptions, Progress: progress}).Run(ctx)
+	}
 	ingest.CountRequests(run, c, before)
 	if rep != nil {
 		for _, g := range rep.Gaps {

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,5 +182,25 @@ func TestInsightsQoSPerOrg(t *testing.T) {
 	}
 	if _, errOut, code := run(t, env, "insights", "qos", "--org", "B", "--account", "nope", "--db", db); code == 0 || !strings.Contains(errOut, `--account "nope" is not linked to org B`) {
 		t.Errorf("an account not the org's (%d): %s", code, errOut)
+	}
+
+	// An account shared before migration 0034 has no org matches stored
+	// (B sees none of its sessions); the next sync builds them all.
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DELETE FROM participant_org_sites", "DELETE FROM qos_rollups WHERE kind LIKE '%@%'", "UPDATE qos_sessions SET org_sites = ''"} {
+		if _, err := conn.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	if _, n := view("--org", "B"); n == total {
+		t.Fatalf("B still sees %d minutes without its matches: the state is not the upgrade's", n)
+	}
+	must("sync", "--meeting-backfill", "96h")
+	if again, n := view("--org", "B"); n != total || !maps.Equal(again, b) {
+		t.Errorf("B after the sync that follows the upgrade: %v (%d), want %v (%d)", again, n, b, total)
 	}
 }

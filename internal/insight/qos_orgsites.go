@@ -48,7 +48,7 @@ func (s OrgSites) join() string {
 }
 
 // col is a participant's column as the reader sees it: the org's match's
-// (o.col, ” without one) for Accounts, else primary (an expression of
+// (o.col, "" without one) for Accounts, else primary (an expression of
 // p or s). It needs join and accounts a.
 func (s OrgSites) col(primary, col string) string {
 	if !s.active() {

@@ -147,7 +147,7 @@ func putOrgSiteRows(ctx context.Context, tx QoSRollupTx, accountID int64, rows [
 	return nil
 }
 
-// parseOrgSites reads qos_sessions.org_sites (” for none).
+// parseOrgSites reads qos_sessions.org_sites ("" for none).
 func parseOrgSites(js string) (map[int64]string, error) {
 	if js == "" {
 		return nil, nil

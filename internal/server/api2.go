@@ -681,7 +681,10 @@ func (s *Server) insightQoS(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rep)
 }
 
-func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
+// siteScope reads a site endpoint's period and the token's accounts whose
+// sites the org reads (its primary ones and those it keeps its own of),
+// or answers the error and returns false.
+func (s *Server) siteScope(w http.ResponseWriter, r *http.Request, what string) (from, to time.Time, accounts []string, orgSites insight.OrgSites, ok bool) {
 	if !checkParams(w, r, "account", "from", "to") {
 		return
 	}
@@ -690,13 +693,19 @@ func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
 		badInput(w, err)
 		return
 	}
-	accounts, _, ok := s.orgScope(w, r)
-	if !ok {
+	if accounts, _, ok = s.orgScope(w, r); !ok {
 		return
 	}
-	accounts, orgSites, err := s.ownSiteAccounts(r, accounts) // network.go
-	if err != nil {
-		s.insightFailed(w, r, "qos site hours", err)
+	if accounts, orgSites, err = s.ownSiteAccounts(r, accounts); err != nil { // network.go
+		s.insightFailed(w, r, what, err)
+		return from, to, nil, orgSites, false
+	}
+	return from, to, accounts, orgSites, true
+}
+
+func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
+	from, to, accounts, orgSites, ok := s.siteScope(w, r, "qos site hours")
+	if !ok {
 		return
 	}
 	hours, err := insight.SiteHours(r.Context(), s.app.Store, insight.SiteHoursOptions{Site: r.PathValue("site"), Accounts: accounts, From: from, To: to,
@@ -711,21 +720,8 @@ func (s *Server) insightSiteHours(w http.ResponseWriter, r *http.Request) {
 // insightSiteLinks answers a site's sessions by account, access point and
 // network type, as its dashboard page tabulates them.
 func (s *Server) insightSiteLinks(w http.ResponseWriter, r *http.Request) {
-	if !checkParams(w, r, "account", "from", "to") {
-		return
-	}
-	from, to, err := period(r)
-	if err != nil {
-		badInput(w, err)
-		return
-	}
-	accounts, _, ok := s.orgScope(w, r)
+	from, to, accounts, orgSites, ok := s.siteScope(w, r, "qos site links")
 	if !ok {
-		return
-	}
-	accounts, orgSites, err := s.ownSiteAccounts(r, accounts) // network.go
-	if err != nil {
-		s.insightFailed(w, r, "qos site links", err)
 		return
 	}
 	items := []insight.SiteLink{}

@@ -21,7 +21,8 @@ import (
 // BenchmarkQoSAtScale syncs 30 days of a simulated Business tenant's
 // meetings and QoS (ZOOMSIGHT_QOS_BENCH_USERS users, default 300; the
 // issue's tenant is 3000) into SQLite, and PostgreSQL when
-// ZOOMSIGHT_TEST_POSTGRES is set, and prints: ingest samples/s (the whole
+// ZOOMSIGHT_TEST_POSTGRES is set (ZOOMSIGHT_QOS_BENCH_DB=sqlite or
+// postgres runs one), and prints: ingest samples/s (the whole
 // sync, HTTP and simulator included), bytes on disk per
 // participant-minute of the raw minutes and of the rollups (indexes
 // included; dbstat on SQLite, pg_total_relation_size on PostgreSQL), and
@@ -41,6 +42,7 @@ func BenchmarkQoSAtScale(b *testing.B) {
 	if os.Getenv("ZOOMSIGHT_TEST_POSTGRES") != "" {
 		dbs = append(dbs, struct{ name, dsn string }{"postgres", storetest.PostgresURL(b)})
 	}
+	dbs = onlyDB(b, "ZOOMSIGHT_QOS_BENCH_DB", dbs)
 	for b.Loop() {
 		for _, d := range dbs {
 			benchQoSOnce(b, d.name, d.dsn, users)

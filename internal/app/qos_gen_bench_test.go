@@ -48,23 +48,31 @@ func BenchmarkQoSInsightsGenerated(b *testing.B) {
 	if os.Getenv("ZOOMSIGHT_TEST_POSTGRES") != "" {
 		dbs = append(dbs, struct{ name, dsn string }{"postgres", storetest.PostgresURL(b)})
 	}
-	if only := os.Getenv("ZOOMSIGHT_QOS_GEN_DB"); only != "" {
-		var kept []struct{ name, dsn string }
-		for _, d := range dbs {
-			if d.name == only {
-				kept = append(kept, d)
-			}
-		}
-		if len(kept) == 0 {
-			b.Fatalf("ZOOMSIGHT_QOS_GEN_DB=%q names no database this run has (sqlite, or postgres when ZOOMSIGHT_TEST_POSTGRES is set)", only)
-		}
-		dbs = kept
-	}
+	dbs = onlyDB(b, "ZOOMSIGHT_QOS_GEN_DB", dbs)
 	for b.Loop() {
 		for _, d := range dbs {
 			genQoSOnce(b, d.name, d.dsn, users, perSession, perCall)
 		}
 	}
+}
+
+// onlyDB keeps the database the environment variable env names (sqlite
+// or postgres) when it is set.
+func onlyDB(b *testing.B, env string, dbs []struct{ name, dsn string }) []struct{ name, dsn string } {
+	only := os.Getenv(env)
+	if only == "" {
+		return dbs
+	}
+	var kept []struct{ name, dsn string }
+	for _, d := range dbs {
+		if d.name == only {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == 0 {
+		b.Fatalf("%s=%q names no database this run has (sqlite, or postgres when ZOOMSIGHT_TEST_POSTGRES is set)", env, only)
+	}
+	return kept
 }
 
 func genQoSOnce(b *testing.B, driver, dsn string, users, perSession, perCall int) {

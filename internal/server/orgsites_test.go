@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/zoomsight/zoomsight/internal/insight"
+	"github.com/zoomsight/zoomsight/internal/store"
 )
 
 // TestOrgSites: a Zoom account shared by orgs A and B is matched against
@@ -272,6 +273,38 @@ func testOrgSites(t *testing.T, dsn string) {
 				t.Errorf("A's rule over %s reads B's site: %s", r.name, k)
 			}
 		}
+	}
+	// An operator's alert naming one of A's sites of the shared account
+	// is listed to A, never to B; one about the account without a site is
+	// listed to both.
+	now := time.Now()
+	aSite := ""
+	for s := range a2 {
+		if s != insight.OffNetwork {
+			aSite = s
+		}
+	}
+	siteAlert := &store.Alert{Fingerprint: "site-of-a", Rule: "account_seen", Labels: map[string]string{"alertname": "account_seen",
+		"account": "shared", "site": aSite}, Annotations: map[string]string{"summary": "site " + aSite + " of shared"}, Severity: "warning",
+		State: store.AlertFiring, Seq: 1, ActiveAt: now, FiredAt: now, EvaluatedAt: now}
+	if w := (&store.AlertWrite{Alert: siteAlert}); e.app.Store.SaveAlerts(ctx, []*store.AlertWrite{w}) != nil || !w.Saved {
+		t.Fatal("storing the operator's site alert failed")
+	}
+	listed := func(token string) (site, account bool) {
+		_, body := e.expect("GET", "/api/v1/alerts", "/api/v1/alerts", token, "", 200, "")
+		for _, it := range body["items"].([]any) {
+			m := it.(map[string]any)
+			labels := m["labels"].(map[string]any)
+			site = site || m["fingerprint"] == "site-of-a"
+			account = account || labels["account"] == "shared" && labels["site"] == nil
+		}
+		return site, account
+	}
+	if site, account := listed(e.readB); site || !account {
+		t.Errorf("B's alerts: A's site alert listed %v, the account's alert listed %v; want false, true", site, account)
+	}
+	if site, account := listed(e.readA); !site || !account {
+		t.Errorf("A's alerts: its site alert listed %v, the account's alert listed %v; want both", site, account)
 	}
 	for k := range ruleSites(e, e.admB, "b_participants", "SELECT account, site, count(*) AS n FROM participant_site GROUP BY account, site") {
 		if s := strings.TrimPrefix(k, "shared "); s != insight.OffNetwork && !strings.HasPrefix(s, "B-") {

@@ -95,6 +95,11 @@ func (e *Engine) AllRules(ctx context.Context) ([]*Rule, error) {
 		return nil, err
 	}
 	out := slices.Clone(e.Rules)
+	own, err := e.orgSiteRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, own...)
 	for _, s := range stored {
 		if slices.ContainsFunc(out, func(r *Rule) bool { return r.Name == s.Name }) {
 			continue
@@ -201,7 +206,7 @@ func (e *Engine) prepare(ctx context.Context, r *Rule, now time.Time, views map[
 	if err := checkSQL(q, views, r.Internal); err != nil {
 		return "", nil, err
 	}
-	if r.Source != SourceAPI {
+	if r.Source != SourceAPI && r.OrgID == 0 {
 		return q, e.Store.Query, nil
 	}
 	sc := scopes[r.OrgID]

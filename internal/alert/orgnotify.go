@@ -224,7 +224,7 @@ func (e *Engine) orgRoutes(ctx context.Context) (map[int64][]Route, error) {
 func ruleOrg(r *Rule) int64 {
 	switch {
 	case r.Source != SourceAPI:
-		return 0
+		return r.OrgID // 0, or the org of a built-in site rule's copy (orgsites.go)
 	case r.OrgID == 0:
 		return NoOrg
 	}

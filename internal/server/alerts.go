@@ -176,7 +176,10 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 // ruleVisible says whether the caller's org sees rule: the operator's
 // rules (built in, configured) and its own org's.
 func ruleVisible(rule *alert.Rule, r *http.Request) bool {
-	return rule.Source != alert.SourceAPI || rule.OrgID == caller(r).OrgID
+	// The operator's rules (built-in and configured), and the org's own:
+	// those it stored, and the built-in site rules' copies for its own
+	// sites of shared accounts (alert.Engine.AllRules).
+	return rule.OrgID == caller(r).OrgID || rule.Source != alert.SourceAPI && rule.OrgID == 0
 }
 
 func ruleJSON(r *alert.Rule) map[string]any {

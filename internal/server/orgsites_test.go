@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoomsight/zoomsight/internal/alert"
 	"github.com/zoomsight/zoomsight/internal/insight"
 	"github.com/zoomsight/zoomsight/internal/store"
 )
@@ -305,6 +306,75 @@ func testOrgSites(t *testing.T, dsn string) {
 	}
 	if site, account := listed(e.readA); !site || !account {
 		t.Errorf("A's alerts: its site alert listed %v, the account's alert listed %v; want both", site, account)
+	}
+	// The built-in site alert: the operator's over the primary (A's)
+	// sites, and B's copy over its own sites of the shared account, its
+	// alerts B's alone. At an hour where a site of the shared account is
+	// degraded.
+	var hours []string
+	if err := e.app.Store.Query(ctx, "SELECT DISTINCT hour FROM qos_site_hour WHERE account = 'shared' ORDER BY hour DESC",
+		func(_ []string, r []any) error { hours = append(hours, fmt.Sprint(r[0])); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	for _, h := range hours {
+		if count("SELECT count(*) FROM (SELECT site FROM qos_site_hour WHERE account = 'shared' AND hour >= '"+h+"' AND site <> 'off-network'"+
+			" GROUP BY site HAVING sum(participant_minutes) >= 30 AND sum(bad_minutes) * 5 >= sum(participant_minutes)) x") > 0 {
+			if at, err = time.Parse("2006-01-02T15", h); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if at.IsZero() {
+		t.Fatal("no hour with a degraded site of the shared account")
+	}
+	eng := &alert.Engine{Store: e.app.Store, Rules: alert.Builtin(0), Now: func() time.Time { return at.Add(time.Hour + time.Minute) }}
+	if res, err := eng.Evaluate(ctx, ""); err != nil || len(res.Errors) > 0 {
+		t.Fatalf("evaluating the built-in rules: %v %v", err, res.Errors)
+	}
+	stored, err := e.app.Store.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opFP, bFP := map[string]string{}, map[string]string{}
+	for _, a := range stored {
+		switch {
+		case a.Rule == "site_degraded" && a.Labels["account"] == "shared":
+			if a.OrgID != 0 || !strings.HasPrefix(a.Labels["site"], "A-") {
+				t.Errorf("the operator's site alert %+v: want org 0 and one of A's sites", a)
+			}
+			opFP[strings.TrimPrefix(a.Labels["site"], "A-")] = a.Fingerprint
+		case a.Rule == "site_degraded@B":
+			if a.OrgID != e.orgB.ID || a.Labels["account"] != "shared" || !strings.HasPrefix(a.Labels["site"], "B-") {
+				t.Errorf("B's own site alert %+v: want org B, the shared account and one of B's sites", a)
+			}
+			bFP[strings.TrimPrefix(a.Labels["site"], "B-")] = a.Fingerprint
+		case strings.HasPrefix(a.Rule, "site_degraded@"):
+			t.Errorf("a site alert of another org: %+v", a)
+		}
+	}
+	if len(opFP) == 0 || !slices.Equal(slices.Sorted(maps.Keys(opFP)), slices.Sorted(maps.Keys(bFP))) {
+		t.Errorf("degraded sites of the shared account: the operator's %v, B's own %v; want the same sites", opFP, bFP)
+	}
+	fingerprints := func(token string) map[string]bool {
+		_, body := e.expect("GET", "/api/v1/alerts", "/api/v1/alerts", token, "", 200, "")
+		out := map[string]bool{}
+		for _, it := range body["items"].([]any) {
+			out[it.(map[string]any)["fingerprint"].(string)] = true
+		}
+		return out
+	}
+	seenA, seenB := fingerprints(e.readA), fingerprints(e.readB)
+	for site, fp := range bFP {
+		if !seenB[fp] || seenA[fp] {
+			t.Errorf("B's alert on its site B-%s: listed to B %v, to A %v; want B only", site, seenB[fp], seenA[fp])
+		}
+	}
+	for site, fp := range opFP {
+		if seenB[fp] {
+			t.Errorf("the operator's alert on A's site A-%s is listed to B", site)
+		}
 	}
 	for k := range ruleSites(e, e.admB, "b_participants", "SELECT account, site, count(*) AS n FROM participant_site GROUP BY account, site") {
 		if s := strings.TrimPrefix(k, "shared "); s != insight.OffNetwork && !strings.HasPrefix(s, "B-") {

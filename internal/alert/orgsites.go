@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/zoomsight/zoomsight/internal/store"
 )
 
 // siteRules are the built-in rules whose alerts name a site.
@@ -27,37 +30,23 @@ func (e *Engine) orgSiteRules(ctx context.Context) ([]*Rule, error) {
 	if len(base) == 0 {
 		return nil, nil
 	}
-	// The links of orgs that have a network: for each account the lowest
-	// org decides its primary sites (store.AccountNetworkOrgSQL), and each
-	// other keeps its own.
-	type link struct {
-		org     int64
-		orgName string
-	}
-	byAccount := map[string][]link{}
+	// Each shared account's orgs that keep their own sites of it, by the
+	// store's rule (AccountSiteOrgsSQL, made correlated), in one query.
+	accounts := map[int64][]string{}
+	names := map[int64]string{}
 	err := e.Store.Query(ctx, `SELECT a.name, oa.org_id, o.name FROM org_accounts oa
 		JOIN accounts a ON a.id = oa.account_id JOIN orgs o ON o.id = oa.org_id
-		WHERE EXISTS (SELECT 1 FROM network_sites s WHERE s.org_id = oa.org_id)
-		   OR EXISTS (SELECT 1 FROM network_macs m WHERE m.org_id = oa.org_id)`, func(_ []string, row []any) error {
-		id, err := int64Of(row[1])
+		WHERE oa.org_id IN (`+strings.ReplaceAll(store.AccountSiteOrgsSQL, "?", "a.id")+`)`, func(_ []string, row []any) error {
+		id, err := strconv.ParseInt(valueText(row[1]), 10, 64)
 		if err != nil {
-			return err
+			return fmt.Errorf("an org id %v: %w", row[1], err)
 		}
-		acct := valueText(row[0])
-		byAccount[acct] = append(byAccount[acct], link{id, valueText(row[2])})
+		accounts[id] = append(accounts[id], valueText(row[0]))
+		names[id] = valueText(row[2])
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the orgs that keep their own sites: %w", err)
-	}
-	accounts := map[int64][]string{}
-	names := map[int64]string{}
-	for acct, ls := range byAccount {
-		slices.SortFunc(ls, func(a, b link) int { return int(a.org - b.org) })
-		for _, l := range ls[1:] {
-			accounts[l.org] = append(accounts[l.org], acct)
-			names[l.org] = l.orgName
-		}
 	}
 	orgs := make([]int64, 0, len(accounts))
 	for o := range accounts {
@@ -76,21 +65,4 @@ func (e *Engine) orgSiteRules(ctx context.Context) ([]*Rule, error) {
 		}
 	}
 	return out, nil
-}
-
-// int64Of reads an integer column.
-func int64Of(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int32:
-		return int64(x), nil
-	case float64:
-		return int64(x), nil
-	}
-	var n int64
-	if _, err := fmt.Sscan(strings.TrimSpace(valueText(v)), &n); err != nil {
-		return 0, fmt.Errorf("an org id %v: %w", v, err)
-	}
-	return n, nil
 }

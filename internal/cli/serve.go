@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -342,12 +341,16 @@ The token is printed once on standard output; only its hash is stored.`,
 	create.Flags().StringVar(&org, "org", "", "the org the token belongs to (required)")
 	create.Flags().StringVar(&role, "role", store.RoleRead, "read or admin")
 	create.Flags().StringVar(&name, "name", "", "what the token is for")
-	var listOrg string
+	var listOrg, format string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List API tokens (never the tokens themselves): id, org, name, role, created",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, err := newRowWriter(cmd.OutOrStdout(), format)
+			if err != nil {
+				return err
+			}
 			a, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
@@ -365,14 +368,16 @@ The token is printed once on standard output; only its hash is stored.`,
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tORG\tNAME\tROLE\tCREATED")
+			cols := []string{"id", "org", "name", "role", "created"}
 			for _, t := range ts {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Org, t.Name, t.Role, t.CreatedAt.UTC().Format(time.RFC3339))
+				if err := w.Row(cols, []any{t.ID, t.Org, t.Name, t.Role, t.CreatedAt.UTC().Format(time.RFC3339)}); err != nil {
+					return err
+				}
 			}
-			return w.Flush()
+			return w.Close()
 		},
 	}
+	formatFlag(list, &format, "table", rowFormats, "")
 	list.Flags().StringVar(&listOrg, "org", "", "only this org's tokens (default: every org's)")
 	revoke := &cobra.Command{
 		Use:   "revoke ID",

@@ -645,33 +645,22 @@ type SiteLinksOptions struct {
 // access point and network type, most minutes first: where at the site
 // the bad minutes were. It reads the sessions' rollups (an index-only scan
 // of the site's sessions, migration 0036); a session counts whole in the
-// period its last minute falls in.
+// period its last minute falls in. The org's own site and access point
+// are read for the accounts o.OrgSites names.
 func SiteLinks(ctx context.Context, st store.Store, o SiteLinksOptions) ([]SiteLink, error) {
-	w := []string{"s.account_id = (SELECT id FROM accounts WHERE name = " + quote(o.Account) + ")", "s.stale = 0"}
+	os := o.OrgSites
+	site, ap := os.sessionSite(), os.col("s.access_point", "access_point")
+	w := []string{"a.name = " + quote(o.Account), "s.stale = 0", site + " = " + quote(o.Site)}
 	if !o.From.IsZero() {
 		w = append(w, "s.last_minute >= "+quote(o.From.UTC().Format("2006-01-02T15:04:05Z")))
 	}
 	if !o.To.IsZero() {
 		w = append(w, "s.last_minute < "+quote(o.To.UTC().Format("2006-01-02T15:04:05Z")))
 	}
-	ap, join := "s.access_point", ""
-	switch os := o.OrgSites; {
-	case os.active() && slices.Contains(os.Accounts, o.Account):
-		// The org's own matches: sessions it placed at the site, or, for
-		// off-network, those it has no site for.
-		ap = "COALESCE(o.access_point, '')"
-		join = " LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = " + strconv.FormatInt(os.Org, 10)
-		if o.Site == OffNetwork {
-			w = append(w, "COALESCE(o.site, '') IN ('', "+quote(OffNetwork)+")")
-		} else {
-			w = append(w, "o.site = "+quote(o.Site))
-		}
-	default:
-		w = append(w, "s.site = "+quote(o.Site))
-	}
+	sql := "SELECT " + ap + ", s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s JOIN accounts a ON a.id = s.account_id" +
+		os.joinOn("s.participant_id") + " WHERE " + strings.Join(w, " AND ") + " GROUP BY " + ap + ", s.network_type"
 	var out []SiteLink
-	err := st.Query(ctx, "SELECT "+ap+", s.network_type, count(*), sum(s.minutes), sum(s.bad_minutes) FROM qos_sessions s"+join+
-		" WHERE "+strings.Join(w, " AND ")+" GROUP BY "+ap+", s.network_type", func(_ []string, r []any) error {
+	err := st.Query(ctx, sql, func(_ []string, r []any) error {
 		l := SiteLink{Account: o.Account, AccessPoint: str(r[0]), NetworkType: str(r[1]), Sessions: num(r[2]), Minutes: num(r[3]), BadMinutes: num(r[4])}
 		if l.Minutes > 0 {
 			l.BadShare = round(float64(l.BadMinutes) / float64(l.Minutes))

@@ -134,8 +134,8 @@ func QoSPending(ctx context.Context, st store.Store) (int, error) {
 	return n, nil
 }
 
-// QoS answers from the store's synced QoS minutes.
-func QoS(ctx context.Context, st store.Store, o QoSOptions) (*QoSReport, error) {
+// withDefaults fills the options left zero.
+func (o QoSOptions) withDefaults() QoSOptions {
 	if o.MinBadShare <= 0 {
 		o.MinBadShare = 0.1
 	}
@@ -145,6 +145,12 @@ func QoS(ctx context.Context, st store.Store, o QoSOptions) (*QoSReport, error) 
 	if o.Users <= 0 {
 		o.Users = 10
 	}
+	return o
+}
+
+// QoS answers from the store's synced QoS minutes.
+func QoS(ctx context.Context, st store.Store, o QoSOptions) (*QoSReport, error) {
+	o = o.withDefaults()
 	r := &QoSReport{}
 	if o.Thresholds != nil {
 		r.Thresholds = *o.Thresholds
@@ -441,11 +447,7 @@ func (q *qosQuery) meeting(ctx context.Context, r *QoSReport) (*MeetingQoS, erro
 	}
 	// Sessions whose raw minutes were pruned: their counts by cause from
 	// the session rollups, without the bad minutes' times.
-	site := "s.site"
-	if os := q.o.OrgSites; os.active() {
-		site = "CASE WHEN " + os.in("a.name") + " THEN CASE WHEN COALESCE(o.site, '') <> '' THEN o.site ELSE '" + OffNetwork + "' END ELSE s.site END"
-	}
-	sql := `SELECT p.key, s.name, ` + site + `, ` + q.o.OrgSites.col("p.access_point", "access_point") + `, s.device, s.network_type, s.minutes,
+	sql := `SELECT p.key, s.name, ` + q.o.OrgSites.sessionSite() + `, ` + q.o.OrgSites.col("p.access_point", "access_point") + `, s.device, s.network_type, s.minutes,
 		s.cause_cpu, s.cause_wifi, s.cause_crc, s.cause_latency, s.cause_loss, s.cause_jitter
 		FROM qos_sessions s JOIN zoom_participants p ON p.id = s.participant_id JOIN accounts a ON a.id = s.account_id` + q.o.OrgSites.join() + `
 		WHERE s.raw_pruned = 1 AND s.meeting_uuid = ` + quote(q.o.Meeting) + ` ORDER BY p.key`

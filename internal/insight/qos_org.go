@@ -145,15 +145,7 @@ func names(accts []*store.Account) []string {
 
 // foldSites adds f (another org's sites) to r as one Unassigned site.
 func foldSites(r, f *QoSReport, o QoSOptions) {
-	if o.MinBadShare <= 0 {
-		o.MinBadShare = 0.1
-	}
-	if o.MinMinutes <= 0 {
-		o.MinMinutes = 30
-	}
-	if o.Users <= 0 {
-		o.Users = 10
-	}
+	o = o.withDefaults()
 	u := SiteQoS{Site: Unassigned, Causes: map[string]int{}}
 	for _, s := range f.Sites {
 		u.Participants += s.Participants

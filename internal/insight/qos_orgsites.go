@@ -40,11 +40,25 @@ func (s OrgSites) kindCond(kind string) string {
 }
 
 // join is the LEFT JOIN of the org's matches (alias o) to participants p.
-func (s OrgSites) join() string {
+func (s OrgSites) join() string { return s.joinOn("p.id") }
+
+// joinOn is the LEFT JOIN of the org's matches (alias o) on a participant
+// id column (p.id, s.participant_id).
+func (s OrgSites) joinOn(pid string) string {
 	if !s.active() {
 		return ""
 	}
-	return " LEFT JOIN participant_org_sites o ON o.participant_id = p.id AND o.org_id = " + strconv.FormatInt(s.Org, 10)
+	return " LEFT JOIN participant_org_sites o ON o.participant_id = " + pid + " AND o.org_id = " + strconv.FormatInt(s.Org, 10)
+}
+
+// sessionSite is a session's (s) site as the reader sees it: the org's
+// match's, OffNetwork without one, for Accounts, else qos_sessions.site.
+// It needs joinOn("s.participant_id") and accounts a.
+func (s OrgSites) sessionSite() string {
+	if !s.active() {
+		return "s.site"
+	}
+	return "CASE WHEN " + s.in("a.name") + " THEN CASE WHEN COALESCE(o.site, '') <> '' THEN o.site ELSE '" + OffNetwork + "' END ELSE s.site END"
 }
 
 // col is a participant's column as the reader sees it: the org's match's

@@ -230,11 +230,7 @@ func QoSMeetings(ctx context.Context, st store.Store, f MeetingFilter) ([]Meetin
 	// site) and walk every session of the site for each meeting (2 s).
 	has := "s.meeting_uuid = m.uuid AND +s.account_id = m.account_id AND s.stale = 0"
 	// A session's site: its primary one, or the org's own (OrgSites).
-	site, join := "s.site", ""
-	if os := f.OrgSites; os.active() {
-		site = "CASE WHEN " + os.in("a.name") + " THEN CASE WHEN COALESCE(o.site, '') <> '' THEN o.site ELSE '" + OffNetwork + "' END ELSE s.site END"
-		join = " LEFT JOIN participant_org_sites o ON o.participant_id = s.participant_id AND o.org_id = " + fmt.Sprint(os.Org)
-	}
+	site, join := f.OrgSites.sessionSite(), f.OrgSites.joinOn("s.participant_id")
 	if f.Site != "" {
 		has += " AND " + site + " = " + quote(f.Site)
 	}

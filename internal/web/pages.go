@@ -301,34 +301,30 @@ type siteData struct {
 // splitLinks sums a site's sessions by access point and by network type,
 // most minutes first.
 func splitLinks(links []insight.SiteLink) (aps, nts []insight.SiteLink) {
-	sum := func(key func(l insight.SiteLink) insight.SiteLink) []insight.SiteLink {
-		by := map[insight.SiteLink]*insight.SiteLink{}
-		var order []insight.SiteLink
-		for _, l := range links {
-			k := key(l)
-			x := by[k]
-			if x == nil {
-				x = &insight.SiteLink{AccessPoint: k.AccessPoint, NetworkType: k.NetworkType}
-				by[k] = x
-				order = append(order, k)
-			}
-			x.Sessions += l.Sessions
-			x.Minutes += l.Minutes
-			x.BadMinutes += l.BadMinutes
+	add := func(out []insight.SiteLink, key, l insight.SiteLink) []insight.SiteLink {
+		i := slices.IndexFunc(out, func(x insight.SiteLink) bool {
+			return x.AccessPoint == key.AccessPoint && x.NetworkType == key.NetworkType
+		})
+		if i < 0 {
+			out, i = append(out, key), len(out)
 		}
-		out := make([]insight.SiteLink, 0, len(order))
-		for _, k := range order {
-			x := *by[k]
-			if x.Minutes > 0 {
-				x.BadShare = float64(x.BadMinutes) / float64(x.Minutes)
-			}
-			out = append(out, x)
-		}
-		slices.SortStableFunc(out, func(a, b insight.SiteLink) int { return cmp.Compare(b.Minutes, a.Minutes) })
+		out[i].Sessions += l.Sessions
+		out[i].Minutes += l.Minutes
+		out[i].BadMinutes += l.BadMinutes
 		return out
 	}
-	aps = sum(func(l insight.SiteLink) insight.SiteLink { return insight.SiteLink{AccessPoint: l.AccessPoint} })
-	nts = sum(func(l insight.SiteLink) insight.SiteLink { return insight.SiteLink{NetworkType: l.NetworkType} })
+	for _, l := range links {
+		aps = add(aps, insight.SiteLink{AccessPoint: l.AccessPoint}, l)
+		nts = add(nts, insight.SiteLink{NetworkType: l.NetworkType}, l)
+	}
+	for _, out := range [][]insight.SiteLink{aps, nts} {
+		for i := range out {
+			if out[i].Minutes > 0 {
+				out[i].BadShare = float64(out[i].BadMinutes) / float64(out[i].Minutes)
+			}
+		}
+		slices.SortStableFunc(out, func(a, b insight.SiteLink) int { return cmp.Compare(b.Minutes, a.Minutes) })
+	}
 	return aps, nts
 }
 
